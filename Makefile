@@ -1,0 +1,61 @@
+# OMS: `make run` starts everything locally, `make test` runs lint and every test.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+export SAM_CLI_TELEMETRY := 0
+export AWS_DEFAULT_REGION ?= us-east-1
+
+VENV := .venv
+PY := $(VENV)/bin/python
+SAM := .venv-sam/bin/sam
+CHECKOV := .venv-checkov/bin/checkov
+
+.PHONY: help venv tools run demo test test-fast lint format build deploy bench docs clean
+
+help: ## Show the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+venv: ## Create the development environment (Python 3.13) if it is missing
+	@scripts/bootstrap.sh $(VENV) requirements-dev.txt
+
+tools: ## SAM CLI and checkov, each in an environment of its own
+	@scripts/bootstrap.sh .venv-sam requirements-tools.txt
+	@scripts/bootstrap.sh .venv-checkov requirements-checkov.txt
+
+run: venv ## Run the whole system locally (moto, no AWS account, no Docker)
+	@$(PY) -m oms_local $(ARGS)
+
+demo: venv ## Send sample webhooks to the local stack (starting one if none runs) and narrate
+	@$(PY) -m oms_local.demo $(ARGS)
+
+test: venv tools lint ## Lint, then every test (unit, integration, end-to-end, reliability, security)
+	@$(PY) -m pytest $(ARGS)
+
+test-fast: venv ## Tests without lint and without the slow suites
+	@$(PY) -m pytest -m "not e2e and not reliability" $(ARGS)
+
+lint: venv tools ## ruff, mypy, sam validate --lint, cfn-lint, checkov
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check .
+	@$(VENV)/bin/mypy
+	@$(SAM) validate --lint
+	@$(VENV)/bin/cfn-lint template.yaml
+	@$(CHECKOV) --quiet --compact --framework cloudformation -f template.yaml
+
+format: venv ## Apply ruff's formatting and safe fixes
+	@$(VENV)/bin/ruff check --fix .
+	@$(VENV)/bin/ruff format .
+
+build: tools ## sam build (every function and the shared layer, for arm64)
+	@PATH="$$(dirname $$(scripts/find-python.sh)):$$PATH" $(SAM) build
+
+deploy: build ## sam deploy (first time: make deploy ARGS=--guided)
+	@$(SAM) deploy $(ARGS)
+
+bench: venv ## Benchmarks: cold start, own-code time, AWS calls and cost per order, local throughput
+	@$(PY) -m benchmarks $(ARGS)
+
+docs: venv ## Regenerate docs/events.md and docs/openapi.json from the code
+	@$(PY) -m oms_local.docs
+
+clean: ## Remove environments and build output
+	rm -rf .venv .venv-sam .venv-checkov .aws-sam .pytest_cache .mypy_cache .ruff_cache

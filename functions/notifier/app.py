@@ -1,0 +1,73 @@
+"""Notifier (SQS of EventBridge events): tell customers and staff, exactly once per event."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from oms.data.notify import Sender
+from oms.data.orders import OrderStore
+from oms.data.stores import StoreRepository
+from oms.notifications import NEEDS_ORDER, Notification, plan
+from oms.observability import count, logger, metrics, traced
+from oms.settings import get_settings
+
+settings = get_settings()
+orders = OrderStore()
+stores = StoreRepository(orders.table, settings)
+sender = Sender(settings)
+processor = BatchProcessor(event_type=EventType.SQS)
+# Idempotency records share the table (PK IDEMPOTENCY#notifier, SK the event's hash; TTL'd).
+persistence = DynamoDBPersistenceLayer(
+    table_name=orders.table.name, key_attr="PK", sort_key_attr="SK", static_pk_value="IDEMPOTENCY#notifier",
+    expiry_attr="expires_at", status_attr="idempotency_status", data_attr="idempotency_data",
+    validation_key_attr="idempotency_validation", in_progress_expiry_attr="idempotency_in_progress_expiry",
+    boto3_client=orders.table.ddb,
+)
+config = IdempotencyConfig(event_key_jmespath="key", expires_after_seconds=settings.idempotency_ttl_seconds)
+
+
+@idempotent_function(data_keyword_argument="task", persistence_store=persistence, config=config)
+def send_once(task: dict[str, str], notification: Notification) -> dict[str, str]:
+    """One notification, keyed by event id and position: a redelivered event re-sends nothing
+    that already went out, and a failure after a partial send re-sends only what is missing."""
+    sender.send(notification)
+    count(f"{type(notification).__name__}Sent")
+    return {"sent": task["key"]}
+
+
+def notify(event: dict[str, Any], event_id: str) -> None:
+    detail = event.get("detail") or {}
+    order = store = None
+    if event.get("detail-type") in NEEDS_ORDER and detail.get("order_id"):
+        order = orders.get(detail["order_id"])
+        store = stores.find(detail.get("store_id", ""))
+    planned = plan(event, order, store, email_enabled=sender.email_enabled)
+    for i, notification in enumerate(planned):
+        send_once(task={"key": f"{event_id}:{i}:{type(notification).__name__}"}, notification=notification)
+    logger.info("notified", extra={"event_type": event.get("detail-type"),
+                                   "sent": [type(n).__name__ for n in planned]})
+
+
+def handle(record: SQSRecord) -> None:
+    event = json.loads(record.body)
+    # The EventBridge event id changes if the publisher re-puts an event; our own id does not.
+    event_id = (event.get("detail") or {}).get("event_id") or event.get("id")
+    notify(event, str(event_id))
+
+
+@traced
+@metrics.log_metrics
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    config.register_lambda_context(context)
+    return process_partial_response(event=event, record_handler=handle, processor=processor, context=context)

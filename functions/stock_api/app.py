@@ -1,0 +1,112 @@
+"""Admin API for stock: GET /stock, GET|PUT /stock/{sku}, GET /locations, PUT /locations/{location_id}."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from oms.api import create_app, json_response, staff_actor
+from oms.data.stock import StockRepository
+from oms.data.stores import LocationRepository
+from oms.models import Location
+from oms.observability import logger, metrics, traced
+from oms.timeutil import utcnow
+
+app = create_app()
+stock = StockRepository()
+locations = LocationRepository(stock.table)
+
+LocationId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
+
+
+class LocationCount(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    location: LocationId
+    on_hand: int = Field(ge=0, le=10_000_000)
+
+
+class StockUpdate(BaseModel):
+    """Counted on-hand per location. Reserved stock is never changed by a count."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    locations: list[LocationCount] = Field(min_length=1, max_length=50)
+
+
+class LocationUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    country_code: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+    ships_to: list[Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]] = Field(default_factory=list)
+    active: bool = True
+
+
+Sku = Annotated[str, Path(min_length=1, max_length=100)]
+
+
+def _levels(sku: str) -> dict[str, Any]:
+    total, per_location = stock.levels(sku)
+    return {
+        "sku": sku,
+        "on_hand": total.on_hand,
+        "reserved": total.reserved,
+        "available": total.available,
+        "locations": [lv.model_dump(mode="json", exclude={"sku"}) for lv in per_location],
+    }
+
+
+@app.get("/stock", summary="SKUs with their total stock", tags=["stock"])
+def list_stock(
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Annotated[str | None, Query(max_length=4000)] = None,
+) -> Any:
+    page = stock.list(limit=limit, cursor=cursor)
+    return json_response(200, {"stock": page.items, "cursor": page.cursor})
+
+
+@app.get("/stock/<sku>", summary="Stock of one SKU: total and per location", tags=["stock"])
+def get_stock(sku: Sku) -> Any:
+    return json_response(200, _levels(sku))
+
+
+@app.put("/stock/<sku>", summary="Set counted on-hand per location", tags=["stock"])
+def put_stock(sku: Sku, body: StockUpdate) -> Any:
+    now = utcnow()
+    actor = staff_actor(app)
+    seen: set[str] = set()
+    for count in body.locations:
+        if count.location in seen:
+            continue
+        seen.add(count.location)
+        stock.set_on_hand(sku, count.location, count.on_hand, at=now, actor=actor)
+    logger.info("stock counted", extra={"sku": sku, "locations": sorted(seen)})
+    return json_response(200, _levels(sku))
+
+
+@app.get("/locations", summary="Stock locations", tags=["stock"])
+def list_locations(
+    limit: Annotated[int, Query(ge=1, le=100)] = 100,
+    cursor: Annotated[str | None, Query(max_length=4000)] = None,
+) -> Any:
+    page = locations.list(limit=limit, cursor=cursor)
+    return json_response(200, {"locations": page.items, "cursor": page.cursor})
+
+
+@app.put("/locations/<location_id>", summary="Create or update a stock location", tags=["stock"])
+def put_location(location_id: Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")],
+                 body: LocationUpdate) -> Any:
+    location = Location(location_id=location_id, updated_at=utcnow(), **body.model_dump())
+    locations.put(location)
+    return json_response(200, location.model_dump(mode="json"))
+
+
+@traced
+@metrics.log_metrics
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,64 @@
+"""POST /webhooks/{channel}/{store_id}: verify the signature, queue the order, answer 202.
+
+Nothing else happens here: Shopify allows 5 seconds for the whole answer, so the heavy work
+waits behind the intake queue.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2, event_source
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import BotoCoreError, ClientError
+
+from oms.data.credentials import WebhookCredentials
+from oms.data.intake_queue import IntakeQueue
+from oms.errors import OmsError
+from oms.observability import count, logger, metrics, traced
+from oms.settings import get_settings
+from oms.webhooks import WebhookRequest, receive
+
+settings = get_settings()
+credentials = WebhookCredentials(settings)
+queue = IntakeQueue(settings, fast=True)
+
+
+def _response(status: int, body: dict[str, Any]) -> dict[str, Any]:
+    return {"statusCode": status, "headers": {"content-type": "application/json"}, "body": json.dumps(body)}
+
+
+@traced
+@metrics.log_metrics
+@logger.inject_lambda_context(clear_state=True)
+@event_source(data_class=APIGatewayProxyEventV2)
+def lambda_handler(event: APIGatewayProxyEventV2, context: LambdaContext) -> dict[str, Any]:
+    params = event.path_parameters or {}
+    raw = event.get("body") or ""
+    body = base64.b64decode(raw) if event.is_base64_encoded else raw.encode("utf-8")
+    request = WebhookRequest(
+        channel=params.get("channel", ""),
+        store_id=params.get("store_id", ""),
+        headers={k.lower(): v for k, v in (event.headers or {}).items()},
+        body=body,
+    )
+    logger.append_keys(channel=request.channel, store_id=request.store_id)
+    try:
+        result = receive(
+            request, credentials, queue, now=datetime.now(UTC), max_age_seconds=settings.webhook_max_age_seconds
+        )
+    except OmsError as error:
+        logger.warning("webhook rejected", extra={"reason": error.code, "status": error.status})
+        count("WebhooksRejected", reason=error.code)
+        return _response(error.status, error.to_body())
+    except (BotoCoreError, ClientError):
+        # Queue or parameter store unavailable: a 503 makes the channel deliver again later.
+        logger.exception("webhook could not be queued")
+        count("WebhooksFailed")
+        return _response(503, {"code": "service_unavailable", "message": "try again later"})
+    count("WebhooksAccepted" if result.status == 202 else "WebhooksAnswered")
+    logger.info("webhook answered", extra={"status": result.status, "outcome": result.body.get("status")})
+    return _response(result.status, result.body)

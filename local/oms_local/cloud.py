@@ -1,0 +1,122 @@
+"""A whole OMS stack on moto: the template's resources provisioned, its functions invocable, its
+event sources ready to poll. Tests drive it synchronously; the runner drives it with threads."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from oms_local.functions import FunctionSpec, function_specs
+from oms_local.invoke import InProcessInvoker, Invoker
+from oms_local.provision import Provisioned, Provisioner
+from oms_local.sources import RuleTarget, Schedule, SqsSource, StreamSource, event_source_mappings, \
+    logical_function, schedules
+from oms_local.template import Stack, load
+
+log = logging.getLogger("oms_local")
+ROOT = Path(__file__).resolve().parents[2]
+SERVICES = ("sqs", "dynamodb", "dynamodbstreams", "events", "ses", "sns", "ssm", "cloudwatch", "logs",
+            "cognito-idp")
+
+
+class LocalCloud:
+    def __init__(
+        self,
+        root: Path = ROOT,
+        *,
+        template: Path | None = None,
+        endpoint_url: str | None = None,
+        parameters: dict[str, str] | None = None,
+        api_endpoint: str = "http://127.0.0.1",
+        invoker: Callable[[dict[str, FunctionSpec]], Invoker] | None = None,
+        fast_retry: bool = False,
+        name: str = "oms-local",
+    ) -> None:
+        self.root = root
+        self.endpoint_url = endpoint_url
+        self.stack: Stack = load(template or root / "template.yaml", parameters, name=name)
+        self.taps: list[RuleTarget] = []
+        self._provisioner = Provisioner(
+            self.stack, endpoint_url=endpoint_url, api_endpoint=api_endpoint, rule_target=self._tap
+        )
+        self.clients: dict[str, Any] = {s: self._provisioner.client(s) for s in SERVICES}
+        self.provisioned: Provisioned = self._provisioner.provision()
+        self.specs = function_specs(self.stack)
+        self.invoker: Invoker = (
+            invoker(self.specs) if invoker else InProcessInvoker(self.specs, endpoint_url=endpoint_url)
+        )
+        for tap in self.taps:
+            tap.invoker = self.invoker
+        self.mappings: list[SqsSource | StreamSource] = event_source_mappings(
+            self.stack, self.invoker, self.clients, fast_retry=fast_retry
+        )
+        self.schedules: list[Schedule] = schedules(self.stack)
+
+    @property
+    def sources(self) -> list[SqsSource | StreamSource | RuleTarget]:
+        return [*self.mappings, *self.taps]
+
+    def _tap(self, rule: str, target: dict[str, Any]) -> str:
+        """Rules targeting a function deliver to a tap queue that a RuleTarget source reads."""
+        sqs = self._provisioner.client("sqs")
+        name = f"{self.stack.name}-tap-{rule}-{target['Id']}"[:80]
+        url = sqs.create_queue(QueueName=name)["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        function = logical_function(self.stack, target["Arn"])
+        self.taps.append(RuleTarget(name=rule, function=function, queue_url=url, sqs=sqs))
+        return str(arn)
+
+    def drain(self, *, max_rounds: int = 100) -> int:
+        """Poll every source until a whole round finds nothing to do; returns records handled."""
+        total = 0
+        for _ in range(max_rounds):
+            handled = sum(source.poll_once() for source in self.sources)
+            total += handled
+            if handled == 0:
+                return total
+        raise RuntimeError(f"event sources still busy after {max_rounds} rounds")
+
+    def fire(self, rule: str) -> Any:
+        schedule = next(s for s in self.schedules if s.name == rule)
+        return self.invoker.invoke(schedule.function, schedule.event())
+
+    # ------------------------------------------------------------------ conveniences
+    def ref(self, logical: str) -> Any:
+        return self.stack.refs[logical]
+
+    def att(self, logical: str, attr: str) -> Any:
+        return self.stack.attrs[logical][attr]
+
+    def queue_depth(self, logical: str) -> int:
+        attrs = self.clients["sqs"].get_queue_attributes(
+            QueueUrl=self.ref(logical),
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return int(attrs["ApproximateNumberOfMessages"]) + int(attrs["ApproximateNumberOfMessagesNotVisible"])
+
+    def sent_emails(self) -> list[dict[str, Any]]:
+        return self._moto_data("ses", "Message")
+
+    def sns_messages(self) -> list[dict[str, Any]]:
+        return self._moto_data("sns", "Topic")
+
+    def _moto_data(self, service: str, model: str) -> list[dict[str, Any]]:
+        if self.endpoint_url:
+            import urllib.request
+
+            with urllib.request.urlopen(f"{self.endpoint_url}/moto-api/data.json", timeout=10) as r:
+                data = json.loads(r.read())
+            items: list[dict[str, Any]] = data.get(service, {}).get(model, [])
+            return items
+        from moto.backends import get_backend
+
+        backend = get_backend(service)["123456789012"]["us-east-1"]  # type: ignore[index]
+        if service == "ses":
+            return [
+                {"source": m.source, "destinations": m.destinations, "subject": m.subject, "body": m.body}
+                for m in backend.sent_messages
+            ]
+        return []

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Create a virtual environment from a requirements file, if it is missing or out of date.
+#   scripts/bootstrap.sh <venv-dir> <requirements-file>
+set -euo pipefail
+venv=$1; req=$2
+stamp="$venv/.requirements.sha256"
+want=$(cat "$req" shared/requirements.txt 2>/dev/null | sha256sum | cut -d' ' -f1)
+if [ -x "$venv/bin/python" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then exit 0; fi
+py=$(scripts/find-python.sh)
+echo "==> creating $venv with $py ($req)"
+rm -rf "$venv"
+"$py" -m venv "$venv"
+"$venv/bin/python" -m pip install --quiet --upgrade pip
+"$venv/bin/python" -m pip install --quiet -r "$req"
+echo "$want" > "$stamp"

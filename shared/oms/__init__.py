@@ -1,0 +1,1 @@
+"""Order management system: the shared layer (domain, models, data access)."""

@@ -1,0 +1,77 @@
+"""The admin API's shared setup: one resolver factory with JSON errors that carry a stable code,
+a human message and, for validation errors, the field at fault."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+from oms.errors import OmsError
+from oms.observability import logger
+
+JSON = "application/json"
+
+
+def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response[str]:
+    return Response(status_code=status, content_type=JSON, body=json.dumps(body, default=str), headers=headers)
+
+
+def _field(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header"):
+        source, parts = parts[0], parts[1:]
+        if source != "body" and parts:
+            return f"{source}.{'.'.join(parts)}"
+    return ".".join(parts) or "body"
+
+
+def create_app() -> APIGatewayHttpResolver:
+    app = APIGatewayHttpResolver(enable_validation=True)
+
+    @app.exception_handler(OmsError)
+    def _oms_error(error: OmsError) -> Response[str]:
+        if error.status >= 500:
+            logger.error("request failed", extra={"code": error.code})
+        return json_response(error.status, error.to_body())
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid(error: RequestValidationError) -> Response[str]:
+        details = [
+            {"field": _field(err.get("loc", ())), "message": err.get("msg", "invalid"), "type": err.get("type")}
+            for err in error.errors()
+        ]
+        first = details[0] if details else {"field": "body", "message": "invalid"}
+        return json_response(
+            422,
+            {
+                "code": "validation_error",
+                "message": f"{first['field']}: {first['message']}",
+                "errors": details,
+            },
+        )
+
+    @app.not_found
+    def _no_route(_: Exception) -> Response[str]:
+        return json_response(404, {"code": "route_not_found", "message": "no such route"})
+
+    return app
+
+
+def staff_actor(app: APIGatewayHttpResolver) -> str:
+    """Who made the request, for timelines: the JWT subject (never an email address)."""
+    claims: dict[str, Any] = {}
+    try:
+        claims = app.current_event.request_context.authorizer.jwt_claim or {}
+    except (AttributeError, KeyError, TypeError):
+        claims = {}
+    return f"staff:{claims.get('sub') or claims.get('client_id') or 'unknown'}"
+
+
+def base_url(app: APIGatewayHttpResolver) -> str:
+    headers = app.current_event.headers or {}
+    proto = headers.get("x-forwarded-proto", "https")
+    host = headers.get("host") or app.current_event.request_context.domain_name
+    return f"{proto}://{host}"

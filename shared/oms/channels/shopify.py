@@ -1,0 +1,141 @@
+"""Shopify REST order payloads (orders/create, orders/updated, orders/paid, orders/cancelled)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from oms.channels._common import describe, ident, money, split_tags, text
+from oms.errors import BadRequest
+from oms.models import (
+    Address,
+    Channel,
+    Customer,
+    LineItem,
+    OrderSnapshot,
+    PaymentStatus,
+    ShippingLine,
+    Totals,
+)
+from oms.money import Money
+
+_FINANCIAL_STATUS = {
+    "pending": PaymentStatus.PENDING,
+    "authorized": PaymentStatus.AUTHORIZED,
+    "partially_paid": PaymentStatus.PARTIALLY_PAID,
+    "paid": PaymentStatus.PAID,
+    "partially_refunded": PaymentStatus.PARTIALLY_REFUNDED,
+    "refunded": PaymentStatus.REFUNDED,
+    "voided": PaymentStatus.VOIDED,
+    "expired": PaymentStatus.FAILED,
+}
+
+
+def _address(data: Any) -> Address | None:
+    if not isinstance(data, dict):
+        return None
+    return Address(
+        name=text(data.get("name"))
+        or text(" ".join(p for p in (data.get("first_name"), data.get("last_name")) if p)),
+        company=text(data.get("company")),
+        line1=text(data.get("address1")),
+        line2=text(data.get("address2")),
+        city=text(data.get("city")),
+        province=text(data.get("province")),
+        province_code=text(data.get("province_code")),
+        postal_code=text(data.get("zip")),
+        country_code=text(data.get("country_code")),
+        phone=text(data.get("phone")),
+    )
+
+
+def _line(data: dict[str, Any], currency: str) -> LineItem:
+    quantity = int(data["quantity"])
+    unit_price = money(data.get("price"), currency)
+    tax = sum((money(t.get("price"), currency) for t in data.get("tax_lines") or []), Money.zero(currency))
+    return LineItem(
+        line_id=str(data["id"]),
+        sku=text(data.get("sku")),
+        name=text(data.get("name")) or text(data.get("title")) or "item",
+        quantity=quantity,
+        current_quantity=data.get("current_quantity"),
+        unit_price=unit_price,
+        line_total=unit_price.times(quantity),
+        discount=money(data.get("total_discount"), currency),
+        tax=tax,
+        requires_shipping=bool(data.get("requires_shipping", True)),
+        grams=data.get("grams"),
+        product_id=ident(data.get("product_id")),
+        variant_id=ident(data.get("variant_id")),
+    )
+
+
+def _shipping_total(payload: dict[str, Any], currency: str) -> Money:
+    price_set = payload.get("total_shipping_price_set")
+    if isinstance(price_set, dict) and isinstance(price_set.get("shop_money"), dict):
+        return money(price_set["shop_money"].get("amount"), currency)
+    # Older payloads carry no shipping total: the shipping lines are the channel's figures.
+    return sum(
+        (money(line.get("price"), currency) for line in payload.get("shipping_lines") or []),
+        Money.zero(currency),
+    )
+
+
+def normalise(payload: dict[str, Any], *, topic: str, store_id: str) -> OrderSnapshot:
+    try:
+        currency = str(payload["currency"])
+        customer = payload.get("customer") if isinstance(payload.get("customer"), dict) else {}
+        assert isinstance(customer, dict)
+        financial = str(payload.get("financial_status") or "").lower()
+        cancelled = topic == "orders/cancelled" or bool(payload.get("cancelled_at"))
+        return OrderSnapshot(
+            channel=Channel.SHOPIFY,
+            store_id=store_id,
+            channel_order_id=str(payload["id"]),
+            number=text(payload.get("name")) or f"#{payload.get('order_number') or payload['id']}",
+            currency=currency,
+            customer=Customer(
+                channel_customer_id=ident(customer.get("id")),
+                email=text(customer.get("email")) or text(payload.get("email")),
+                phone=text(customer.get("phone")) or text(payload.get("phone")),
+                first_name=text(customer.get("first_name")),
+                last_name=text(customer.get("last_name")),
+            ),
+            billing_address=_address(payload.get("billing_address")),
+            shipping_address=_address(payload.get("shipping_address")),
+            lines=[_line(line, currency) for line in payload.get("line_items") or []],
+            shipping_lines=[
+                ShippingLine(
+                    title=text(line.get("title")) or "Shipping",
+                    code=text(line.get("code")),
+                    carrier=text(line.get("carrier_identifier")) or text(line.get("source")),
+                    price=money(line.get("price"), currency),
+                )
+                for line in payload.get("shipping_lines") or []
+            ],
+            totals=Totals(
+                subtotal=money(payload.get("subtotal_price"), currency),
+                discounts=money(payload.get("total_discounts"), currency),
+                tax=money(payload.get("total_tax"), currency),
+                shipping=_shipping_total(payload, currency),
+                total=money(payload.get("total_price"), currency),
+                outstanding=(
+                    money(payload["total_outstanding"], currency)
+                    if payload.get("total_outstanding") is not None
+                    else None
+                ),
+            ),
+            payment_status=_FINANCIAL_STATUS.get(financial, PaymentStatus.UNKNOWN),
+            channel_status=f"financial:{financial or 'unknown'}"
+            + (f" fulfillment:{payload['fulfillment_status']}" if payload.get("fulfillment_status") else "")
+            + (" cancelled" if cancelled else ""),
+            cancelled=cancelled,
+            cancel_reason=text(payload.get("cancel_reason")),
+            tags=split_tags(payload.get("tags")),
+            note=text(payload.get("note")),
+            source=text(payload.get("source_name")),
+            placed_at=payload.get("created_at") or payload.get("processed_at"),
+            channel_updated_at=payload.get("updated_at") or payload.get("created_at"),
+        )
+    except (KeyError, TypeError, ValueError, AssertionError) as exc:
+        raise BadRequest(f"not a Shopify order: {describe(exc)}", code="invalid_payload") from exc
+

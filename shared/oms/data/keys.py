@@ -1,0 +1,78 @@
+"""Every key format of the single table, in one place (see docs/architecture.md)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from oms.timeutil import iso
+
+# GSI1: orders by store; registries (stores, locations, SKUs); shipments by location and status.
+# GSI2: orders by status; shipments due a tracking check.
+# GSI3: orders by year of placement (the unfiltered, date-ordered listing).
+GSI_BY_STORE = "GSI1"
+GSI_BY_STATUS = "GSI2"
+GSI_BY_YEAR = "GSI3"
+
+
+def order_pk(order_id: str) -> str:
+    return f"ORDER#{order_id}"
+
+
+ORDER_SK = "ORDER"
+
+
+def order_sort(placed_at: datetime, order_id: str) -> str:
+    return f"{iso(placed_at)}#{order_id}"
+
+
+def store_orders(store_id: str) -> str:
+    return f"STORE#{store_id}"
+
+
+def status_orders(status: str) -> str:
+    return f"STATUS#{status}"
+
+
+def year_orders(placed_at: datetime) -> str:
+    return f"ORDERS#{placed_at:%Y}"
+
+
+def sku_pk(sku: str) -> str:
+    return f"SKU#{sku}"
+
+
+SKU_TOTAL_SK = "TOTAL"
+
+
+def sku_location_sk(location: str) -> str:
+    return f"LOC#{location}"
+
+
+SKUS = "SKUS"
+STORES = "STORES"
+LOCATIONS = "LOCATIONS"
+
+
+def store_pk(store_id: str) -> str:
+    return f"STORE#{store_id}"
+
+
+STORE_SK = "STORE"
+
+
+def location_pk(location_id: str) -> str:
+    return f"LOCATION#{location_id}"
+
+
+LOCATION_SK = "LOCATION"
+
+
+def shipment_sk(shipment_id: str) -> str:
+    return f"SHIPMENT#{shipment_id}"
+
+
+def pick_queue(location: str, status: str) -> str:
+    return f"PICK#{location}#{status}"
+
+
+TRACKING_DUE = "TRACKING"

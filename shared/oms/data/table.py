@@ -1,0 +1,93 @@
+"""The single DynamoDB table: transactions, cursors and the errors they map to."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from oms.data.aws import client
+from oms.errors import BadRequest
+from oms.settings import get_settings
+
+MAX_TRANSACTION_ITEMS = 100
+
+
+class TransactionCancelled(Exception):
+    def __init__(self, reasons: list[dict[str, Any]]) -> None:
+        super().__init__(", ".join(r.get("Code", "?") for r in reasons))
+        self.reasons = reasons
+
+    def codes(self) -> list[str]:
+        return [r.get("Code") or "None" for r in self.reasons]
+
+    @property
+    def conflicted(self) -> bool:
+        return any(c in ("TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded")
+                   for c in self.codes())
+
+
+class Table:
+    def __init__(self, name: str | None = None) -> None:
+        self.name = name or get_settings().require("table_name")
+        self.ddb = client("dynamodb")
+
+    def transact(self, items: list[dict[str, Any]]) -> None:
+        """All or nothing. The request token makes an SDK retry of a committed write a no-op."""
+        for item in items:
+            next(iter(item.values()))["TableName"] = self.name
+        token = hashlib.sha256(json.dumps(items, sort_keys=True).encode()).hexdigest()[:36]
+        try:
+            self.ddb.transact_write_items(TransactItems=items, ClientRequestToken=token)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "TransactionCanceledException":
+                raise TransactionCancelled(exc.response.get("CancellationReasons") or []) from exc
+            raise
+
+    def get(self, pk: str, sk: str, *, consistent: bool = True) -> dict[str, Any] | None:
+        response = self.ddb.get_item(
+            TableName=self.name, Key={"PK": {"S": pk}, "SK": {"S": sk}}, ConsistentRead=consistent
+        )
+        item: dict[str, Any] | None = response.get("Item")
+        return item
+
+    def query(self, **kwargs: Any) -> dict[str, Any]:
+        result: dict[str, Any] = self.ddb.query(TableName=self.name, **kwargs)
+        return result
+
+    def batch_get(self, keys: list[tuple[str, str]]) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        pending = [{"PK": {"S": pk}, "SK": {"S": sk}} for pk, sk in dict.fromkeys(keys)]
+        while pending:
+            chunk, pending = pending[:100], pending[100:]
+            request: dict[str, Any] = {self.name: {"Keys": chunk, "ConsistentRead": True}}
+            while request:
+                response = self.ddb.batch_get_item(RequestItems=request)
+                found += response.get("Responses", {}).get(self.name, [])
+                request = response.get("UnprocessedKeys") or {}
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    items: list[dict[str, Any]]
+    cursor: str | None
+
+
+def encode_cursor(state: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(state, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> dict[str, Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        state = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest("the cursor is not one this API issued", code="invalid_cursor") from exc
+    if not isinstance(state, dict):
+        raise BadRequest("the cursor is not one this API issued", code="invalid_cursor")
+    return state

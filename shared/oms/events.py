@@ -1,0 +1,148 @@
+"""Domain events: what every committed change tells the rest of the system.
+
+Events are written into the changed item's ``outbox`` attribute in the same DynamoDB write as
+the change itself; the publisher function relays them from the table's stream to EventBridge.
+A crash between the write and the relay therefore loses nothing (see docs/events.md).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from oms.lifecycle import EVENT_TYPE, OrderStatus
+from oms.models import Hold, Order, TimelineEntry
+from oms.money import Money
+from oms.timeutil import UtcDateTime
+
+SCHEMA_VERSION = 1
+SOURCE_ORDERS = "oms.orders"
+SOURCE_STOCK = "oms.stock"
+SOURCE_SHIPMENTS = "oms.shipments"
+
+
+class OutboxEvent(BaseModel):
+    """One event waiting in an item's outbox. ``id`` is stable across re-deliveries."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    source: str
+    type: str
+    occurred_at: UtcDateTime
+    detail: dict[str, Any]
+
+
+class EventLine(BaseModel):
+    sku: str | None
+    quantity: int
+
+
+class OrderEventDetail(BaseModel):
+    """Detail of every ``Order*`` event (OrderPlaced, OrderConfirmed, OrderOnHold, ...).
+
+    No customer data: consumers that need it read the order.
+    """
+
+    schema_version: Literal[1] = 1
+    order_id: str
+    store_id: str
+    channel: str
+    channel_order_id: str
+    number: str
+    status: OrderStatus
+    previous_status: OrderStatus | None
+    reason: str | None = None
+    actor: str
+    source_event: str | None = None
+    hold: Hold | None = None
+    total: Money
+    lines: list[EventLine]
+    occurred_at: UtcDateTime
+    tracking: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class OrderUpdatedDetail(BaseModel):
+    """The channel changed an order's content (address, lines, note) without a status change."""
+
+    schema_version: Literal[1] = 1
+    order_id: str
+    store_id: str
+    channel: str
+    status: OrderStatus
+    changed: list[str]
+    occurred_at: UtcDateTime
+
+
+class StockEventDetail(BaseModel):
+    """StockAdjusted (on-hand set by staff) and LowStock (available fell to the threshold)."""
+
+    schema_version: Literal[1] = 1
+    sku: str
+    location: str | None = None
+    on_hand: int
+    reserved: int
+    available: int
+    previous_on_hand: int | None = None
+    threshold: int | None = None
+    occurred_at: UtcDateTime
+
+
+def order_transition_event(order: Order, entry: TimelineEntry, **extra: Any) -> OutboxEvent:
+    detail = OrderEventDetail(
+        order_id=order.order_id,
+        store_id=order.store_id,
+        channel=order.channel.value,
+        channel_order_id=order.channel_order_id,
+        number=order.number,
+        status=entry.to_status,
+        previous_status=entry.from_status,
+        reason=entry.reason,
+        actor=entry.actor,
+        source_event=entry.source_event,
+        hold=order.hold if entry.to_status == OrderStatus.ON_HOLD else None,
+        total=order.totals.total,
+        lines=[EventLine(sku=line.sku, quantity=line.open_quantity) for line in order.lines],
+        occurred_at=entry.at,
+        **extra,
+    )
+    return OutboxEvent(
+        id="",  # numbered when the change is committed
+        source=SOURCE_ORDERS,
+        type=EVENT_TYPE[entry.to_status],
+        occurred_at=entry.at,
+        detail=detail.model_dump(mode="json"),
+    )
+
+
+def order_updated_event(order: Order, changed: list[str], at: datetime) -> OutboxEvent:
+    detail = OrderUpdatedDetail(
+        order_id=order.order_id,
+        store_id=order.store_id,
+        channel=order.channel.value,
+        status=order.status,
+        changed=changed,
+        occurred_at=at,
+    )
+    return OutboxEvent(
+        id="", source=SOURCE_ORDERS, type="OrderUpdated", occurred_at=at, detail=detail.model_dump(mode="json")
+    )
+
+
+def numbered(events: list[OutboxEvent], prefix: str) -> list[OutboxEvent]:
+    """Give each event of one committed change a stable id: ``<aggregate>:<version>:<n>``."""
+    return [e.model_copy(update={"id": f"{prefix}:{i}"}) for i, e in enumerate(events)]
+
+
+# The catalogue: detail-type -> (source, detail model). docs/events.md is generated from it.
+CATALOGUE: dict[str, tuple[str, type[BaseModel], str]] = {
+    **{
+        EVENT_TYPE[s]: (SOURCE_ORDERS, OrderEventDetail, f"An order arrived in status `{s.value}`.")
+        for s in OrderStatus
+    },
+    "OrderUpdated": (SOURCE_ORDERS, OrderUpdatedDetail, "The channel changed an order's content."),
+    "StockAdjusted": (SOURCE_STOCK, StockEventDetail, "Staff set the on-hand count of a SKU at a location."),
+    "LowStock": (SOURCE_STOCK, StockEventDetail, "A SKU's available stock fell to its threshold."),
+}

@@ -1,0 +1,287 @@
+"""The canonical, channel-independent order and the records around it."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from oms.lifecycle import HoldReason, OrderStatus
+from oms.money import Money
+from oms.timeutil import UtcDateTime
+
+STORE_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$"
+CHANNEL_ORDER_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+_STORE_ID = re.compile(STORE_ID_PATTERN)
+_CHANNEL_ORDER_ID = re.compile(CHANNEL_ORDER_ID_PATTERN)
+
+StoreId = Annotated[str, StringConstraints(pattern=STORE_ID_PATTERN)]
+Sku = Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)]
+ShortText = Annotated[str, StringConstraints(max_length=500)]
+
+
+class Channel(StrEnum):
+    SHOPIFY = "shopify"
+    WOOCOMMERCE = "woocommerce"
+    MANUAL = "manual"
+
+
+class PaymentStatus(StrEnum):
+    PENDING = "pending"
+    AUTHORIZED = "authorized"
+    PARTIALLY_PAID = "partially_paid"
+    PAID = "paid"
+    PARTIALLY_REFUNDED = "partially_refunded"
+    REFUNDED = "refunded"
+    VOIDED = "voided"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+def order_id_for(store_id: str, channel_order_id: str) -> str:
+    """Our order id: deterministic from the order's key, so every redelivery finds the same order.
+
+    A store belongs to exactly one channel, so (store, channel order id) is the full key.
+    """
+    if not _STORE_ID.match(store_id):
+        raise ValueError(f"invalid store id {store_id!r}")
+    if not _CHANNEL_ORDER_ID.match(channel_order_id):
+        raise ValueError(f"invalid channel order id {channel_order_id!r}")
+    return f"{store_id}.{channel_order_id}"
+
+
+class Address(Model):
+    name: str | None = None
+    company: str | None = None
+    line1: str | None = None
+    line2: str | None = None
+    city: str | None = None
+    province: str | None = None
+    province_code: str | None = None
+    postal_code: str | None = None
+    country_code: str | None = None
+    phone: str | None = None
+
+
+class Customer(Model):
+    channel_customer_id: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+
+    @property
+    def display_name(self) -> str:
+        return " ".join(p for p in (self.first_name, self.last_name) if p) or "customer"
+
+
+class LineItem(Model):
+    line_id: str
+    sku: str | None = None
+    name: str
+    quantity: int = Field(ge=0)
+    # After order edits and removals; what still has to ship. Defaults to ``quantity``.
+    current_quantity: int | None = Field(default=None, ge=0)
+    unit_price: Money
+    line_total: Money  # unit price x quantity, before discounts
+    discount: Money | None = None
+    tax: Money | None = None
+    requires_shipping: bool = True
+    grams: int | None = Field(default=None, ge=0)
+    product_id: str | None = None
+    variant_id: str | None = None
+
+    @property
+    def open_quantity(self) -> int:
+        return self.quantity if self.current_quantity is None else self.current_quantity
+
+
+class ShippingLine(Model):
+    title: str
+    code: str | None = None
+    carrier: str | None = None
+    price: Money
+
+
+class Totals(Model):
+    """The order's figures exactly as the channel reported them (never recomputed)."""
+
+    subtotal: Money
+    discounts: Money
+    tax: Money
+    shipping: Money
+    total: Money
+    outstanding: Money | None = None
+
+
+class OrderSnapshot(Model):
+    """What a channel says about an order at one moment, in our words."""
+
+    channel: Channel
+    store_id: str
+    channel_order_id: str
+    number: str
+    currency: str
+    customer: Customer = Field(default_factory=Customer)
+    billing_address: Address | None = None
+    shipping_address: Address | None = None
+    lines: list[LineItem]
+    shipping_lines: list[ShippingLine] = Field(default_factory=list)
+    totals: Totals
+    payment_status: PaymentStatus
+    channel_status: str
+    cancelled: bool = False
+    cancel_reason: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    note: str | None = None
+    source: str | None = None
+    placed_at: UtcDateTime
+    channel_updated_at: UtcDateTime
+
+    def derive_order_id(self) -> str:
+        return order_id_for(self.store_id, self.channel_order_id)
+
+    def stock_lines(self) -> dict[str | None, int]:
+        """Quantity to hold per SKU (lines merged; lines that ship nothing left out)."""
+        wanted: dict[str | None, int] = {}
+        for line in self.lines:
+            if line.requires_shipping and line.open_quantity > 0:
+                wanted[line.sku] = wanted.get(line.sku, 0) + line.open_quantity
+        return wanted
+
+    def content(self) -> dict[str, Any]:
+        """The channel-reported fields, for change detection."""
+        return self.model_dump(mode="json", include=set(OrderSnapshot.model_fields))
+
+
+class ShortLine(Model):
+    sku: str | None
+    requested: int
+    available: int | None = None  # None: the SKU is unknown
+
+
+class Hold(Model):
+    reason: HoldReason
+    short_lines: list[ShortLine] = Field(default_factory=list)
+    note: str | None = None
+
+
+class TimelineEntry(Model):
+    at: UtcDateTime
+    from_status: OrderStatus | None = None
+    to_status: OrderStatus
+    reason: str | None = None
+    actor: str
+    source_event: str | None = None
+
+
+class Note(Model):
+    at: UtcDateTime
+    author: str
+    text: ShortText
+
+
+class Reservation(Model):
+    """The stock this order holds.
+
+    ``reserved``: per SKU, held against the SKU's total and not yet shipped.
+    ``allocated``: per location and SKU, the part of ``reserved`` assigned to a location.
+    ``committed``: per SKU, shipped (taken off on-hand).
+    """
+
+    reserved: dict[str, int] = Field(default_factory=dict)
+    allocated: dict[str, dict[str, int]] = Field(default_factory=dict)
+    committed: dict[str, int] = Field(default_factory=dict)
+
+    @property
+    def holds_stock(self) -> bool:
+        return any(self.reserved.values())
+
+
+class Order(OrderSnapshot):
+    order_id: str
+    status: OrderStatus
+    hold: Hold | None = None
+    reservation: Reservation = Field(default_factory=Reservation)
+    timeline: list[TimelineEntry] = Field(default_factory=list)
+    notes: list[Note] = Field(default_factory=list)
+    version: int = 0
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
+    delivered_at: UtcDateTime | None = None
+
+    @model_validator(mode="after")
+    def _hold_matches_status(self) -> Order:
+        if (self.status == OrderStatus.ON_HOLD) != (self.hold is not None):
+            raise ValueError("an order has a hold exactly when it is on hold")
+        return self
+
+    def public(self) -> dict[str, Any]:
+        """The order as the admin API returns it."""
+        return self.model_dump(mode="json")
+
+
+class RateChoice(StrEnum):
+    CHEAPEST = "cheapest"
+    FASTEST = "fastest"
+    CHECKOUT = "checkout"
+
+
+class Box(Model):
+    length_cm: float = Field(default=30, gt=0, le=300)
+    width_cm: float = Field(default=20, gt=0, le=300)
+    height_cm: float = Field(default=10, gt=0, le=300)
+    weight_grams: int = Field(default=200, ge=0, le=100_000)
+
+
+class StoreSettings(Model):
+    return_window_days: int = Field(default=30, ge=0, le=365)
+    location_priority: list[str] = Field(default_factory=list)
+    rate_choice: RateChoice = RateChoice.CHEAPEST
+    carrier: Annotated[str, StringConstraints(pattern=r"^(sandbox|easypost|manual)$")] = "sandbox"
+    auto_fulfil: bool = False
+    default_box: Box = Field(default_factory=Box)
+    notify_customer_email: bool = True
+    notify_customer_sms: bool = False
+    push_fulfilment_to_channel: bool = True
+
+
+class Store(Model):
+    store_id: StoreId
+    channel: Channel
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    shop_domain: str | None = None  # Shopify: acme.myshopify.com
+    site_url: str | None = None  # WooCommerce: https://shop.example.com
+    settings: StoreSettings = Field(default_factory=StoreSettings)
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
+
+
+class StockLevel(Model):
+    """Stock of one SKU at one location (``location`` None: the SKU's total over all locations)."""
+
+    sku: str
+    location: str | None = None
+    on_hand: int
+    reserved: int
+    available: int
+    updated_at: UtcDateTime | None = None
+
+
+class Location(Model):
+    location_id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    country_code: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+    # Countries this location ships to; empty means anywhere.
+    ships_to: list[Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]] = Field(default_factory=list)
+    active: bool = True
+    updated_at: UtcDateTime | None = None
+
+    def can_ship_to(self, country_code: str | None) -> bool:
+        return self.active and (not self.ships_to or (country_code or "") in self.ships_to)

@@ -1,0 +1,244 @@
+"""Signed webhook intake: verify, classify, hand over to the intake queue.
+
+Pure stdlib on purpose (no pydantic): this is the webhook function's whole domain and it must
+answer within Shopify's 5-second budget from a cold start.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from oms.errors import BadRequest, NotFound, PayloadTooLarge, Unauthorized
+
+SHOPIFY = "shopify"
+WOOCOMMERCE = "woocommerce"
+MANUAL = "manual"
+CHANNELS = (SHOPIFY, WOOCOMMERCE)
+
+ORDER_TOPICS: Mapping[str, frozenset[str]] = {
+    SHOPIFY: frozenset({"orders/create", "orders/updated", "orders/paid", "orders/cancelled"}),
+    WOOCOMMERCE: frozenset({"order.created", "order.updated", "order.deleted", "order.restored"}),
+    MANUAL: frozenset({"orders/create"}),
+}
+SIGNATURE_HEADER = {SHOPIFY: "x-shopify-hmac-sha256", WOOCOMMERCE: "x-wc-webhook-signature"}
+TOPIC_HEADER = {SHOPIFY: "x-shopify-topic", WOOCOMMERCE: "x-wc-webhook-topic"}
+
+# SQS accepts up to 1 MiB; attributes take a little of it.
+MAX_BODY_BYTES = 1_000_000
+_PING = re.compile(rb"^webhook_id=\d+$")
+_STORE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$")
+
+
+@dataclass(frozen=True, slots=True)
+class StoreCredentials:
+    """What the webhook needs to know about a store: its signing secret and, optionally, where
+    its deliveries must come from (Shopify shop domain or WooCommerce site URL)."""
+
+    secret: str
+    origin: str | None = None
+
+    @classmethod
+    def from_parameter(cls, raw: str) -> StoreCredentials:
+        data = json.loads(raw)
+        return cls(secret=data["secret"], origin=data.get("origin") or None)
+
+    def to_parameter(self) -> str:
+        return json.dumps({"secret": self.secret, "origin": self.origin})
+
+
+class CredentialSource(Protocol):
+    def credentials(self, channel: str, store_id: str, *, fresh: bool = False) -> StoreCredentials | None:
+        """The store's credentials, or None when the store is not registered for this channel."""
+        ...
+
+
+class IntakeSink(Protocol):
+    def enqueue(self, message: IntakeMessage) -> str:
+        """Queue one message for the intake consumer; returns the queue's message id."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookRequest:
+    channel: str
+    store_id: str
+    headers: Mapping[str, str]  # lower-cased names
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookResponse:
+    status: int
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeMessage:
+    """One order payload on its way to the intake consumer (body is the channel's raw JSON)."""
+
+    channel: str
+    store_id: str
+    topic: str
+    event_id: str
+    channel_order_id: str
+    body: str
+    received_at: str
+    triggered_at: str | None = None
+    attributes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def group_id(self) -> str:
+        """FIFO group: one per order, so one order's messages are applied in arrival order."""
+        return f"{self.store_id}.{self.channel_order_id}"
+
+    @property
+    def deduplication_id(self) -> str:
+        return hashlib.sha256(f"{self.store_id}|{self.event_id}".encode()).hexdigest()
+
+    def message_attributes(self) -> dict[str, str]:
+        attrs = {
+            "channel": self.channel,
+            "store_id": self.store_id,
+            "topic": self.topic,
+            "event_id": self.event_id,
+            "received_at": self.received_at,
+        }
+        if self.triggered_at:
+            attrs["triggered_at"] = self.triggered_at
+        attrs.update(self.attributes)
+        return attrs
+
+
+def sign(secret: str, body: bytes) -> str:
+    """Base64 HMAC-SHA256 of the raw body: the signature both Shopify and WooCommerce send."""
+    digest = hmac.new(secret.encode(), body, hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
+
+
+def signature_matches(secret: str, body: bytes, signature: str) -> bool:
+    try:
+        given = signature.strip().encode("ascii")
+    except UnicodeEncodeError:
+        return False
+    return hmac.compare_digest(sign(secret, body).encode("ascii"), given)
+
+
+def _parse_time(value: str) -> datetime | None:
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _order_id(body: bytes) -> str:
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest("the body is not valid JSON", code="invalid_payload") from exc
+    order_id = payload.get("id") if isinstance(payload, dict) else None
+    if isinstance(order_id, bool) or not isinstance(order_id, int | str) or not str(order_id).strip():
+        raise BadRequest("the payload has no order id", code="invalid_payload")
+    text = str(order_id).strip()
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", text):
+        raise BadRequest("the order id is malformed", code="invalid_payload")
+    return text
+
+
+def _event_id(request: WebhookRequest, topic: str) -> str:
+    h = request.headers
+    if request.channel == SHOPIFY:
+        # X-Shopify-Event-Id is the same on every delivery of one event; Webhook-Id is per subscription.
+        for name in ("x-shopify-event-id", "x-shopify-webhook-id"):
+            if h.get(name):
+                return h[name].strip()[:200]
+    # WooCommerce sends a new delivery id on every attempt, so it cannot identify a duplicate:
+    # the content is the identity.
+    return "sha256:" + hashlib.sha256(topic.encode() + b"\n" + request.body).hexdigest()
+
+
+def _check_origin(request: WebhookRequest, credentials: StoreCredentials) -> None:
+    if not credentials.origin:
+        return
+    if request.channel == SHOPIFY:
+        given = request.headers.get("x-shopify-shop-domain", "").strip().lower()
+        expected = credentials.origin.strip().lower()
+    else:
+        given = request.headers.get("x-wc-webhook-source", "").strip().lower().rstrip("/")
+        expected = credentials.origin.strip().lower().rstrip("/")
+    if given != expected:
+        raise Unauthorized("the delivery comes from another shop", code="origin_mismatch")
+
+
+def receive(
+    request: WebhookRequest,
+    credentials: CredentialSource,
+    sink: IntakeSink,
+    *,
+    now: datetime,
+    max_age_seconds: int,
+) -> WebhookResponse:
+    """Verify one delivery and queue it; raises an :class:`OmsError` (4xx) for anything refused."""
+    if request.channel not in CHANNELS:
+        raise NotFound(f"unknown channel {request.channel!r}", code="unknown_channel")
+    if not _STORE_ID.match(request.store_id):
+        raise NotFound("unknown store", code="unknown_store")
+    if len(request.body) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"the body is larger than {MAX_BODY_BYTES} bytes")
+    creds = credentials.credentials(request.channel, request.store_id)
+    if creds is None:
+        raise NotFound("unknown store", code="unknown_store")
+
+    h = request.headers
+    signature = h.get(SIGNATURE_HEADER[request.channel])
+    if request.channel == WOOCOMMERCE and not signature and _PING.match(request.body.strip()):
+        # WooCommerce pings a new webhook, unsigned, and only activates it on a 200.
+        return WebhookResponse(200, {"status": "pong"})
+    if not signature:
+        raise Unauthorized("the signature header is missing", code="missing_signature")
+    if not signature_matches(creds.secret, request.body, signature):
+        # The secret may have been rotated since we cached it: look once more before refusing.
+        fresh = credentials.credentials(request.channel, request.store_id, fresh=True)
+        if fresh is None or not signature_matches(fresh.secret, request.body, signature):
+            raise Unauthorized("the signature does not match", code="invalid_signature")
+        creds = fresh
+    _check_origin(request, creds)
+
+    triggered_at = None
+    if request.channel == SHOPIFY and h.get("x-shopify-triggered-at"):
+        triggered = _parse_time(h["x-shopify-triggered-at"])
+        if triggered is None:
+            raise BadRequest("X-Shopify-Triggered-At is not a timestamp", code="invalid_header")
+        if (now - triggered).total_seconds() > max_age_seconds:
+            raise Unauthorized("the delivery is older than the replay window", code="stale_delivery")
+        triggered_at = triggered.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+    topic = h.get(TOPIC_HEADER[request.channel], "").strip()
+    if topic not in ORDER_TOPICS[request.channel]:
+        return WebhookResponse(200, {"status": "ignored", "topic": topic[:100]})
+
+    channel_order_id = _order_id(request.body)
+    try:
+        body_text = request.body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadRequest("the body is not UTF-8", code="invalid_payload") from exc
+    message = IntakeMessage(
+        channel=request.channel,
+        store_id=request.store_id,
+        topic=topic,
+        event_id=_event_id(request, topic),
+        channel_order_id=channel_order_id,
+        body=body_text,
+        received_at=now.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        triggered_at=triggered_at,
+    )
+    message_id = sink.enqueue(message)
+    return WebhookResponse(202, {"status": "accepted", "message_id": message_id})
