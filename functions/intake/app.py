@@ -33,8 +33,13 @@ def handle(record: IntakeRecord) -> None:
     logger.set_correlation_id(result.order_id)
     logger.info(
         "order recorded",
-        extra={"order_id": result.order_id, "outcome": result.outcome, "status": result.status,
-               "channel": envelope.channel, "topic": envelope.topic},
+        extra={
+            "order_id": result.order_id,
+            "outcome": result.outcome,
+            "status": result.status,
+            "channel": envelope.channel,
+            "topic": envelope.topic,
+        },
     )
     for event_type in result.events:
         if event_type in _EVENT_METRIC:

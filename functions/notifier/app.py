@@ -28,9 +28,15 @@ sender = Sender(settings)
 processor = BatchProcessor(event_type=EventType.SQS)
 # Idempotency records share the table (PK IDEMPOTENCY#notifier, SK the event's hash; TTL'd).
 persistence = DynamoDBPersistenceLayer(
-    table_name=orders.table.name, key_attr="PK", sort_key_attr="SK", static_pk_value="IDEMPOTENCY#notifier",
-    expiry_attr="expires_at", status_attr="idempotency_status", data_attr="idempotency_data",
-    validation_key_attr="idempotency_validation", in_progress_expiry_attr="idempotency_in_progress_expiry",
+    table_name=orders.table.name,
+    key_attr="PK",
+    sort_key_attr="SK",
+    static_pk_value="IDEMPOTENCY#notifier",
+    expiry_attr="expires_at",
+    status_attr="idempotency_status",
+    data_attr="idempotency_data",
+    validation_key_attr="idempotency_validation",
+    in_progress_expiry_attr="idempotency_in_progress_expiry",
     boto3_client=orders.table.ddb,
 )
 config = IdempotencyConfig(event_key_jmespath="key", expires_after_seconds=settings.idempotency_ttl_seconds)
@@ -54,8 +60,10 @@ def notify(event: dict[str, Any], event_id: str) -> None:
     planned = plan(event, order, store, email_enabled=sender.email_enabled)
     for i, notification in enumerate(planned):
         send_once(task={"key": f"{event_id}:{i}:{type(notification).__name__}"}, notification=notification)
-    logger.info("notified", extra={"event_type": event.get("detail-type"),
-                                   "sent": [type(n).__name__ for n in planned]})
+    logger.info(
+        "notified",
+        extra={"event_type": event.get("detail-type"), "sent": [type(n).__name__ for n in planned]},
+    )
 
 
 def handle(record: SQSRecord) -> None:

@@ -86,7 +86,9 @@ def create_order(
     queue.enqueue(message)
     order_id = order_id_for(body.store_id, reference)
     logger.info("manual order queued", extra={"order_id": order_id})
-    return json_response(202, {"order_id": order_id, "status": "queued", "links": {"order": f"/orders/{order_id}"}})
+    return json_response(
+        202, {"order_id": order_id, "status": "queued", "links": {"order": f"/orders/{order_id}"}}
+    )
 
 
 @traced

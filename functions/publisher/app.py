@@ -30,12 +30,16 @@ def handle(record: DynamoDBRecord) -> None:
     old = from_item(change["OldImage"]) if change.get("OldImage") else None
     new = from_item(change["NewImage"]) if change.get("NewImage") else None
     sequence = str(change.get("SequenceNumber", ""))
-    events = events_of_change(old, new, threshold=settings.low_stock_threshold, at=utcnow(), sequence=sequence)
+    events = events_of_change(
+        old, new, threshold=settings.low_stock_threshold, at=utcnow(), sequence=sequence
+    )
     if not events:
         return
     bus.publish(events)
     count("EventsPublished", len(events))
-    logger.info("events published", extra={"types": [e["type"] for e in events], "ids": [e["id"] for e in events]})
+    logger.info(
+        "events published", extra={"types": [e["type"] for e in events], "ids": [e["id"] for e in events]}
+    )
 
 
 @traced

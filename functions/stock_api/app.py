@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from oms.api import create_app, json_response, staff_actor
 from oms.data.stock import StockRepository
 from oms.data.stores import LocationRepository
+from oms.errors import BadRequest
 from oms.models import Location
 from oms.observability import logger, metrics, traced
 from oms.timeutil import utcnow
@@ -76,15 +77,11 @@ def get_stock(sku: Sku) -> Any:
 
 @app.put("/stock/<sku>", summary="Set counted on-hand per location", tags=["stock"])
 def put_stock(sku: Sku, body: StockUpdate) -> Any:
-    now = utcnow()
-    actor = staff_actor(app)
-    seen: set[str] = set()
-    for count in body.locations:
-        if count.location in seen:
-            continue
-        seen.add(count.location)
-        stock.set_on_hand(sku, count.location, count.on_hand, at=now, actor=actor)
-    logger.info("stock counted", extra={"sku": sku, "locations": sorted(seen)})
+    counts = {count.location: count.on_hand for count in body.locations}
+    if len(counts) != len(body.locations):
+        raise BadRequest("a location appears more than once", code="duplicate_location")
+    stock.set_counts(sku, counts, at=utcnow(), actor=staff_actor(app))
+    logger.info("stock counted", extra={"sku": sku, "locations": sorted(counts)})
     return json_response(200, _levels(sku))
 
 
@@ -98,8 +95,9 @@ def list_locations(
 
 
 @app.put("/locations/<location_id>", summary="Create or update a stock location", tags=["stock"])
-def put_location(location_id: Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")],
-                 body: LocationUpdate) -> Any:
+def put_location(
+    location_id: Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")], body: LocationUpdate
+) -> Any:
     location = Location(location_id=location_id, updated_at=utcnow(), **body.model_dump())
     locations.put(location)
     return json_response(200, location.model_dump(mode="json"))

@@ -25,7 +25,9 @@ app = create_app()
 stores = StoreRepository()
 
 Secret = Annotated[str, StringConstraints(min_length=16, max_length=512)]
-ShopDomain = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$", max_length=255)]
+ShopDomain = Annotated[
+    str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$", max_length=255)
+]
 SiteUrl = Annotated[str, StringConstraints(pattern=r"^https?://[^\s]+$", max_length=500)]
 
 
@@ -47,7 +49,7 @@ class StoreCreate(BaseModel):
     name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     webhook_secret: Secret | None = Field(
         default=None,
-        description="Shopify: the signing secret Shopify shows. WooCommerce: leave empty to have one generated.",
+        description="Shopify: the signing secret Shopify shows. WooCommerce: leave empty to get one.",
     )
     shop_domain: ShopDomain | None = None
     site_url: SiteUrl | None = None
@@ -75,7 +77,10 @@ class StoreUpdate(BaseModel):
 
 
 def _public(store: Store) -> dict[str, Any]:
-    return {**store.model_dump(mode="json"), "webhook_url": f"{base_url(app)}/webhooks/{store.channel}/{store.store_id}"}
+    return {
+        **store.model_dump(mode="json"),
+        "webhook_url": f"{base_url(app)}/webhooks/{store.channel}/{store.store_id}",
+    }
 
 
 @app.post("/stores", summary="Register a store", tags=["stores"])
@@ -84,8 +89,14 @@ def create_store(body: StoreCreate) -> Any:
     generated = body.webhook_secret is None
     secret = body.webhook_secret or secrets.token_urlsafe(32)
     store = Store(
-        store_id=body.store_id, channel=Channel(body.channel), name=body.name, shop_domain=body.shop_domain,
-        site_url=body.site_url, settings=body.settings, created_at=now, updated_at=now,
+        store_id=body.store_id,
+        channel=Channel(body.channel),
+        name=body.name,
+        shop_domain=body.shop_domain,
+        site_url=body.site_url,
+        settings=body.settings,
+        created_at=now,
+        updated_at=now,
     )
     origin = body.shop_domain if body.channel == "shopify" else body.site_url
     api = body.api_credentials.model_dump(exclude_none=True) if body.api_credentials else None

@@ -48,7 +48,11 @@ def lambda_handler(event: APIGatewayProxyEventV2, context: LambdaContext) -> dic
     logger.append_keys(channel=request.channel, store_id=request.store_id)
     try:
         result = receive(
-            request, credentials, queue, now=datetime.now(UTC), max_age_seconds=settings.webhook_max_age_seconds
+            request,
+            credentials,
+            queue,
+            now=datetime.now(UTC),
+            max_age_seconds=settings.webhook_max_age_seconds,
         )
     except OmsError as error:
         logger.warning("webhook rejected", extra={"reason": error.code, "status": error.status})

@@ -12,14 +12,31 @@ from typing import Any
 from oms_local.functions import FunctionSpec, function_specs
 from oms_local.invoke import InProcessInvoker, Invoker
 from oms_local.provision import Provisioned, Provisioner
-from oms_local.sources import RuleTarget, Schedule, SqsSource, StreamSource, event_source_mappings, \
-    logical_function, schedules
+from oms_local.sources import (
+    RuleTarget,
+    Schedule,
+    SqsSource,
+    StreamSource,
+    event_source_mappings,
+    logical_function,
+    schedules,
+)
 from oms_local.template import Stack, load
 
 log = logging.getLogger("oms_local")
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("sqs", "dynamodb", "dynamodbstreams", "events", "ses", "sns", "ssm", "cloudwatch", "logs",
-            "cognito-idp")
+SERVICES = (
+    "sqs",
+    "dynamodb",
+    "dynamodbstreams",
+    "events",
+    "ses",
+    "sns",
+    "ssm",
+    "cloudwatch",
+    "logs",
+    "cognito-idp",
+)
 
 
 class LocalCloud:
@@ -111,12 +128,66 @@ class LocalCloud:
                 data = json.loads(r.read())
             items: list[dict[str, Any]] = data.get(service, {}).get(model, [])
             return items
-        from moto.backends import get_backend
-
-        backend = get_backend(service)["123456789012"]["us-east-1"]  # type: ignore[index]
         if service == "ses":
+            from moto.ses.models import ses_backends
+
             return [
                 {"source": m.source, "destinations": m.destinations, "subject": m.subject, "body": m.body}
-                for m in backend.sent_messages
+                for m in ses_backends["123456789012"]["us-east-1"].sent_messages
             ]
         return []
+
+
+class LocalApi:
+    """Calls the stack's HTTP API routes through their functions, in process (the gateway's JWT
+    check is the runner's job; here ``claims`` stand in for a verified token)."""
+
+    def __init__(self, cloud: LocalCloud, claims: dict[str, Any] | None = None) -> None:
+        from oms_local.routes import http_routes
+
+        self.cloud = cloud
+        self.routes, _ = http_routes(cloud.stack)
+        self.claims = claims or {"sub": "test-staff", "client_id": "local"}
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        headers: dict[str, str] | None = None,
+        raw_body: bytes | None = None,
+        query: str = "",
+    ) -> tuple[int, dict[str, str], Any]:
+        from oms_local.events import http_event, http_result
+        from oms_local.routes import match
+
+        found = match(self.routes, method, path)
+        if found is None:
+            return 404, {}, {"message": "Not Found"}
+        route, params = found
+        data = raw_body if raw_body is not None else (json.dumps(body).encode() if body is not None else None)
+        all_headers = {"content-type": "application/json", **(headers or {})}
+        event = http_event(
+            method,
+            path,
+            route_key=route.route_key,
+            headers=all_headers,
+            body=data,
+            raw_query=query,
+            path_parameters=params or None,
+            jwt_claims=self.claims if route.authorizer else None,
+        )
+        result = self.cloud.invoker.invoke(route.function, event)
+        if not result.ok:
+            return 500, {}, {"message": "Internal Server Error", "error": result.error}
+        status, out_headers, out = http_result(result.value)
+        try:
+            parsed = json.loads(out) if out else None
+        except ValueError:
+            parsed = out.decode(errors="replace")
+        return status, {k.lower(): v for k, v in out_headers}, parsed
+
+    def __call__(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        status, _, parsed = self.request(method, path, body)
+        return status, parsed

@@ -101,15 +101,15 @@ def http_result(result: Any) -> tuple[int, list[tuple[str, str]], bytes]:
     """A function's HTTP API result as status, headers and body (payload format 2.0 rules)."""
     if not isinstance(result, dict) or "statusCode" not in result:
         # A bare value: API Gateway answers 200 with it as JSON.
-        body = result if isinstance(result, str) else json.dumps(result)
-        return 200, [("content-type", "application/json")], body.encode()
+        text = result if isinstance(result, str) else json.dumps(result)
+        return 200, [("content-type", "application/json")], text.encode()
     headers = [(k, str(v)) for k, v in (result.get("headers") or {}).items()]
     for name, values in (result.get("multiValueHeaders") or {}).items():
         headers += [(name, str(v)) for v in values]
     headers += [("set-cookie", c) for c in result.get("cookies") or []]
-    raw = result.get("body") or ""
-    body = base64.b64decode(raw) if result.get("isBase64Encoded") else str(raw).encode()
-    return int(result["statusCode"]), headers, body
+    raw = str(result.get("body") or "")
+    data = base64.b64decode(raw) if result.get("isBase64Encoded") else raw.encode()
+    return int(result["statusCode"]), headers, data
 
 
 def sqs_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
@@ -122,8 +122,15 @@ def sqs_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
         "body": body,
         "attributes": {
             k: attrs[k]
-            for k in ("ApproximateReceiveCount", "SentTimestamp", "SenderId", "ApproximateFirstReceiveTimestamp",
-                      "SequenceNumber", "MessageGroupId", "MessageDeduplicationId")
+            for k in (
+                "ApproximateReceiveCount",
+                "SentTimestamp",
+                "SenderId",
+                "ApproximateFirstReceiveTimestamp",
+                "SequenceNumber",
+                "MessageGroupId",
+                "MessageDeduplicationId",
+            )
             if k in attrs
         },
         "messageAttributes": {
@@ -136,7 +143,8 @@ def sqs_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
             }
             for name, value in (message.get("MessageAttributes") or {}).items()
         },
-        "md5OfBody": message.get("MD5OfBody") or hashlib.md5(body.encode(), usedforsecurity=False).hexdigest(),
+        "md5OfBody": message.get("MD5OfBody")
+        or hashlib.md5(body.encode(), usedforsecurity=False).hexdigest(),
         "eventSource": "aws:sqs",
         "eventSourceARN": queue_arn,
         "awsRegion": REGION,

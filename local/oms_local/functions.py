@@ -53,7 +53,7 @@ class FunctionSpec:
 def _code_dir(stack: Stack, code: dict[str, Any]) -> Path:
     if code.get("S3Bucket") != CODE_BUCKET:
         raise ValueError(f"only local code is supported, got {code!r}")
-    return (stack.root / code["S3Key"]).resolve()
+    return Path(stack.root / str(code["S3Key"])).resolve()
 
 
 def function_specs(stack: Stack) -> dict[str, FunctionSpec]:
@@ -82,7 +82,7 @@ def function_specs(stack: Stack) -> dict[str, FunctionSpec]:
 
 def load_handler(spec: FunctionSpec, *, unique: str | None = None) -> tuple[ModuleType, Callable[..., Any]]:
     """Import the handler's module under a name of its own, so two ``app`` modules never collide."""
-    module_name, func_name = spec.handler.rsplit(".", 1)
+    _module_name, func_name = spec.handler.rsplit(".", 1)
     for layer in spec.layer_dirs:
         if str(layer) not in sys.path:
             sys.path.insert(0, str(layer))

@@ -58,8 +58,13 @@ class InProcessInvoker:
     """Loads each function once, in this process, with its own environment (not thread-safe:
     in-process moto is not thread-safe either)."""
 
-    def __init__(self, specs: dict[str, FunctionSpec], *, endpoint_url: str | None = None,
-                 hook: Callable[[str, dict[str, Any]], None] | None = None) -> None:
+    def __init__(
+        self,
+        specs: dict[str, FunctionSpec],
+        *,
+        endpoint_url: str | None = None,
+        hook: Callable[[str, dict[str, Any]], None] | None = None,
+    ) -> None:
         self.specs = specs
         self.endpoint_url = endpoint_url
         self.handlers: dict[str, Callable[..., Any]] = {}
@@ -89,7 +94,10 @@ class InProcessInvoker:
                 value = self.handlers[logical_id](event, context)
                 result = InvokeResult(True, value, duration_ms=(time.perf_counter() - started) * 1000)
             except Exception as exc:
-                result = InvokeResult(False, error="".join(traceback.format_exception_only(exc)).strip(),
-                                      duration_ms=(time.perf_counter() - started) * 1000)
+                result = InvokeResult(
+                    False,
+                    error="".join(traceback.format_exception_only(exc)).strip(),
+                    duration_ms=(time.perf_counter() - started) * 1000,
+                )
         self.calls.append((logical_id, event, result))
         return result

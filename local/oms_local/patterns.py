@@ -34,7 +34,7 @@ def _any_matches(rules: list[Any], value: Any, present: bool) -> bool:
 
 
 def _operator(rule: dict[str, Any], values: list[Any], present: bool) -> bool:
-    (op, arg), = rule.items()
+    ((op, arg),) = rule.items()
     if op == "exists":
         return present == bool(arg)
     if not present:
@@ -59,7 +59,4 @@ def _numeric(spec: list[Any], value: Any) -> bool:
     except (TypeError, ValueError):
         return False
     ops = {"<": float.__lt__, "<=": float.__le__, "=": float.__eq__, ">": float.__gt__, ">=": float.__ge__}
-    for i in range(0, len(spec), 2):
-        if not ops[spec[i]](number, float(spec[i + 1])):
-            return False
-    return True
+    return all(ops[spec[i]](number, float(spec[i + 1])) for i in range(0, len(spec), 2))

@@ -65,7 +65,7 @@ class Provisioner:
 
     def client(self, service: str) -> Any:
         if service not in self._clients:
-            self._clients[service] = boto3.client(service, **self._client_kwargs)  # type: ignore[call-overload]
+            self._clients[service] = boto3.client(service, **self._client_kwargs)
         return self._clients[service]
 
     def provision(self) -> Provisioned:
@@ -130,13 +130,17 @@ class Provisioner:
         for index_kind in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
             if p.get(index_kind):
                 kwargs[index_kind] = [
-                    {k: v for k, v in index.items() if k in ("IndexName", "KeySchema", "Projection",
-                                                             "ProvisionedThroughput")}
+                    {
+                        k: v
+                        for k, v in index.items()
+                        if k in ("IndexName", "KeySchema", "Projection", "ProvisionedThroughput")
+                    }
                     for index in p[index_kind]
                 ]
         if p.get("StreamSpecification"):
             kwargs["StreamSpecification"] = {
-                "StreamEnabled": True, "StreamViewType": p["StreamSpecification"]["StreamViewType"],
+                "StreamEnabled": True,
+                "StreamViewType": p["StreamSpecification"]["StreamViewType"],
             }
         if p.get("SSESpecification", {}).get("SSEEnabled"):
             kwargs["SSESpecification"] = {"Enabled": True}
@@ -144,7 +148,8 @@ class Provisioner:
         ttl = p.get("TimeToLiveSpecification")
         if ttl and ttl.get("Enabled"):
             ddb.update_time_to_live(
-                TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl["AttributeName"]}
+                TableName=name,
+                TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl["AttributeName"]},
             )
         if p.get("PointInTimeRecoverySpecification", {}).get("PointInTimeRecoveryEnabled"):
             ddb.update_continuous_backups(
@@ -232,8 +237,9 @@ class Provisioner:
 
     def _parameter(self, logical: str, p: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         name = p.get("Name") or f"/{self.stack.name}/{logical}"
-        self.client("ssm").put_parameter(Name=name, Value=str(p["Value"]), Type=p.get("Type", "String"),
-                                         Overwrite=True)
+        self.client("ssm").put_parameter(
+            Name=name, Value=str(p["Value"]), Type=p.get("Type", "String"), Overwrite=True
+        )
         return name, {"Type": p.get("Type", "String"), "Value": p["Value"]}
 
     def _secret(self, logical: str, p: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
@@ -244,9 +250,23 @@ class Provisioner:
 
     def _alarm(self, logical: str, p: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         name = p.get("AlarmName") or physical_name(self.stack, logical, 255)
-        keys = ("Namespace", "MetricName", "Dimensions", "Statistic", "Period", "EvaluationPeriods", "Threshold",
-                "ComparisonOperator", "TreatMissingData", "AlarmActions", "OKActions", "AlarmDescription",
-                "DatapointsToAlarm", "ExtendedStatistic", "Unit")
+        keys = (
+            "Namespace",
+            "MetricName",
+            "Dimensions",
+            "Statistic",
+            "Period",
+            "EvaluationPeriods",
+            "Threshold",
+            "ComparisonOperator",
+            "TreatMissingData",
+            "AlarmActions",
+            "OKActions",
+            "AlarmDescription",
+            "DatapointsToAlarm",
+            "ExtendedStatistic",
+            "Unit",
+        )
         kwargs = {k: p[k] for k in keys if k in p}
         for k in ("Period", "EvaluationPeriods", "DatapointsToAlarm"):
             if k in kwargs:
@@ -275,7 +295,8 @@ class Provisioner:
 
     def _user_pool_client(self, logical: str, p: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         response = self.client("cognito-idp").create_user_pool_client(
-            UserPoolId=p["UserPoolId"], ClientName=p.get("ClientName") or logical,
+            UserPoolId=p["UserPoolId"],
+            ClientName=p.get("ClientName") or logical,
             ExplicitAuthFlows=p.get("ExplicitAuthFlows", []),
         )
         return response["UserPoolClient"]["ClientId"], {}

@@ -4,6 +4,7 @@ them synchronously) and the runner runs them in threads."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import time
@@ -48,7 +49,8 @@ class SqsSource:
     fifo: bool = False
 
     def poll_once(self, wait_seconds: int = 0) -> int:
-        assert self.sqs is not None and self.invoker is not None
+        assert self.sqs is not None
+        assert self.invoker is not None
         messages: list[dict[str, Any]] = []
         # Lambda does not wait for a batch on FIFO queues; tests (fast_retry) never wait.
         window = 0 if self.fifo or self.fast_retry else self.window_seconds
@@ -91,12 +93,19 @@ class SqsSource:
         if failed and self.fast_retry:
             self.sqs.change_message_visibility_batch(
                 QueueUrl=self.queue_url,
-                Entries=[{"Id": str(i), "ReceiptHandle": r["receiptHandle"], "VisibilityTimeout": 0}
-                         for i, r in enumerate(failed)],
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": r["receiptHandle"], "VisibilityTimeout": 0}
+                    for i, r in enumerate(failed)
+                ],
             )
         if failed:
-            log.warning("%s: %d of %d message(s) failed: %s", self.function, len(failed), len(records),
-                        result.error or "reported by the function")
+            log.warning(
+                "%s: %d of %d message(s) failed: %s",
+                self.function,
+                len(failed),
+                len(records),
+                result.error or "reported by the function",
+            )
         return len(messages)
 
     def _delete(self, records: list[dict[str, Any]]) -> None:
@@ -105,17 +114,17 @@ class SqsSource:
             if chunk:
                 self.sqs.delete_message_batch(
                     QueueUrl=self.queue_url,
-                    Entries=[{"Id": str(i), "ReceiptHandle": r["receiptHandle"]} for i, r in enumerate(chunk)],
+                    Entries=[
+                        {"Id": str(i), "ReceiptHandle": r["receiptHandle"]} for i, r in enumerate(chunk)
+                    ],
                 )
 
 
 def _filterable(record: dict[str, Any]) -> dict[str, Any]:
     """Lambda filters SQS records on their fields, with a JSON body parsed."""
     out = dict(record)
-    try:
+    with contextlib.suppress(ValueError, TypeError):
         out["body"] = json.loads(record["body"])
-    except (ValueError, TypeError):
-        pass
     return out
 
 
@@ -137,29 +146,36 @@ class StreamSource:
     streams: Any = None
     sqs: Any = None
     invoker: Invoker | None = None
-    iterators: dict[str, str | None] = field(default_factory=dict)
+    checkpoints: dict[str, str] = field(default_factory=dict)
 
     def poll_once(self, wait_seconds: int = 0) -> int:
+        """Read each shard from its checkpoint (the last sequence number handled), as Lambda's
+        poller does; a fresh iterator per poll also survives moto replacing a table's stream
+        shard when it rolls back a failed transaction."""
         assert self.streams is not None
         shards = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
         delivered = 0
         for shard in shards:
             sid = shard["ShardId"]
-            if sid not in self.iterators:
-                self.iterators[sid] = self.streams.get_shard_iterator(
-                    StreamArn=self.stream_arn, ShardId=sid, ShardIteratorType=self.starting_position
-                )["ShardIterator"]
-            iterator = self.iterators[sid]
-            if not iterator:
-                continue
+            checkpoint = self.checkpoints.get(sid)
+            kwargs: dict[str, Any] = {"StreamArn": self.stream_arn, "ShardId": sid}
+            if checkpoint is None:
+                kwargs["ShardIteratorType"] = self.starting_position
+            else:
+                kwargs.update(ShardIteratorType="AFTER_SEQUENCE_NUMBER", SequenceNumber=checkpoint)
+            iterator = self.streams.get_shard_iterator(**kwargs)["ShardIterator"]
             response = self.streams.get_records(ShardIterator=iterator, Limit=self.batch_size)
-            self.iterators[sid] = response.get("NextShardIterator")
-            records = [stream_record(r, self.stream_arn) for r in response.get("Records", [])]
+            raw = response.get("Records", [])
+            if not raw:
+                continue
+            records = [stream_record(r, self.stream_arn) for r in raw]
             if self.filters:
                 records = [r for r in records if any(matches(f, r) for f in self.filters)]
             if records:
                 self._deliver(sid, records)
                 delivered += len(records)
+            self.checkpoints[sid] = raw[-1]["dynamodb"]["SequenceNumber"]
+            delivered += len(raw) - len(records)
         return delivered
 
     def _deliver(self, shard: str, records: list[dict[str, Any]]) -> None:
@@ -195,15 +211,27 @@ class StreamSource:
         seqs = [r["dynamodb"].get("SequenceNumber") for r in batch]
         self.sqs.send_message(
             QueueUrl=self.on_failure_url,
-            MessageBody=json.dumps({
-                "requestContext": {"requestId": str(uuid.uuid4()), "condition": "RetryAttemptsExhausted",
-                                   "approximateInvokeCount": self.max_retries + 1},
-                "responseContext": {"statusCode": 200, "functionError": "Unhandled" if not result.ok else None},
-                "timestamp": datetime.now(UTC).isoformat(),
-                "DDBStreamBatchInfo": {"shardId": shard, "startSequenceNumber": seqs[0],
-                                       "endSequenceNumber": seqs[-1], "batchSize": len(batch),
-                                       "streamArn": self.stream_arn},
-            }),
+            MessageBody=json.dumps(
+                {
+                    "requestContext": {
+                        "requestId": str(uuid.uuid4()),
+                        "condition": "RetryAttemptsExhausted",
+                        "approximateInvokeCount": self.max_retries + 1,
+                    },
+                    "responseContext": {
+                        "statusCode": 200,
+                        "functionError": "Unhandled" if not result.ok else None,
+                    },
+                    "timestamp": datetime.now(UTC).isoformat(),
+                    "DDBStreamBatchInfo": {
+                        "shardId": shard,
+                        "startSequenceNumber": seqs[0],
+                        "endSequenceNumber": seqs[-1],
+                        "batchSize": len(batch),
+                        "streamArn": self.stream_arn,
+                    },
+                }
+            ),
         )
 
 
@@ -220,21 +248,28 @@ class RuleTarget:
     invoker: Invoker | None = None
 
     def poll_once(self, wait_seconds: int = 0) -> int:
-        assert self.sqs is not None and self.invoker is not None
-        response = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10,
-                                            AttributeNames=["ApproximateReceiveCount"],
-                                            WaitTimeSeconds=wait_seconds)
+        assert self.sqs is not None
+        assert self.invoker is not None
+        response = self.sqs.receive_message(
+            QueueUrl=self.queue_url,
+            MaxNumberOfMessages=10,
+            AttributeNames=["ApproximateReceiveCount"],
+            WaitTimeSeconds=wait_seconds,
+        )
         messages = response.get("Messages", [])
         for message in messages:
             result = self.invoker.invoke(self.function, json.loads(message["Body"]))
             attempts = int(message["Attributes"].get("ApproximateReceiveCount", "1"))
             if result.ok or attempts >= self.max_attempts:
                 if not result.ok:
-                    log.error("%s: event dropped after %d attempts: %s", self.function, attempts, result.error)
+                    log.error(
+                        "%s: event dropped after %d attempts: %s", self.function, attempts, result.error
+                    )
                 self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
             else:
-                self.sqs.change_message_visibility(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"],
-                                                   VisibilityTimeout=1)
+                self.sqs.change_message_visibility(
+                    QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=1
+                )
         return len(messages)
 
 
@@ -249,10 +284,14 @@ def logical_function(stack: Stack, value: str) -> str:
     return names.get(name, name)
 
 
-def event_source_mappings(stack: Stack, invoker: Invoker, clients: dict[str, Any], *,
-                          fast_retry: bool = False) -> list[SqsSource | StreamSource]:
-    queues = {attrs.get("Arn"): attrs for lid, attrs in stack.attrs.items()
-              if stack.resources.get(lid, {}).get("Type") == "AWS::SQS::Queue"}
+def event_source_mappings(
+    stack: Stack, invoker: Invoker, clients: dict[str, Any], *, fast_retry: bool = False
+) -> list[SqsSource | StreamSource]:
+    queues = {
+        attrs.get("Arn"): attrs
+        for lid, attrs in stack.attrs.items()
+        if stack.resources.get(lid, {}).get("Type") == "AWS::SQS::Queue"
+    }
     sources: list[SqsSource | StreamSource] = []
     for lid, resource in stack.of_type("AWS::Lambda::EventSourceMapping").items():
         p = stack.resolve(resource["Properties"])
@@ -264,24 +303,42 @@ def event_source_mappings(stack: Stack, invoker: Invoker, clients: dict[str, Any
         reports = "ReportBatchItemFailures" in p.get("FunctionResponseTypes", [])
         if arn in queues:
             q = queues[arn]
-            sources.append(SqsSource(
-                name=lid, function=function, queue_url=q["QueueUrl"], queue_arn=arn,
-                batch_size=int(p.get("BatchSize", 10)),
-                window_seconds=float(p.get("MaximumBatchingWindowInSeconds", 0)),
-                report_failures=reports, filters=filters, fast_retry=fast_retry,
-                sqs=clients["sqs"], invoker=invoker, fifo=q["QueueName"].endswith(".fifo"),
-            ))
+            sources.append(
+                SqsSource(
+                    name=lid,
+                    function=function,
+                    queue_url=q["QueueUrl"],
+                    queue_arn=arn,
+                    batch_size=int(p.get("BatchSize", 10)),
+                    window_seconds=float(p.get("MaximumBatchingWindowInSeconds", 0)),
+                    report_failures=reports,
+                    filters=filters,
+                    fast_retry=fast_retry,
+                    sqs=clients["sqs"],
+                    invoker=invoker,
+                    fifo=q["QueueName"].endswith(".fifo"),
+                )
+            )
         elif ":dynamodb:" in arn and "/stream/" in arn:
             on_failure = ((p.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
-            sources.append(StreamSource(
-                name=lid, function=function, stream_arn=arn, batch_size=int(p.get("BatchSize", 100)),
-                starting_position=p.get("StartingPosition", "TRIM_HORIZON"), report_failures=reports,
-                max_retries=int(p.get("MaximumRetryAttempts", -1)),
-                bisect=str(p.get("BisectBatchOnFunctionError", False)).lower() == "true",
-                on_failure_url=queues[on_failure]["QueueUrl"] if on_failure in queues else None,
-                filters=filters, retry_delay=0.0 if fast_retry else 0.2,
-                streams=clients["dynamodbstreams"], sqs=clients["sqs"], invoker=invoker,
-            ))
+            sources.append(
+                StreamSource(
+                    name=lid,
+                    function=function,
+                    stream_arn=arn,
+                    batch_size=int(p.get("BatchSize", 100)),
+                    starting_position=p.get("StartingPosition", "TRIM_HORIZON"),
+                    report_failures=reports,
+                    max_retries=int(p.get("MaximumRetryAttempts", -1)),
+                    bisect=str(p.get("BisectBatchOnFunctionError", False)).lower() == "true",
+                    on_failure_url=queues[on_failure]["QueueUrl"] if on_failure in queues else None,
+                    filters=filters,
+                    retry_delay=0.0 if fast_retry else 0.2,
+                    streams=clients["dynamodbstreams"],
+                    sqs=clients["sqs"],
+                    invoker=invoker,
+                )
+            )
         else:
             raise ValueError(f"{lid}: event source {arn} is not supported locally")
     return sources
@@ -310,6 +367,13 @@ def schedules(stack: Stack) -> list[Schedule]:
             continue
         for target in p.get("Targets", []):
             if ":function:" in target["Arn"]:
-                out.append(Schedule(lid, logical_function(stack, target["Arn"]), stack.attrs[lid]["Arn"],
-                                    p["ScheduleExpression"], target.get("Input")))
+                out.append(
+                    Schedule(
+                        lid,
+                        logical_function(stack, target["Arn"]),
+                        stack.attrs[lid]["Arn"],
+                        p["ScheduleExpression"],
+                        target.get("Input"),
+                    )
+                )
     return out

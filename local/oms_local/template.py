@@ -34,6 +34,20 @@ def _plain(node: Any) -> Any:
 
 def translate(template_path: Path, parameters: dict[str, str] | None = None) -> dict[str, Any]:
     """The CloudFormation that ``sam deploy`` would create from ``template_path``."""
+    key = (
+        str(template_path.resolve()),
+        template_path.stat().st_mtime_ns,
+        json.dumps(parameters or {}, sort_keys=True),
+    )
+    if key not in _TRANSLATED:
+        _TRANSLATED[key] = _translate(template_path, parameters)
+    return copy.deepcopy(_TRANSLATED[key])
+
+
+_TRANSLATED: dict[tuple[str, int, str], dict[str, Any]] = {}
+
+
+def _translate(template_path: Path, parameters: dict[str, str] | None) -> dict[str, Any]:
     text = template_path.read_text()
     decoded, matches = decode_str(text)
     if matches or decoded is None:
@@ -47,7 +61,7 @@ def translate(template_path: Path, parameters: dict[str, str] | None = None) -> 
                 props[key] = f"s3://{CODE_BUCKET}/{props[key]}"
     translator = Translator(None, Parser(), boto_session=boto3.session.Session(region_name=REGION))
     result: dict[str, Any] = translator.translate(
-        sam, parameter_values=dict(parameters or {}), get_managed_policy_map=lambda: {}
+        sam, parameter_values=dict(parameters or {}), get_managed_policy_map=dict
     )
     return result
 
@@ -72,7 +86,9 @@ class Stack:
     def active(self) -> dict[str, dict[str, Any]]:
         """Resources whose Condition holds."""
         return {
-            lid: r for lid, r in self.resources.items() if not r.get("Condition") or self.conditions[r["Condition"]]
+            lid: r
+            for lid, r in self.resources.items()
+            if not r.get("Condition") or self.conditions[r["Condition"]]
         }
 
     def of_type(self, *types: str) -> dict[str, dict[str, Any]]:
@@ -113,7 +129,7 @@ class Stack:
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
-            (key, arg), = value.items()
+            ((key, arg),) = value.items()
             fn = _INTRINSICS.get(key)
             if fn is not None:
                 return fn(self, arg)
@@ -126,7 +142,7 @@ class Stack:
 
     def condition(self, value: Any) -> bool:
         if isinstance(value, dict) and len(value) == 1:
-            (key, arg), = value.items()
+            ((key, arg),) = value.items()
             if key == "Condition":
                 return self.conditions[arg]
             if key == "Fn::Equals":
@@ -206,7 +222,7 @@ def _sub(stack: Stack, arg: Any) -> str:
 
 
 def _get_att(stack: Stack, arg: Any) -> Any:
-    logical, attr = (arg if isinstance(arg, list) else arg.split(".", 1))
+    logical, attr = arg if isinstance(arg, list) else arg.split(".", 1)
     return stack.get_att(logical, stack.resolve(attr))
 
 

@@ -16,7 +16,9 @@ JSON = "application/json"
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response[str]:
-    return Response(status_code=status, content_type=JSON, body=json.dumps(body, default=str), headers=headers)
+    return Response(
+        status_code=status, content_type=JSON, body=json.dumps(body, default=str), headers=headers
+    )
 
 
 def _field(loc: tuple[Any, ...] | list[Any]) -> str:
@@ -31,16 +33,20 @@ def _field(loc: tuple[Any, ...] | list[Any]) -> str:
 def create_app() -> APIGatewayHttpResolver:
     app = APIGatewayHttpResolver(enable_validation=True)
 
-    @app.exception_handler(OmsError)
+    @app.exception_handler(OmsError)  # type: ignore[untyped-decorator]
     def _oms_error(error: OmsError) -> Response[str]:
         if error.status >= 500:
             logger.error("request failed", extra={"code": error.code})
         return json_response(error.status, error.to_body())
 
-    @app.exception_handler(RequestValidationError)
+    @app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
     def _invalid(error: RequestValidationError) -> Response[str]:
         details = [
-            {"field": _field(err.get("loc", ())), "message": err.get("msg", "invalid"), "type": err.get("type")}
+            {
+                "field": _field(err.get("loc", ())),
+                "message": err.get("msg", "invalid"),
+                "type": err.get("type"),
+            }
             for err in error.errors()
         ]
         first = details[0] if details else {"field": "body", "message": "invalid"}

@@ -127,7 +127,11 @@ def order_updated_event(order: Order, changed: list[str], at: datetime) -> Outbo
         occurred_at=at,
     )
     return OutboxEvent(
-        id="", source=SOURCE_ORDERS, type="OrderUpdated", occurred_at=at, detail=detail.model_dump(mode="json")
+        id="",
+        source=SOURCE_ORDERS,
+        type="OrderUpdated",
+        occurred_at=at,
+        detail=detail.model_dump(mode="json"),
     )
 
 

@@ -117,14 +117,17 @@ def _confirm(draft: _Draft, snapshot: OrderSnapshot, actor: Actor, shortage: lis
     _move(draft, OrderStatus.CONFIRMED, actor, reason=f"payment {snapshot.payment_status.value}")
 
 
-def _apply(draft: _Draft, intent: Intent, snapshot: OrderSnapshot, actor: Actor,
-           shortage: list[ShortLine] | None) -> None:
+def _apply(
+    draft: _Draft, intent: Intent, snapshot: OrderSnapshot, actor: Actor, shortage: list[ShortLine] | None
+) -> None:
     status = draft.order.status
     if intent == Intent.CONFIRM:
         _confirm(draft, snapshot, actor, shortage)
     elif intent == Intent.AWAIT_PAYMENT:
         if status == OrderStatus.PLACED:
-            _move(draft, OrderStatus.AWAITING_PAYMENT, actor, reason=f"payment {snapshot.payment_status.value}")
+            _move(
+                draft, OrderStatus.AWAITING_PAYMENT, actor, reason=f"payment {snapshot.payment_status.value}"
+            )
     elif intent == Intent.REVIEW:
         if status in (OrderStatus.PLACED, OrderStatus.AWAITING_PAYMENT):
             hold = Hold(reason=HoldReason.PAYMENT_REVIEW, note=f"payment {snapshot.payment_status.value}")
@@ -147,8 +150,9 @@ def _apply(draft: _Draft, intent: Intent, snapshot: OrderSnapshot, actor: Actor,
             return
         if target in (OrderStatus.CANCELLED, OrderStatus.REFUNDED):
             _release(draft)
-        reason = snapshot.cancel_reason or ("cancelled in channel" if intent == Intent.CANCEL else
-                                            f"payment {snapshot.payment_status.value}")
+        reason = snapshot.cancel_reason or (
+            "cancelled in channel" if intent == Intent.CANCEL else f"payment {snapshot.payment_status.value}"
+        )
         _move(draft, target, actor, reason=reason)
 
 
@@ -171,7 +175,9 @@ def decide(
     snapshot = incoming
     if existing is None:
         order, events = new_order(snapshot, actor)
-        draft = _Draft(order, OrderChange(order=order, expected_version=None, events=events, outcome="created"))
+        draft = _Draft(
+            order, OrderChange(order=order, expected_version=None, events=events, outcome="created")
+        )
         changed: list[str] = []
     else:
         if snapshot.channel_updated_at < existing.channel_updated_at:
@@ -220,7 +226,9 @@ def order_id_of(incoming: IncomingOrder) -> str:
     return incoming.derive_order_id()
 
 
-def record(incoming: IncomingOrder, actor: Actor, orders: OrderRepository, *, attempts: int = 4) -> IntakeResult:
+def record(
+    incoming: IncomingOrder, actor: Actor, orders: OrderRepository, *, attempts: int = 4
+) -> IntakeResult:
     """Apply one channel delivery to its order, exactly once, however often it is delivered."""
     order_id = order_id_of(incoming)
     for _ in range(attempts):
@@ -240,5 +248,7 @@ def record(incoming: IncomingOrder, actor: Actor, orders: OrderRepository, *, at
                 continue
         except ConcurrentModification:
             continue
-        return IntakeResult(order_id, change.outcome, change.order.status, tuple(e.type for e in change.events))
+        return IntakeResult(
+            order_id, change.outcome, change.order.status, tuple(e.type for e in change.events)
+        )
     raise ConcurrentModification(f"order {order_id} kept changing; the message will be retried")

@@ -53,7 +53,9 @@ class IntakeEnvelope(BaseModel):
             payload = json.loads(self.body)
         except ValueError as exc:
             raise BadRequest("the queued body is not JSON", code="invalid_payload") from exc
-        return normalise(self.channel, self.topic, payload, store_id=self.store_id, received_at=self.received_at)
+        return normalise(
+            self.channel, self.topic, payload, store_id=self.store_id, received_at=self.received_at
+        )
 
     def actor(self, at: Any) -> Actor:
         return Actor(name=f"{self.channel}:{self.topic}", source_event=self.event_id, at=at)

@@ -40,8 +40,15 @@ TRANSITIONS: dict[OrderStatus | None, frozenset[OrderStatus]] = {
     S.AWAITING_PAYMENT: frozenset({S.CONFIRMED, S.ON_HOLD, S.CANCELLED, S.REFUNDED}),
     # on_hold -> on_hold: the reason or the short lines changed.
     S.ON_HOLD: frozenset(
-        {S.CONFIRMED, S.ON_HOLD, S.AWAITING_PAYMENT, S.FULFILLING, S.CANCELLED, S.REFUNDED,
-         S.PARTIALLY_REFUNDED}
+        {
+            S.CONFIRMED,
+            S.ON_HOLD,
+            S.AWAITING_PAYMENT,
+            S.FULFILLING,
+            S.CANCELLED,
+            S.REFUNDED,
+            S.PARTIALLY_REFUNDED,
+        }
     ),
     S.CONFIRMED: frozenset({S.FULFILLING, S.ON_HOLD, S.CANCELLED, S.REFUNDED, S.PARTIALLY_REFUNDED}),
     S.FULFILLING: frozenset(
@@ -53,8 +60,17 @@ TRANSITIONS: dict[OrderStatus | None, frozenset[OrderStatus]] = {
     S.COMPLETED: frozenset({S.RETURNED, S.REFUNDED, S.PARTIALLY_REFUNDED}),
     # A partial refund does not stop fulfilment: the order carries on from here.
     S.PARTIALLY_REFUNDED: frozenset(
-        {S.PARTIALLY_REFUNDED, S.REFUNDED, S.FULFILLING, S.PARTIALLY_SHIPPED, S.SHIPPED, S.DELIVERED,
-         S.COMPLETED, S.RETURNED, S.CANCELLED}
+        {
+            S.PARTIALLY_REFUNDED,
+            S.REFUNDED,
+            S.FULFILLING,
+            S.PARTIALLY_SHIPPED,
+            S.SHIPPED,
+            S.DELIVERED,
+            S.COMPLETED,
+            S.RETURNED,
+            S.CANCELLED,
+        }
     ),
     S.RETURNED: frozenset({S.REFUNDED, S.PARTIALLY_REFUNDED, S.COMPLETED}),
     S.CANCELLED: frozenset({S.REFUNDED}),

@@ -124,8 +124,8 @@ class OrderSnapshot(Model):
     """What a channel says about an order at one moment, in our words."""
 
     channel: Channel
-    store_id: str
-    channel_order_id: str
+    store_id: StoreId
+    channel_order_id: Annotated[str, StringConstraints(pattern=CHANNEL_ORDER_ID_PATTERN)]
     number: str
     currency: str
     customer: Customer = Field(default_factory=Customer)
@@ -161,7 +161,7 @@ class OrderSnapshot(Model):
 
 
 class ShortLine(Model):
-    sku: str | None
+    sku: str | None = None
     requested: int
     available: int | None = None  # None: the SKU is unknown
 

@@ -39,25 +39,37 @@ def _lines_text(order: Order) -> str:
     return "\n".join(f"  {line.open_quantity} x {line.name}" for line in order.lines if line.open_quantity)
 
 
-def _customer_message(event_type: str, order: Order, detail: dict[str, Any], store_name: str) -> tuple[str, str]:
+def _customer_message(
+    event_type: str, order: Order, detail: dict[str, Any], store_name: str
+) -> tuple[str, str]:
     number = order.number
     if event_type == "OrderConfirmed":
-        return (f"{store_name}: order {number} confirmed",
-                f"Thank you for your order {number}.\n\n{_lines_text(order)}\n\nTotal: {order.totals.total}\n"
-                "We will let you know when it ships.")
+        return (
+            f"{store_name}: order {number} confirmed",
+            f"Thank you for your order {number}.\n\n{_lines_text(order)}\n\nTotal: {order.totals.total}\n"
+            "We will let you know when it ships.",
+        )
     if event_type == "OrderShipped":
         tracking = detail.get("tracking") or []
-        parts = [f"  {t.get('carrier')}: {t.get('tracking_number')} {t.get('tracking_url') or ''}".rstrip()
-                 for t in tracking]
-        return (f"{store_name}: order {number} is on its way",
-                f"Your order {number} has shipped.\n\nTracking:\n" + ("\n".join(parts) or "  (none)"))
+        parts = [
+            f"  {t.get('carrier')}: {t.get('tracking_number')} {t.get('tracking_url') or ''}".rstrip()
+            for t in tracking
+        ]
+        return (
+            f"{store_name}: order {number} is on its way",
+            f"Your order {number} has shipped.\n\nTracking:\n" + ("\n".join(parts) or "  (none)"),
+        )
     if event_type == "OrderDelivered":
         return (f"{store_name}: order {number} delivered", f"Your order {number} has been delivered.")
-    return (f"{store_name}: order {number} cancelled",
-            f"Your order {number} has been cancelled. Any payment taken will be refunded.")
+    return (
+        f"{store_name}: order {number} cancelled",
+        f"Your order {number} has been cancelled. Any payment taken will be refunded.",
+    )
 
 
-def plan(event: dict[str, Any], order: Order | None, store: Store | None, *, email_enabled: bool) -> list[Notification]:
+def plan(
+    event: dict[str, Any], order: Order | None, store: Store | None, *, email_enabled: bool
+) -> list[Notification]:
     """The notifications one EventBridge event calls for."""
     kind = event.get("detail-type", "")
     detail: dict[str, Any] = event.get("detail") or {}
@@ -65,10 +77,15 @@ def plan(event: dict[str, Any], order: Order | None, store: Store | None, *, ema
     if kind in CUSTOMER_EVENTS and order is not None and store is not None:
         subject, text = _customer_message(kind, order, detail, store.name)
         if email_enabled and store.settings.notify_customer_email and order.customer.email:
-            out.append(Email(order.customer.email, subject,
-                             f"Hello {order.customer.first_name or ''},\n\n{text}\n",
-                             f"<p>Hello {html.escape(order.customer.first_name or '')},</p>"
-                             f"<pre>{html.escape(text)}</pre>"))
+            out.append(
+                Email(
+                    order.customer.email,
+                    subject,
+                    f"Hello {order.customer.first_name or ''},\n\n{text}\n",
+                    f"<p>Hello {html.escape(order.customer.first_name or '')},</p>"
+                    f"<pre>{html.escape(text)}</pre>",
+                )
+            )
         if store.settings.notify_customer_sms and order.customer.phone and kind in ("OrderShipped",):
             out.append(Sms(order.customer.phone, subject))
     if kind == "OrderOnHold":
@@ -78,15 +95,27 @@ def plan(event: dict[str, Any], order: Order | None, store: Store | None, *, ema
             f"{'unknown SKU' if s.get('available') is None else s.get('available')}"
             for s in hold.get("short_lines") or []
         )
-        out.append(Alert(f"Order {detail.get('number')} on hold: {hold.get('reason')}",
-                         f"Order {detail.get('order_id')} ({detail.get('store_id')}) is on hold: {hold.get('reason')}."
-                         + (f"\nShort lines: {short}" if short else "")))
+        out.append(
+            Alert(
+                f"Order {detail.get('number')} on hold: {hold.get('reason')}",
+                f"Order {detail.get('order_id')} ({detail.get('store_id')}) is on hold: {hold.get('reason')}."
+                + (f"\nShort lines: {short}" if short else ""),
+            )
+        )
     if kind == "LowStock":
-        out.append(Alert(f"Low stock: {detail.get('sku')}",
-                         f"{detail.get('sku')} is down to {detail.get('available')} available "
-                         f"(threshold {detail.get('threshold')})."))
+        out.append(
+            Alert(
+                f"Low stock: {detail.get('sku')}",
+                f"{detail.get('sku')} is down to {detail.get('available')} available "
+                f"(threshold {detail.get('threshold')}).",
+            )
+        )
     if kind == "ShipmentException":
-        out.append(Alert(f"Parcel problem: {detail.get('tracking_number')}",
-                         f"Shipment {detail.get('shipment_id')} of order {detail.get('order_id')}: "
-                         f"{detail.get('problem')} ({detail.get('carrier')} {detail.get('tracking_number')})."))
+        out.append(
+            Alert(
+                f"Parcel problem: {detail.get('tracking_number')}",
+                f"Shipment {detail.get('shipment_id')} of order {detail.get('order_id')}: "
+                f"{detail.get('problem')} ({detail.get('carrier')} {detail.get('tracking_number')}).",
+            )
+        )
     return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
@@ -28,14 +28,14 @@ def xray_sdk_enabled() -> bool:
     return os.environ.get("OMS_XRAY_SDK", "false").lower() == "true"
 
 
-def traced(handler: F) -> F:
+def traced[F: Callable[..., Any]](handler: F) -> F:
     """Wrap a Lambda handler with the Powertools Tracer when the X-Ray SDK is enabled."""
     if not xray_sdk_enabled():
         return handler
     from aws_lambda_powertools import Tracer
 
     tracer = Tracer()
-    return tracer.capture_lambda_handler(handler)  # type: ignore[no-any-return]
+    return cast(F, tracer.capture_lambda_handler(handler))
 
 
 def count(name: str, value: float = 1, **dimensions: str) -> None:

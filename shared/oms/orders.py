@@ -56,8 +56,12 @@ class OrderChange:
 
 def new_order(snapshot: OrderSnapshot, actor: Actor) -> tuple[Order, list[OutboxEvent]]:
     entry = TimelineEntry(
-        at=actor.at, from_status=None, to_status=OrderStatus.PLACED, reason=f"received from {snapshot.channel}",
-        actor=actor.name, source_event=actor.source_event,
+        at=actor.at,
+        from_status=None,
+        to_status=OrderStatus.PLACED,
+        reason=f"received from {snapshot.channel}",
+        actor=actor.name,
+        source_event=actor.source_event,
     )
     order = Order(
         **snapshot.model_dump(),
@@ -81,7 +85,11 @@ def transition(
     """Move ``order`` to ``to`` (raising IllegalTransition otherwise), appending to its timeline."""
     check_transition(order.status, to)
     entry = TimelineEntry(
-        at=actor.at, from_status=order.status, to_status=to, reason=reason, actor=actor.name,
+        at=actor.at,
+        from_status=order.status,
+        to_status=to,
+        reason=reason,
+        actor=actor.name,
         source_event=actor.source_event,
     )
     moved = order.model_copy(
@@ -97,7 +105,11 @@ def transition(
 
 def release_all(order: Order) -> tuple[Reservation, list[StockMove]]:
     """Give back everything the order holds and has not shipped (SKU totals and locations)."""
-    moves = [StockMove(sku, qty, MoveKind.RELEASE) for sku, qty in sorted(order.reservation.reserved.items()) if qty]
+    moves = [
+        StockMove(sku, qty, MoveKind.RELEASE)
+        for sku, qty in sorted(order.reservation.reserved.items())
+        if qty
+    ]
     for location, lines in sorted(order.reservation.allocated.items()):
         moves += [
             StockMove(sku, qty, MoveKind.DEALLOCATE, location) for sku, qty in sorted(lines.items()) if qty
@@ -137,4 +149,3 @@ def content_changes(old: OrderSnapshot, new: OrderSnapshot) -> list[str]:
     a, b = old.content(), new.content()
     ignore = {"channel_updated_at", "channel_status", "payment_status", "cancelled", "cancel_reason"}
     return sorted(k for k in b if k not in ignore and a.get(k) != b.get(k))
-

@@ -8,8 +8,9 @@ from typing import Any
 from oms.events import SOURCE_STOCK, OutboxEvent, StockEventDetail
 
 
-def low_stock_event(old: dict[str, Any] | None, new: dict[str, Any], threshold: int, at: datetime,
-                    event_id: str) -> OutboxEvent | None:
+def low_stock_event(
+    old: dict[str, Any] | None, new: dict[str, Any], threshold: int, at: datetime, event_id: str
+) -> OutboxEvent | None:
     """LowStock when a SKU's total available stock falls to ``threshold`` or below (crossing only,
     so one alert per fall, not one per order)."""
     if old is None or "available" not in old or "available" not in new:
@@ -23,7 +24,11 @@ def low_stock_event(old: dict[str, Any] | None, new: dict[str, Any], threshold: 
         type="LowStock",
         occurred_at=at,
         detail=StockEventDetail(
-            sku=str(new["sku"]), on_hand=int(new["on_hand"]), reserved=int(new["reserved"]), available=after,
-            threshold=threshold, occurred_at=at,
+            sku=str(new["sku"]),
+            on_hand=int(new["on_hand"]),
+            reserved=int(new["reserved"]),
+            available=after,
+            threshold=threshold,
+            occurred_at=at,
         ).model_dump(mode="json"),
     )

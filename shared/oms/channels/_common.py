@@ -25,6 +25,13 @@ def ident(value: Any) -> str | None:
     return str(value)
 
 
+def order_id(value: Any) -> str:
+    """The channel's order id: a number or a non-empty string."""
+    if isinstance(value, bool) or value is None or not str(value).strip():
+        raise ValueError("the order has no id")
+    return str(value).strip()
+
+
 def money(value: Any, currency: str) -> Money:
     return Money.of(0 if value is None or value == "" else value, currency)
 

@@ -56,7 +56,8 @@ class ManualOrderRequest(BaseModel):
 
     store_id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$")]
     reference: Annotated[str, StringConstraints(pattern=CHANNEL_ORDER_ID_PATTERN)] | None = Field(
-        default=None, description="Your id for this order; sending the same reference twice creates one order."
+        default=None,
+        description="Your id for this order; sending the same reference twice creates one order.",
     )
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
     customer: Customer = Field(default_factory=Customer)
@@ -128,7 +129,10 @@ def normalise(payload: dict[str, Any], *, store_id: str) -> OrderSnapshot:
             else []
         ),
         totals=Totals(
-            subtotal=subtotal, discounts=discount, tax=tax, shipping=shipping,
+            subtotal=subtotal,
+            discounts=discount,
+            tax=tax,
+            shipping=shipping,
             total=subtotal - discount + shipping + tax,
         ),
         payment_status=PaymentStatus(order.payment_status),

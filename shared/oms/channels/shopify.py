@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from oms.channels._common import describe, ident, money, split_tags, text
+from oms.channels._common import describe, ident, money, order_id, split_tags, text
 from oms.errors import BadRequest
 from oms.models import (
     Address,
@@ -90,7 +90,7 @@ def normalise(payload: dict[str, Any], *, topic: str, store_id: str) -> OrderSna
         return OrderSnapshot(
             channel=Channel.SHOPIFY,
             store_id=store_id,
-            channel_order_id=str(payload["id"]),
+            channel_order_id=order_id(payload.get("id")),
             number=text(payload.get("name")) or f"#{payload.get('order_number') or payload['id']}",
             currency=currency,
             customer=Customer(
@@ -138,4 +138,3 @@ def normalise(payload: dict[str, Any], *, topic: str, store_id: str) -> OrderSna
         )
     except (KeyError, TypeError, ValueError, AssertionError) as exc:
         raise BadRequest(f"not a Shopify order: {describe(exc)}", code="invalid_payload") from exc
-

@@ -7,9 +7,18 @@ from datetime import datetime
 from typing import Any
 
 from oms.channels import OrderDeleted
-from oms.channels._common import describe, ident, money, rounded_money, text
+from oms.channels._common import describe, ident, money, order_id, rounded_money, text
 from oms.errors import BadRequest
-from oms.models import Address, Channel, Customer, LineItem, OrderSnapshot, PaymentStatus, ShippingLine, Totals
+from oms.models import (
+    Address,
+    Channel,
+    Customer,
+    LineItem,
+    OrderSnapshot,
+    PaymentStatus,
+    ShippingLine,
+    Totals,
+)
 from oms.money import Money
 
 # WooCommerce order status -> what it says about payment.
@@ -54,9 +63,7 @@ def _line(data: dict[str, Any], currency: str) -> LineItem:
     subtotal = money(data.get("subtotal"), currency)
     total = money(data.get("total"), currency)
     # ``price`` is a float (``total / quantity``) and may carry more decimals than the currency.
-    unit_price = (
-        rounded_money(data["price"], currency) if data.get("price") is not None else subtotal
-    )
+    unit_price = rounded_money(data["price"], currency) if data.get("price") is not None else subtotal
     return LineItem(
         line_id=str(data["id"]),
         sku=text(data.get("sku")),
@@ -79,7 +86,7 @@ def normalise(
             return OrderDeleted(
                 channel=Channel.WOOCOMMERCE,
                 store_id=store_id,
-                channel_order_id=str(payload["id"]),
+                channel_order_id=order_id(payload.get("id")),
                 at=received_at,
             )
         currency = str(payload["currency"])
@@ -90,7 +97,7 @@ def normalise(
         return OrderSnapshot(
             channel=Channel.WOOCOMMERCE,
             store_id=store_id,
-            channel_order_id=str(payload["id"]),
+            channel_order_id=order_id(payload.get("id")),
             number=text(payload.get("number")) or str(payload["id"]),
             currency=currency,
             customer=Customer(
@@ -129,4 +136,3 @@ def normalise(
         )
     except (KeyError, TypeError, ValueError, AssertionError) as exc:
         raise BadRequest(f"not a WooCommerce order: {describe(exc)}", code="invalid_payload") from exc
-

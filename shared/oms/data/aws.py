@@ -27,4 +27,4 @@ _FAST = Config(
 
 @cache
 def client(service: str, *, fast: bool = False) -> Any:
-    return boto3.client(service, config=_FAST if fast else _DEFAULT)  # type: ignore[call-overload]
+    return boto3.client(service, config=_FAST if fast else _DEFAULT)

@@ -8,7 +8,14 @@ from typing import Any
 from oms.data import keys
 from oms.data.codec import from_attr, from_item, to_attr, to_item
 from oms.data.stock import move_update
-from oms.data.table import MAX_TRANSACTION_ITEMS, Page, Table, TransactionCancelled, decode_cursor, encode_cursor
+from oms.data.table import (
+    MAX_TRANSACTION_ITEMS,
+    Page,
+    Table,
+    TransactionCancelled,
+    decode_cursor,
+    encode_cursor,
+)
 from oms.errors import BadRequest
 from oms.intake import ConcurrentModification, StockShortage
 from oms.models import Order, ShortLine
@@ -17,7 +24,15 @@ from oms.timeutil import iso
 
 # Attributes copied into the listing indexes (INCLUDE projection; no customer data).
 SUMMARY_ATTRIBUTES = (
-    "order_id", "number", "status", "channel", "store_id", "placed_at", "totals", "payment_status", "hold",
+    "order_id",
+    "number",
+    "status",
+    "channel",
+    "store_id",
+    "placed_at",
+    "totals",
+    "payment_status",
+    "hold",
 )
 _KEY_ATTRIBUTES = {"PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "GSI3PK", "GSI3SK", "entity", "outbox"}
 
@@ -132,7 +147,10 @@ class OrderStore:
             if channel:
                 filters["channel"] = channel
         else:
-            index, partitions = keys.GSI_BY_YEAR, [f"ORDERS#{y}" for y in range(upper.year, lower.year - 1, -1)]
+            index, partitions = (
+                keys.GSI_BY_YEAR,
+                [f"ORDERS#{y}" for y in range(upper.year, lower.year - 1, -1)],
+            )
             if channel:
                 filters["channel"] = channel
         state = decode_cursor(cursor) if cursor else {"p": 0}
@@ -147,7 +165,9 @@ class OrderStore:
                 "IndexName": index,
                 "KeyConditionExpression": f"{pk} = :pk AND {sk} BETWEEN :lo AND :hi",
                 "ExpressionAttributeValues": {
-                    ":pk": {"S": partitions[part]}, ":lo": {"S": iso(lower)}, ":hi": {"S": iso(upper) + "~"},
+                    ":pk": {"S": partitions[part]},
+                    ":lo": {"S": iso(lower)},
+                    ":hi": {"S": iso(upper) + "~"},
                 },
                 "ScanIndexForward": False,
                 "Limit": limit - len(found),

@@ -62,6 +62,12 @@ class StockRepository:
 
     def levels(self, sku: str) -> tuple[StockLevel, list[StockLevel]]:
         """The SKU's total and its per-location levels; NotFound for an unknown SKU."""
+        total, locations = self.levels_or_empty(sku)
+        if total is None:
+            raise NotFound(f"unknown SKU {sku!r}", code="unknown_sku")
+        return total, locations
+
+    def levels_or_empty(self, sku: str) -> tuple[StockLevel | None, list[StockLevel]]:
         response = self.table.query(
             KeyConditionExpression="PK = :pk",
             ExpressionAttributeValues={":pk": {"S": keys.sku_pk(sku)}},
@@ -75,8 +81,6 @@ class StockRepository:
                 total = level
             else:
                 locations.append(level)
-        if total is None:
-            raise NotFound(f"unknown SKU {sku!r}", code="unknown_sku")
         return total, sorted(locations, key=lambda lv: lv.location or "")
 
     def totals(self, skus: list[str]) -> dict[str, StockLevel]:
@@ -105,88 +109,115 @@ class StockRepository:
             cursor=encode_cursor(last) if last else None,
         )
 
-    def set_on_hand(self, sku: str, location: str, on_hand: int, *, at: datetime, actor: str) -> StockLevel:
-        """Set the counted on-hand of ``sku`` at ``location``; reserved is never touched.
+    def set_counts(self, sku: str, counts: dict[str, int], *, at: datetime, actor: str) -> None:
+        """Set the counted on-hand of ``sku`` at each location in ``counts``, all or nothing;
+        reserved stock is never touched.
 
-        Read the location's current count, then write both levels in one transaction conditioned
-        on that count: a concurrent change makes the write fail and we read again.
+        Reads the current counts, then writes every location and the SKU's total in one
+        transaction conditioned on what was read: a concurrent change fails it and we read again.
         """
+        if not counts:
+            return
         for _ in range(5):
-            current = self.table.get(keys.sku_pk(sku), keys.sku_location_sk(location))
-            old = from_item(current) if current else None
-            old_on_hand = int(old["on_hand"]) if old else 0
-            reserved = int(old["reserved"]) if old else 0
-            if on_hand < reserved:
-                raise Conflict(
-                    f"{location} has {reserved} of {sku} reserved for shipments; on hand cannot be less",
-                    code="on_hand_below_reserved",
+            current = {
+                str(level.location): level
+                for level in self.levels_or_empty(sku)[1]
+                if level.location in counts
+            }
+            delta = 0
+            items: list[dict[str, Any]] = []
+            for location, on_hand in sorted(counts.items()):
+                old = current.get(location)
+                reserved = old.reserved if old else 0
+                if on_hand < reserved:
+                    raise Conflict(
+                        f"{location} has {reserved} of {sku} reserved for shipments; on hand cannot be less",
+                        code="on_hand_below_reserved",
+                    )
+                delta += on_hand - (old.on_hand if old else 0)
+                event = OutboxEvent(
+                    id=f"stock:{sku}:{location}:{iso(at)}",
+                    source=SOURCE_STOCK,
+                    type="StockAdjusted",
+                    occurred_at=at,
+                    detail=StockEventDetail(
+                        sku=sku,
+                        location=location,
+                        on_hand=on_hand,
+                        reserved=reserved,
+                        available=on_hand - reserved,
+                        previous_on_hand=old.on_hand if old else None,
+                        occurred_at=at,
+                    ).model_dump(mode="json"),
                 )
-            delta = on_hand - old_on_hand
-            event = OutboxEvent(
-                id=f"stock:{sku}:{location}:{iso(at)}",
-                source=SOURCE_STOCK,
-                type="StockAdjusted",
-                occurred_at=at,
-                detail=StockEventDetail(
-                    sku=sku, location=location, on_hand=on_hand, reserved=reserved,
-                    available=on_hand - reserved, previous_on_hand=old_on_hand if old else None, occurred_at=at,
-                ).model_dump(mode="json"),
+                item = {
+                    "PK": keys.sku_pk(sku),
+                    "SK": keys.sku_location_sk(location),
+                    "entity": "stock",
+                    "sku": sku,
+                    "location": location,
+                    "on_hand": on_hand,
+                    "reserved": reserved,
+                    "available": on_hand - reserved,
+                    "updated_at": iso(at),
+                    "updated_by": actor,
+                    "outbox": [event.model_dump(mode="json")],
+                }
+                put: dict[str, Any] = {"Put": {"Item": to_item(item)}}
+                if old:
+                    put["Put"]["ConditionExpression"] = "on_hand = :old AND reserved = :reserved"
+                    put["Put"]["ExpressionAttributeValues"] = {
+                        ":old": to_attr(old.on_hand),
+                        ":reserved": to_attr(reserved),
+                    }
+                else:
+                    put["Put"]["ConditionExpression"] = "attribute_not_exists(PK)"
+                items.append(put)
+                items.append(
+                    {
+                        "ConditionCheck": {
+                            "Key": {"PK": {"S": keys.location_pk(location)}, "SK": {"S": keys.LOCATION_SK}},
+                            "ConditionExpression": "attribute_exists(PK)",
+                        }
+                    }
+                )
+            items.append(
+                {
+                    "Update": {
+                        "Key": {"PK": {"S": keys.sku_pk(sku)}, "SK": {"S": keys.SKU_TOTAL_SK}},
+                        "UpdateExpression": (
+                            "SET on_hand = if_not_exists(on_hand, :zero) + :delta,"
+                            " available = if_not_exists(available, :zero) + :delta,"
+                            " reserved = if_not_exists(reserved, :zero), sku = :sku, entity = :entity,"
+                            " GSI1PK = :skus, GSI1SK = :sku, updated_at = :at REMOVE outbox"
+                        ),
+                        "ConditionExpression": "attribute_not_exists(PK) OR available >= :neg",
+                        "ExpressionAttributeValues": {
+                            ":zero": to_attr(0),
+                            ":delta": to_attr(delta),
+                            ":neg": to_attr(max(0, -delta)),
+                            ":sku": to_attr(sku),
+                            ":skus": to_attr(keys.SKUS),
+                            ":at": to_attr(iso(at)),
+                            ":entity": to_attr("stock"),
+                        },
+                    }
+                }
             )
-            location_item = {
-                "PK": keys.sku_pk(sku), "SK": keys.sku_location_sk(location), "entity": "stock",
-                "sku": sku, "location": location, "on_hand": on_hand, "reserved": reserved,
-                "available": on_hand - reserved, "updated_at": iso(at), "updated_by": actor,
-                "outbox": [event.model_dump(mode="json")],
-            }
-            location_put: dict[str, Any] = {
-                "Put": {
-                    "Item": to_item(location_item),
-                    "ConditionExpression": (
-                        "on_hand = :old AND reserved = :reserved" if old else "attribute_not_exists(PK)"
-                    ),
-                }
-            }
-            if old:
-                location_put["Put"]["ExpressionAttributeValues"] = {
-                    ":old": to_attr(old_on_hand), ":reserved": to_attr(reserved)
-                }
-            total_update = {
-                "Update": {
-                    "Key": {"PK": {"S": keys.sku_pk(sku)}, "SK": {"S": keys.SKU_TOTAL_SK}},
-                    "UpdateExpression": (
-                        "SET on_hand = if_not_exists(on_hand, :zero) + :delta,"
-                        " available = if_not_exists(available, :zero) + :delta,"
-                        " reserved = if_not_exists(reserved, :zero), sku = :sku, entity = :entity,"
-                        " GSI1PK = :skus, GSI1SK = :sku, updated_at = :at REMOVE outbox"
-                    ),
-                    "ConditionExpression": "attribute_not_exists(PK) OR available >= :neg",
-                    "ExpressionAttributeValues": {
-                        ":zero": to_attr(0), ":delta": to_attr(delta), ":neg": to_attr(max(0, -delta)),
-                        ":sku": to_attr(sku), ":skus": to_attr(keys.SKUS), ":at": to_attr(iso(at)),
-                        ":entity": to_attr("stock"),
-                    },
-                }
-            }
-            location_exists = {
-                "ConditionCheck": {
-                    "Key": {"PK": {"S": keys.location_pk(location)}, "SK": {"S": keys.LOCATION_SK}},
-                    "ConditionExpression": "attribute_exists(PK)",
-                }
-            }
             try:
-                self.table.transact([location_put, total_update, location_exists])
+                self.table.transact(items)
             except TransactionCancelled as cancelled:
                 codes = cancelled.codes()
-                if codes[2] == "ConditionalCheckFailed":
-                    raise NotFound(f"unknown location {location!r}", code="unknown_location") from cancelled
-                if codes[1] == "ConditionalCheckFailed":
+                for i, location in enumerate(sorted(counts)):
+                    if codes[2 * i + 1] == "ConditionalCheckFailed":
+                        raise NotFound(
+                            f"unknown location {location!r}", code="unknown_location"
+                        ) from cancelled
+                if codes[-1] == "ConditionalCheckFailed":
                     raise Conflict(
-                        f"{sku} has more reserved for orders than the new count leaves available",
+                        f"{sku} has more reserved for orders than the new counts leave available",
                         code="on_hand_below_reserved",
                     ) from cancelled
-                continue  # the count changed under us (or a transaction conflicted): read again
-            return StockLevel(
-                sku=sku, location=location, on_hand=on_hand, reserved=reserved,
-                available=on_hand - reserved, updated_at=at,
-            )
-        raise Conflict(f"{sku} at {location} kept changing; try again", code="concurrent_update")
+                continue  # a count changed under us (or the transaction conflicted): read again
+            return
+        raise Conflict(f"{sku} kept changing; try again", code="concurrent_update")

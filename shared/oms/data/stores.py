@@ -38,14 +38,25 @@ class StoreRepository:
         except NotFound:
             return None
 
-    def create(self, store: Store, credentials: StoreCredentials, api_credentials: dict[str, Any] | None) -> None:
+    def create(
+        self, store: Store, credentials: StoreCredentials, api_credentials: dict[str, Any] | None
+    ) -> None:
         """Secrets first (a store is only visible once its webhooks can be verified)."""
-        self._put_secret(webhook_parameter(self.settings.parameter_prefix, store.channel, store.store_id),
-                         credentials.to_parameter(), overwrite=False)
+        self._put_secret(
+            webhook_parameter(self.settings.parameter_prefix, store.channel, store.store_id),
+            credentials.to_parameter(),
+            overwrite=False,
+        )
         if api_credentials:
             self.put_api_credentials(store, api_credentials)
-        item = {"PK": keys.store_pk(store.store_id), "SK": keys.STORE_SK, "entity": "store",
-                "GSI1PK": keys.STORES, "GSI1SK": store.store_id, **store.model_dump(mode="json")}
+        item = {
+            "PK": keys.store_pk(store.store_id),
+            "SK": keys.STORE_SK,
+            "entity": "store",
+            "GSI1PK": keys.STORES,
+            "GSI1SK": store.store_id,
+            **store.model_dump(mode="json"),
+        }
         try:
             self.table.ddb.put_item(
                 TableName=self.table.name, Item=to_item(item), ConditionExpression="attribute_not_exists(PK)"
@@ -56,19 +67,31 @@ class StoreRepository:
             raise
 
     def update(self, store: Store) -> None:
-        item = {"PK": keys.store_pk(store.store_id), "SK": keys.STORE_SK, "entity": "store",
-                "GSI1PK": keys.STORES, "GSI1SK": store.store_id, **store.model_dump(mode="json")}
+        item = {
+            "PK": keys.store_pk(store.store_id),
+            "SK": keys.STORE_SK,
+            "entity": "store",
+            "GSI1PK": keys.STORES,
+            "GSI1SK": store.store_id,
+            **store.model_dump(mode="json"),
+        }
         self.table.ddb.put_item(
             TableName=self.table.name, Item=to_item(item), ConditionExpression="attribute_exists(PK)"
         )
 
     def rotate_webhook_secret(self, store: Store, credentials: StoreCredentials) -> None:
-        self._put_secret(webhook_parameter(self.settings.parameter_prefix, store.channel, store.store_id),
-                         credentials.to_parameter(), overwrite=True)
+        self._put_secret(
+            webhook_parameter(self.settings.parameter_prefix, store.channel, store.store_id),
+            credentials.to_parameter(),
+            overwrite=True,
+        )
 
     def put_api_credentials(self, store: Store, api_credentials: dict[str, Any]) -> None:
-        self._put_secret(api_parameter(self.settings.parameter_prefix, store.channel, store.store_id),
-                         json.dumps(api_credentials), overwrite=True)
+        self._put_secret(
+            api_parameter(self.settings.parameter_prefix, store.channel, store.store_id),
+            json.dumps(api_credentials),
+            overwrite=True,
+        )
 
     def api_credentials(self, store: Store) -> dict[str, Any] | None:
         name = api_parameter(self.settings.parameter_prefix, store.channel, store.store_id)
@@ -82,13 +105,18 @@ class StoreRepository:
         return value
 
     def list(self, *, limit: int, cursor: str | None) -> Page:
-        return _list(self.table, keys.STORES, limit, cursor,
-                     lambda d: Store.model_validate(d).model_dump(mode="json"))
+        return _list(
+            self.table, keys.STORES, limit, cursor, lambda d: Store.model_validate(d).model_dump(mode="json")
+        )
 
     def _put_secret(self, name: str, value: str, *, overwrite: bool) -> None:
         try:
             self.ssm.put_parameter(
-                Name=name, Value=value, Type="SecureString", Overwrite=overwrite, Tier="Standard",
+                Name=name,
+                Value=value,
+                Type="SecureString",
+                Overwrite=overwrite,
+                Tier="Standard",
                 Description="OMS store credential (managed by the OMS admin API)",
             )
         except ClientError as exc:
@@ -102,8 +130,14 @@ class LocationRepository:
         self.table = table or Table()
 
     def put(self, location: Location) -> None:
-        item = {"PK": keys.location_pk(location.location_id), "SK": keys.LOCATION_SK, "entity": "location",
-                "GSI1PK": keys.LOCATIONS, "GSI1SK": location.location_id, **location.model_dump(mode="json")}
+        item = {
+            "PK": keys.location_pk(location.location_id),
+            "SK": keys.LOCATION_SK,
+            "entity": "location",
+            "GSI1PK": keys.LOCATIONS,
+            "GSI1SK": location.location_id,
+            **location.model_dump(mode="json"),
+        }
         self.table.ddb.put_item(TableName=self.table.name, Item=to_item(item))
 
     def all(self) -> list[Location]:
@@ -117,8 +151,13 @@ class LocationRepository:
             cursor = page.cursor
 
     def list(self, *, limit: int, cursor: str | None) -> Page:
-        return _list(self.table, keys.LOCATIONS, limit, cursor,
-                     lambda d: Location.model_validate(d).model_dump(mode="json"))
+        return _list(
+            self.table,
+            keys.LOCATIONS,
+            limit,
+            cursor,
+            lambda d: Location.model_validate(d).model_dump(mode="json"),
+        )
 
 
 def _list(table: Table, partition: str, limit: int, cursor: str | None, shape: Any) -> Page:

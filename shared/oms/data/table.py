@@ -27,8 +27,10 @@ class TransactionCancelled(Exception):
 
     @property
     def conflicted(self) -> bool:
-        return any(c in ("TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded")
-                   for c in self.codes())
+        return any(
+            c in ("TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded")
+            for c in self.codes()
+        )
 
 
 class Table:
