@@ -3,13 +3,14 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
+export PYTHONPATH := $(CURDIR)/local:$(CURDIR)/shared:$(CURDIR)
 
 VENV := .venv
 PY := $(VENV)/bin/python
 SAM := .venv-sam/bin/sam
 CHECKOV := .venv-checkov/bin/checkov
 
-.PHONY: help venv tools run demo test test-fast lint format build deploy bench docs clean
+.PHONY: help venv tools lambda-env run demo test test-fast lint format build deploy bench events docs clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -21,13 +22,16 @@ tools: ## SAM CLI and checkov, each in an environment of its own
 	@scripts/bootstrap.sh .venv-sam requirements-tools.txt
 	@scripts/bootstrap.sh .venv-checkov requirements-checkov.txt
 
-run: venv ## Run the whole system locally (moto, no AWS account, no Docker)
+lambda-env: ## The functions' own environment (runtime boto3 + the layer's requirements)
+	@scripts/bootstrap.sh .venv-lambda requirements-lambda.txt
+
+run: venv lambda-env ## Run the whole system locally (moto, no AWS account, no Docker)
 	@$(PY) -m oms_local $(ARGS)
 
-demo: venv ## Send sample webhooks to the local stack (starting one if none runs) and narrate
+demo: venv lambda-env ## Send sample webhooks to the local stack (starting one if none runs) and narrate
 	@$(PY) -m oms_local.demo $(ARGS)
 
-test: venv tools lint ## Lint, then every test (unit, integration, end-to-end, reliability, security)
+test: venv lambda-env tools lint ## Lint, then every test (unit, integration, end-to-end, reliability, security)
 	@$(PY) -m pytest $(ARGS)
 
 test-fast: venv ## Tests without lint and without the slow suites
@@ -53,6 +57,9 @@ deploy: build ## sam deploy (first time: make deploy ARGS=--guided)
 
 bench: venv ## Benchmarks: cold start, own-code time, AWS calls and cost per order, local throughput
 	@$(PY) -m benchmarks $(ARGS)
+
+events: venv ## Regenerate the sample events in events/ (signed with the demo secrets)
+	@$(PY) -m oms_local.sample_events
 
 docs: venv ## Regenerate docs/events.md and docs/openapi.json from the code
 	@$(PY) -m oms_local.docs

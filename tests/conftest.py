@@ -14,7 +14,7 @@ os.environ.update(
     AWS_DEFAULT_REGION="us-east-1",
     AWS_REGION="us-east-1",
     AWS_ACCESS_KEY_ID="testing",
-    AWS_SECRET_ACCESS_KEY="testing",  # noqa: S105 - moto's placeholder credentials
+    AWS_SECRET_ACCESS_KEY="testing",
     AWS_SESSION_TOKEN="testing",
     # botocore's account-id endpoints (123456789012.streams-ddb...) are not routed by moto yet.
     AWS_ACCOUNT_ID_ENDPOINT_MODE="disabled",
@@ -24,11 +24,11 @@ os.environ.update(
 os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.pop("AWS_PROFILE", None)
 
-from moto import mock_aws  # noqa: E402
+from moto import mock_aws
 
-from oms_local.cloud import LocalApi, LocalCloud  # noqa: E402
-from oms_local.samples import Delivery  # noqa: E402
-from oms_local.seed import SHOPIFY_STORE, WOO_STORE, seed  # noqa: E402
+from oms_local.cloud import LocalApi, LocalCloud
+from oms_local.samples import Delivery
+from oms_local.seed import SHOPIFY_STORE, WOO_STORE, seed
 
 
 class Stack:
@@ -152,6 +152,18 @@ def shared_shop() -> Iterator[Stack]:
         stack = Stack(LocalCloud(fast_retry=True))
         seed(stack.api)
         yield stack
+
+
+_ISOLATED = iter(range(1, 10_000))
+
+
+@pytest.fixture
+def isolated_shop(shared_shop: Stack) -> Stack:
+    """A second, separately named and seeded stack in the same moto (its own stage and table)."""
+    n = next(_ISOLATED)
+    stack = Stack(LocalCloud(fast_retry=True, name=f"oms-iso{n}", parameters={"Stage": f"iso{n}"}))
+    seed(stack.api)
+    return stack
 
 
 @pytest.fixture

@@ -49,7 +49,8 @@ def test_shopify_old_fixture_keeps_the_channels_figures_even_when_they_disagree(
     assert snap.totals.discounts.amount == Decimal("0.00")  # TENOFF exists, the channel says 0.00
     assert snap.payment_status == PaymentStatus.AUTHORIZED
     assert snap.placed_at == datetime(2008, 1, 10, 16, 0, tzinfo=UTC)  # -05:00 converted to UTC
-    assert snap.shipping_address is not None and snap.shipping_address.country_code == "US"
+    assert snap.shipping_address is not None
+    assert snap.shipping_address.country_code == "US"
     assert snap.lines[0].grams == 200
     assert snap.shipping_lines[0].title == "Free Shipping"
 
@@ -57,7 +58,8 @@ def test_shopify_old_fixture_keeps_the_channels_figures_even_when_they_disagree(
 def test_shopify_recent_fixture_quirks() -> None:
     snap = _shopify("shopify/orders-create-recent.json")
     assert snap.payment_status == PaymentStatus.PAID
-    assert snap.totals.outstanding is not None and snap.totals.outstanding.amount == Decimal("131.09")
+    assert snap.totals.outstanding is not None
+    assert snap.totals.outstanding.amount == Decimal("131.09")
     assert snap.totals.shipping.amount == Decimal("0.00")  # from total_shipping_price_set, no lines
     assert snap.shipping_lines == []
     assert snap.source == "755357713"
@@ -89,11 +91,13 @@ def test_woocommerce_fixture_field_by_field() -> None:
     assert str(snap.totals.shipping.amount) == payload["shipping_total"]
     assert str(snap.totals.discounts.amount) == payload["discount_total"]
     assert snap.totals.subtotal.amount == Decimal("18.00")  # WooCommerce's own line subtotals
-    assert snap.lines[1].tax is not None and str(snap.lines[1].tax.amount) == "0.90"
+    assert snap.lines[1].tax is not None
+    assert str(snap.lines[1].tax.amount) == "0.90"
     assert snap.payment_status == PaymentStatus.PAID  # processing
     assert snap.placed_at == datetime(2017, 3, 22, 19, 28, 2, tzinfo=UTC)  # the _gmt twin, not site time
     assert snap.customer.channel_customer_id is None  # customer_id 0 is a guest
-    assert snap.shipping_address is not None and snap.shipping_address.phone is None
+    assert snap.shipping_address is not None
+    assert snap.shipping_address.phone is None
 
 
 @pytest.mark.parametrize(

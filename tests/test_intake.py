@@ -91,7 +91,8 @@ def test_woocommerce_fixture_with_a_line_without_sku_goes_on_hold_and_reserves_n
     assert order["reservation"]["reserved"] == {}
     assert reserved(shop, "Bar3") == (30, 0, 30)
     held = shop.events.of_type("OrderOnHold", order["order_id"])
-    assert len(held) == 1 and held[0]["detail"]["hold"]["reason"] == "unknown_sku"
+    assert len(held) == 1
+    assert held[0]["detail"]["hold"]["reason"] == "unknown_sku"
 
 
 def test_woocommerce_order_with_known_skus_is_confirmed(shop: Stack, woo_secret: str) -> None:
@@ -137,7 +138,8 @@ def test_a_redelivered_sqs_message_changes_nothing(shop: Stack, shopify_secret: 
     event = {"Records": [sqs_record(message, shop.cloud.att("IntakeQueue", "Arn"))]}
     first = shop.cloud.invoker.invoke("IntakeFunction", event)
     second = shop.cloud.invoker.invoke("IntakeFunction", event)
-    assert first.ok and second.ok
+    assert first.ok
+    assert second.ok
     assert first.value == second.value == {"batchItemFailures": []}
     sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
     shop.cloud.drain()

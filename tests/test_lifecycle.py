@@ -28,7 +28,7 @@ def _order():
 
 def test_every_status_has_an_entry_and_refunded_is_the_only_end() -> None:
     assert set(TRANSITIONS) == {None, *OrderStatus}
-    assert TERMINAL == {S.REFUNDED}
+    assert {S.REFUNDED} == TERMINAL
     assert TRANSITIONS[None] == {S.PLACED}
 
 
@@ -88,7 +88,8 @@ def test_a_hold_is_carried_only_while_on_hold() -> None:
     held, event = transition(
         order, S.ON_HOLD, ACTOR, hold=Hold(reason=HoldReason.MANUAL, note="check address")
     )
-    assert held.hold is not None and held.hold.reason == HoldReason.MANUAL
+    assert held.hold is not None
+    assert held.hold.reason == HoldReason.MANUAL
     assert event.detail["hold"]["reason"] == "manual"
     released, _ = transition(held, S.CONFIRMED, ACTOR)
     assert released.hold is None

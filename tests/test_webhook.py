@@ -10,12 +10,11 @@ import pytest
 from oms_local.samples import (
     fixture,
     shopify_delivery,
-    shopify_order,
     woocommerce_delivery,
     woocommerce_order,
     woocommerce_ping,
 )
-from oms_local.seed import SHOPIFY_STORE, WOO_STORE
+from oms_local.seed import WOO_STORE
 from tests.conftest import Stack
 
 
@@ -41,7 +40,8 @@ def _assert_no_trace(shop: Stack, before: int) -> None:
 def test_a_signed_shopify_delivery_is_queued_and_answered_202(shop: Stack, shopify_secret: str) -> None:
     status, body = shop.send(_shopify(shopify_secret, triggered_at=datetime.now(UTC)))
     assert status == 202
-    assert body["status"] == "accepted" and body["message_id"]
+    assert body["status"] == "accepted"
+    assert body["message_id"]
     assert shop.queue_depth("IntakeQueue") == 1
 
 

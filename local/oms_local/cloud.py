@@ -51,13 +51,18 @@ class LocalCloud:
         invoker: Callable[[dict[str, FunctionSpec]], Invoker] | None = None,
         fast_retry: bool = False,
         name: str = "oms-local",
+        time_scale: float = 1.0,
     ) -> None:
         self.root = root
         self.endpoint_url = endpoint_url
         self.stack: Stack = load(template or root / "template.yaml", parameters, name=name)
         self.taps: list[RuleTarget] = []
         self._provisioner = Provisioner(
-            self.stack, endpoint_url=endpoint_url, api_endpoint=api_endpoint, rule_target=self._tap
+            self.stack,
+            endpoint_url=endpoint_url,
+            api_endpoint=api_endpoint,
+            rule_target=self._tap,
+            time_scale=time_scale,
         )
         self.clients: dict[str, Any] = {s: self._provisioner.client(s) for s in SERVICES}
         self.provisioned: Provisioned = self._provisioner.provision()

@@ -52,12 +52,19 @@ class Provisioner:
         endpoint_url: str | None = None,
         api_endpoint: str = "http://127.0.0.1",
         rule_target: Callable[[str, dict[str, Any]], str | None] | None = None,
+        time_scale: float = 1.0,
     ) -> None:
         self.stack = stack
+        self.time_scale = time_scale
         self.api_endpoint = api_endpoint
         # Given a rule target whose Arn is a Lambda function, return an ARN to deliver to instead.
         self.rule_target = rule_target
-        kwargs: dict[str, Any] = {"region_name": REGION}
+        # Local-only credentials: never a developer's real ones, even against moto.
+        kwargs: dict[str, Any] = {
+            "region_name": REGION,
+            "aws_access_key_id": "testing",
+            "aws_secret_access_key": "testing",
+        }
         if endpoint_url:
             kwargs["endpoint_url"] = endpoint_url
         self._client_kwargs = kwargs
@@ -170,6 +177,9 @@ class Provisioner:
                 continue
             if key == "RedrivePolicy":
                 attributes[key] = json.dumps(value) if isinstance(value, dict) else str(value)
+            elif key == "VisibilityTimeout" and self.time_scale > 1:
+                # A faster clock (--time-scale) makes failed messages come back sooner too.
+                attributes[key] = str(max(1, round(int(value) / self.time_scale)))
             elif isinstance(value, bool):
                 attributes[key] = "true" if value else "false"
             else:

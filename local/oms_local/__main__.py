@@ -1,0 +1,5 @@
+import sys
+
+from oms_local.runner import main
+
+sys.exit(main())

@@ -1,0 +1,333 @@
+"""`make run`: the whole OMS on this machine, from template.yaml, on moto (no AWS, no Docker)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from oms_local import scheduler
+from oms_local.cloud import ROOT, LocalCloud
+from oms_local.issuer import LocalIssuer
+from oms_local.logs import LogPrinter
+from oms_local.motoserver import MotoServer
+from oms_local.routes import Authorizer, http_routes
+from oms_local.sources import RuleTarget, SqsSource, StreamSource
+from oms_local.workers import WorkerInvoker
+
+log = logging.getLogger("oms_local")
+FACTS = ROOT / ".oms-local.json"
+SUPPORTED = sorted(
+    {
+        "AWS::DynamoDB::Table",
+        "AWS::SQS::Queue",
+        "AWS::SQS::QueuePolicy",
+        "AWS::SNS::Topic",
+        "AWS::SNS::Subscription",
+        "AWS::Events::EventBus",
+        "AWS::Events::Archive",
+        "AWS::Events::Rule",
+        "AWS::SSM::Parameter",
+        "AWS::SecretsManager::Secret",
+        "AWS::CloudWatch::Alarm",
+        "AWS::Logs::LogGroup",
+        "AWS::Cognito::UserPool",
+        "AWS::Cognito::UserPoolClient",
+        "AWS::SES::EmailIdentity",
+        "AWS::IAM::Role",
+        "AWS::Lambda::Function",
+        "AWS::Lambda::LayerVersion",
+        "AWS::Lambda::Permission",
+        "AWS::Lambda::EventSourceMapping",
+        "AWS::ApiGatewayV2::Api",
+        "AWS::ApiGatewayV2::Stage",
+    }
+)
+
+
+def lambda_python() -> str:
+    """The interpreter functions run on: the Lambda-like environment when it exists."""
+    candidate = ROOT / ".venv-lambda" / "bin" / "python"
+    return str(candidate) if candidate.exists() else sys.executable
+
+
+@dataclass
+class Running:
+    moto: MotoServer
+    cloud: LocalCloud
+    api_url: str
+    issuer: LocalIssuer
+    authorizer: Authorizer | None
+    invoker: WorkerInvoker
+    http: Any
+    stop: threading.Event
+    threads: list[threading.Thread] = field(default_factory=list)
+    admin_token: str = ""
+    clock: scheduler.Clock | None = None
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        token: str | None = None,
+        headers: dict[str, str] | None = None,
+        raw: bytes | None = None,
+    ) -> tuple[int, Any]:
+        """Call the local HTTP API (admin routes get the dev token unless ``token`` says otherwise)."""
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        req = urllib.request.Request(f"{self.api_url}{path}", data=data, method=method)
+        req.add_header("content-type", "application/json")
+        if token is None:
+            token = self.admin_token
+        if token:
+            req.add_header("authorization", f"Bearer {token}")
+        for name, value in (headers or {}).items():
+            req.add_header(name, value)
+        try:
+            with urllib.request.urlopen(req, timeout=60) as response:
+                payload = response.read()
+                status = response.status
+        except urllib.error.HTTPError as error:
+            payload, status = error.read(), error.code
+        try:
+            return status, json.loads(payload) if payload else None
+        except ValueError:
+            return status, payload.decode(errors="replace")
+
+    def close(self) -> None:
+        self.stop.set()
+        for thread in self.threads:
+            thread.join(timeout=5)
+        self.http.stop()
+        self.invoker.close()
+        self.moto.stop()
+
+
+def _loop(name: str, body: Callable[[], int], stop: threading.Event, idle: float) -> threading.Thread:
+    def run() -> None:
+        while not stop.is_set():
+            try:
+                handled = body()
+            except Exception:
+                if stop.is_set():
+                    return
+                log.exception("%s: poller error", name)
+                handled = 0
+                stop.wait(1.0)
+            if not handled:
+                stop.wait(idle)
+
+    thread = threading.Thread(target=run, name=name, daemon=True)
+    thread.start()
+    return thread
+
+
+def start(
+    *,
+    host: str = "127.0.0.1",
+    port: int = 3000,
+    time_scale: float = 1.0,
+    printer: Callable[[str, str], None] | None = None,
+    seed_demo: bool = True,
+    template: Path | None = None,
+    python: str | None = None,
+    concurrency: int = 4,
+) -> Running:
+    from oms_local.httpapi import HttpApi
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s runner: %(message)s", datefmt="%H:%M:%S"
+    )
+    moto = MotoServer(host).start()
+    http = HttpApi(host, port)
+    api_url = http.url
+    emit = printer or LogPrinter()
+    cloud = LocalCloud(
+        template.parent if template else ROOT,
+        template=template,
+        endpoint_url=moto.endpoint,
+        api_endpoint=api_url,
+        invoker=lambda specs: WorkerInvoker(
+            specs,
+            endpoint_url=moto.endpoint,
+            log=emit,
+            python=python or lambda_python(),
+            default_concurrency=concurrency,
+        ),
+        time_scale=time_scale,
+    )
+    invoker = cloud.invoker
+    assert isinstance(invoker, WorkerInvoker)
+    routes, _ = http_routes(cloud.stack)
+    issuer = LocalIssuer()
+    authorizer = next((r.authorizer for r in routes if r.authorizer), None)
+    http.start(routes, invoker, issuer)
+    stop = threading.Event()
+    running = Running(moto, cloud, api_url, issuer, authorizer, invoker, http, stop)
+    running.admin_token = issuer.token(authorizer) if authorizer else ""
+    # Short polls only: moto serves a long poll by waiting inside the request, which would hold the
+    # server's one-request-at-a-time lock.
+    for source in cloud.sources:
+        if isinstance(source, SqsSource):
+            for n in range(2):
+                running.threads.append(_loop(f"{source.name}-{n}", source.poll_once, stop, 0.2))
+        elif isinstance(source, StreamSource | RuleTarget):
+            running.threads.append(_loop(source.name, source.poll_once, stop, 0.2))
+    clock = scheduler.Clock(time_scale)
+    running.clock = clock
+    jobs = [
+        scheduler.Job(s.name, s.expression, lambda at, s=s: _fire(invoker, s, at)) for s in cloud.schedules
+    ]
+    sched = threading.Thread(target=scheduler.run, args=(jobs, clock, stop), name="scheduler", daemon=True)
+    sched.start()
+    running.threads.append(sched)
+    if seed_demo:
+        from oms_local.seed import seed
+
+        seed(lambda method, path, body: running.request(method, path, body))
+    return running
+
+
+def _fire(invoker: WorkerInvoker, schedule: Any, at: Any) -> None:
+    result = invoker.invoke(schedule.function, schedule.event(at))
+    if not result.ok:
+        log.error("schedule %s: %s failed: %s", schedule.name, schedule.function, result.error)
+
+
+def facts(running: Running) -> dict[str, Any]:
+    from oms_local.seed import STORES
+
+    return {
+        "api_url": running.api_url,
+        "moto_endpoint": running.moto.endpoint,
+        "admin_token": running.admin_token,
+        "stores": [
+            {
+                "store_id": s["store_id"],
+                "channel": s["channel"],
+                "webhook_secret": s["webhook_secret"],
+                "webhook_url": f"{running.api_url}/webhooks/{s['channel']}/{s['store_id']}",
+            }
+            for s in STORES
+        ],
+        "table": running.cloud.ref("OmsTable"),
+        "event_bus": running.cloud.ref("OmsBus"),
+    }
+
+
+def banner(running: Running, data: dict[str, Any], sample: Path) -> str:
+    from oms.webhooks import sign
+
+    shop = next(s for s in data["stores"] if s["channel"] == "shopify")
+    signature = sign(shop["webhook_secret"], sample.read_bytes())
+    unsupported = running.cloud.provisioned.unsupported
+    lines = [
+        "",
+        "OMS is running on this machine: template.yaml on moto, no AWS account, no Docker.",
+        "",
+        f"  API              {data['api_url']}",
+        f"  Admin token      {data['admin_token'][:24]}...  (full token in .oms-local.json)",
+    ]
+    for store in data["stores"]:
+        lines.append(f"  {store['channel']:<16} {store['webhook_url']}")
+        lines.append(f"  {'':<16} secret: {store['webhook_secret']}")
+    lines += [
+        "",
+        "Send a signed Shopify order (the real fixture) and see it confirmed:",
+        "",
+        f"  curl -s -X POST {shop['webhook_url']} -H 'content-type: application/json' "
+        f"-H 'x-shopify-topic: orders/create' -H 'x-shopify-shop-domain: demo-shop.myshopify.com' "
+        f"-H 'x-shopify-hmac-sha256: {signature}' --data-binary @{sample.relative_to(ROOT)}",
+        "",
+        f"  curl -s -H \"authorization: Bearer $(python3 -c \"import json;print(json.load(open('.oms-local.json'))"
+        f"['admin_token'])\")\" {data['api_url']}/orders/demo-shopify.450789469",
+        "",
+        f"Functions: {len(running.cloud.specs)}  queues/streams/rules: {len(running.cloud.sources)}  "
+        f"schedules: {len(running.cloud.schedules)}  time scale: x{running.clock.scale if running.clock else 1:g}",
+    ]
+    if unsupported:
+        lines.append(
+            "Not run locally (unsupported resource types): "
+            + ", ".join(f"{lid} ({rtype})" for lid, rtype in sorted(unsupported.items()))
+        )
+    lines += [
+        "",
+        "make demo (in another terminal) sends more orders and narrates them. Ctrl-C stops everything.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_sample(path: Path) -> None:
+    from oms_local.samples import fixture, shopify_body
+
+    payload = fixture("shopify/orders-create.json")
+    payload["financial_status"] = "paid"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(shopify_body(payload))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make run", description=__doc__)
+    parser.add_argument("--host", default=os.environ.get("OMS_HOST", "127.0.0.1"))
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("OMS_PORT", "3000")),
+        help="HTTP API port (0 picks a free one)",
+    )
+    parser.add_argument(
+        "--time-scale",
+        type=float,
+        default=float(os.environ.get("OMS_TIME_SCALE", "60")),
+        help="how much faster schedules and queue visibility timeouts run (default 60)",
+    )
+    parser.add_argument("--json", action="store_true", help="print function logs as raw JSON lines")
+    parser.add_argument("--no-seed", action="store_true", help="start without the demo stores and stock")
+    args = parser.parse_args(argv)
+
+    running = start(
+        host=args.host,
+        port=args.port,
+        time_scale=args.time_scale,
+        printer=LogPrinter(raw=args.json),
+        seed_demo=not args.no_seed,
+    )
+    data = facts(running)
+    FACTS.write_text(json.dumps(data, indent=2) + "\n")
+    sample = ROOT / ".oms-local" / "shopify-order.json"
+    write_sample(sample)
+    print(banner(running, data, sample), flush=True)
+    done = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: done.set())
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    done.wait()
+    print("\nstopping...", flush=True)
+    running.close()
+    try:
+        FACTS.unlink()
+    except FileNotFoundError:
+        pass
+    return 0
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float, interval: float = 0.2) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return predicate()

@@ -1,0 +1,347 @@
+"""Write events/: one sample event per function and case, as AWS delivers them.
+
+    python -m oms_local.sample_events      (make events)
+
+Webhook samples are signed with the demo stores' development secrets (oms_local.seed), so they
+verify against the local stack and `sam local invoke`. They carry no X-Shopify-Triggered-At: a
+fixed timestamp would fall out of the replay window a few hours after it was written.
+events/manifest.json says which function each file is for and what it must answer.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from oms_local.events import http_event
+from oms_local.samples import (
+    Delivery,
+    fixture,
+    shopify_delivery,
+    shopify_order,
+    woocommerce_delivery,
+    woocommerce_order,
+    woocommerce_ping,
+)
+from oms_local.seed import SHOPIFY_STORE, WOO_STORE
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOP_SECRET = str(SHOPIFY_STORE["webhook_secret"])
+WOO_SECRET = str(WOO_STORE["webhook_secret"])
+CLAIMS = {"sub": "sample-staff-user", "client_id": "local-admin", "token_use": "id"}
+QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:oms-dev-intake.fifo"
+
+
+def _webhook(delivery: Delivery) -> dict[str, Any]:
+    return http_event(
+        "POST",
+        delivery.path,
+        route_key="POST /webhooks/{channel}/{store_id}",
+        headers=delivery.headers,
+        body=delivery.body,
+        path_parameters={"channel": delivery.channel, "store_id": delivery.store_id},
+        domain="abc123.execute-api.us-east-1.amazonaws.com",
+        source_ip="23.227.38.65",
+    )
+
+
+def _admin(
+    method: str,
+    path: str,
+    route: str,
+    body: Any = None,
+    params: dict[str, str] | None = None,
+    query: str = "",
+) -> dict[str, Any]:
+    return http_event(
+        method,
+        path,
+        route_key=f"{method} {route}",
+        headers={"content-type": "application/json", "authorization": "Bearer <verified by API Gateway>"},
+        body=json.dumps(body).encode() if body is not None else None,
+        path_parameters=params,
+        raw_query=query,
+        jwt_claims=CLAIMS,
+        jwt_scopes=None,
+        domain="abc123.execute-api.us-east-1.amazonaws.com",
+    )
+
+
+def _intake_record(delivery: Delivery, topic: str, n: int) -> dict[str, Any]:
+    body = delivery.body.decode()
+    order_id = json.loads(body)["id"]
+    return {
+        "messageId": f"7b1e6c5e-0000-4000-8000-00000000000{n}",
+        "receiptHandle": f"sample-receipt-handle-{n}",
+        "body": body,
+        "attributes": {
+            "ApproximateReceiveCount": "1",
+            "SentTimestamp": "1795315673873",
+            "SenderId": "AROAEXAMPLE:webhook",
+            "ApproximateFirstReceiveTimestamp": "1795315673900",
+            "SequenceNumber": f"1880000000000000000{n}",
+            "MessageGroupId": f"{delivery.store_id}.{order_id}",
+            "MessageDeduplicationId": f"sample-{n}",
+        },
+        "messageAttributes": {
+            name: {"stringValue": value, "stringListValues": [], "binaryListValues": [], "dataType": "String"}
+            for name, value in {
+                "channel": delivery.channel,
+                "store_id": delivery.store_id,
+                "topic": topic,
+                "event_id": f"sample-event-{n}",
+                "received_at": "2026-11-22T02:00:00Z",
+            }.items()
+        },
+        "md5OfBody": "sample",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": QUEUE_ARN,
+        "awsRegion": "us-east-1",
+    }
+
+
+def _bus_event(detail_type: str, detail: dict[str, Any], source: str = "oms.orders") -> dict[str, Any]:
+    return {
+        "version": "0",
+        "id": "0d3f1c8e-6a3e-4b8e-9c6e-sample",
+        "detail-type": detail_type,
+        "source": source,
+        "account": "123456789012",
+        "time": "2026-11-22T02:00:01Z",
+        "region": "us-east-1",
+        "resources": [],
+        "detail": detail,
+    }
+
+
+def _sqs_of(events: list[dict[str, Any]], queue: str) -> dict[str, Any]:
+    return {
+        "Records": [
+            {
+                "messageId": f"sample-{i}",
+                "receiptHandle": f"sample-{i}",
+                "body": json.dumps(e),
+                "attributes": {
+                    "ApproximateReceiveCount": "1",
+                    "SentTimestamp": "1795315673873",
+                    "SenderId": "AIDAEXAMPLE",
+                    "ApproximateFirstReceiveTimestamp": "1795315673900",
+                },
+                "messageAttributes": {},
+                "md5OfBody": "sample",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": f"arn:aws:sqs:us-east-1:123456789012:{queue}",
+                "awsRegion": "us-east-1",
+            }
+            for i, e in enumerate(events)
+        ]
+    }
+
+
+def samples() -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
+    """file -> (event, expectation). Expectations: {"status": n} for HTTP, {"failures": n} for batches."""
+    created = shopify_delivery(
+        shopify_order(1001, skus={"IPOD2008GREEN": 1, "IPOD2008RED": 1}),
+        store_id="demo-shopify",
+        secret=SHOP_SECRET,
+        event_id="sample-shopify-1001",
+    )
+    woo_payload = woocommerce_order(727, skus={"Bar3": 1, "WOO-SINGLE": 2})
+    woo = woocommerce_delivery(woo_payload, store_id="demo-woo", secret=WOO_SECRET)
+    cancelled = shopify_delivery(
+        fixture("shopify/orders-cancelled.json"),
+        store_id="demo-shopify",
+        secret=SHOP_SECRET,
+        topic="orders/cancelled",
+        event_id="sample-cancel",
+    )
+    forged = created.with_headers(x_shopify_hmac_sha256="c2lnbmVkIHdpdGggdGhlIHdyb25nIGtleQ==")
+    unknown = shopify_delivery(shopify_order(1002), store_id="not-registered", secret=SHOP_SECRET)
+    order_detail = {
+        "schema_version": 1,
+        "event_id": "demo-shopify.1001:1:1",
+        "order_id": "demo-shopify.1001",
+        "store_id": "demo-shopify",
+        "channel": "shopify",
+        "channel_order_id": "1001",
+        "number": "#1001",
+        "status": "confirmed",
+        "previous_status": "placed",
+        "reason": "payment paid",
+        "actor": "shopify:orders/create",
+        "source_event": "sample-shopify-1001",
+        "hold": None,
+        "total": {"amount": "409.94", "currency": "USD"},
+        "lines": [{"sku": "IPOD2008GREEN", "quantity": 1}, {"sku": "IPOD2008RED", "quantity": 1}],
+        "occurred_at": "2026-11-22T02:00:01Z",
+        "tracking": [],
+    }
+    on_hold = {
+        **order_detail,
+        "event_id": "demo-shopify.1003:1:1",
+        "order_id": "demo-shopify.1003",
+        "status": "on_hold",
+        "reason": "out_of_stock",
+        "hold": {
+            "reason": "out_of_stock",
+            "note": None,
+            "short_lines": [{"sku": "IPOD2008BLACK", "requested": 3, "available": 1}],
+        },
+    }
+    stream = {
+        "Records": [
+            {
+                "eventID": "c4ca4238a0b923820dcc509a6f75849b",
+                "eventName": "INSERT",
+                "eventVersion": "1.1",
+                "eventSource": "aws:dynamodb",
+                "awsRegion": "us-east-1",
+                "dynamodb": {
+                    "ApproximateCreationDateTime": 1795315674,
+                    "Keys": {"PK": {"S": "ORDER#demo-shopify.1001"}, "SK": {"S": "ORDER"}},
+                    "NewImage": {
+                        "PK": {"S": "ORDER#demo-shopify.1001"},
+                        "SK": {"S": "ORDER"},
+                        "entity": {"S": "order"},
+                        "outbox": {
+                            "L": [
+                                {
+                                    "M": {
+                                        "id": {"S": "demo-shopify.1001:1:1"},
+                                        "source": {"S": "oms.orders"},
+                                        "type": {"S": "OrderConfirmed"},
+                                        "occurred_at": {"S": "2026-11-22T02:00:01Z"},
+                                        "detail": {
+                                            "M": {
+                                                "order_id": {"S": "demo-shopify.1001"},
+                                                "status": {"S": "confirmed"},
+                                            }
+                                        },
+                                    }
+                                }
+                            ]
+                        },
+                    },
+                    "SequenceNumber": "1100000000017454423009",
+                    "SizeBytes": 512,
+                    "StreamViewType": "NEW_AND_OLD_IMAGES",
+                },
+                "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/oms-OmsTable/stream/2026-11-22T00:00:00.000",
+            }
+        ]
+    }
+    manual = {
+        "store_id": "demo-shopify",
+        "reference": "PHONE-0001",
+        "currency": "USD",
+        "customer": {"first_name": "Sam", "last_name": "Sample", "email": "sam@example.com"},
+        "shipping_address": {
+            "name": "Sam Sample",
+            "line1": "1 Sample St",
+            "city": "Springfield",
+            "postal_code": "12345",
+            "country_code": "US",
+        },
+        "lines": [
+            {"sku": "IPOD2009BLACK", "name": "iPod Touch 8GB - Black", "quantity": 1, "unit_price": "199.00"}
+        ],
+        "shipping": {"title": "Courier", "price": "9.00"},
+        "tax": "0.00",
+        "payment_status": "paid",
+        "source": "phone",
+    }
+    return {
+        "webhook/shopify-orders-create.json": (_webhook(created), {"status": 202}),
+        "webhook/shopify-orders-cancelled.json": (_webhook(cancelled), {"status": 202}),
+        "webhook/woocommerce-order-created.json": (_webhook(woo), {"status": 202}),
+        "webhook/woocommerce-ping.json": (_webhook(woocommerce_ping("demo-woo")), {"status": 200}),
+        "webhook/forged-signature.json": (_webhook(forged), {"status": 401}),
+        "webhook/unknown-store.json": (_webhook(unknown), {"status": 404}),
+        "intake/sqs-shopify-and-woocommerce.json": (
+            {
+                "Records": [
+                    _intake_record(created, "orders/create", 1),
+                    _intake_record(woo, "order.created", 2),
+                ]
+            },
+            {"failures": 0},
+        ),
+        "publisher/stream-order-confirmed.json": (stream, {"failures": 0}),
+        "notifier/order-confirmed.json": (
+            _sqs_of([_bus_event("OrderConfirmed", order_detail)], "oms-dev-notifications"),
+            {"failures": 0},
+        ),
+        "notifier/order-on-hold.json": (
+            _sqs_of([_bus_event("OrderOnHold", on_hold)], "oms-dev-notifications"),
+            {"failures": 0},
+        ),
+        "orders_api/list-orders.json": (
+            _admin("GET", "/orders", "/orders", query="store=demo-shopify&limit=20"),
+            {"status": 200},
+        ),
+        "orders_api/get-order.json": (
+            _admin(
+                "GET",
+                "/orders/demo-shopify.1001",
+                "/orders/{order_id}",
+                params={"order_id": "demo-shopify.1001"},
+            ),
+            {"status": 200},
+        ),
+        "orders_api/create-manual-order.json": (
+            _admin("POST", "/orders", "/orders", body=manual),
+            {"status": 202},
+        ),
+        "stock_api/get-stock.json": (
+            _admin("GET", "/stock/IPOD2008GREEN", "/stock/{sku}", params={"sku": "IPOD2008GREEN"}),
+            {"status": 200},
+        ),
+        "stock_api/put-stock.json": (
+            _admin(
+                "PUT",
+                "/stock/IPOD2008GREEN",
+                "/stock/{sku}",
+                body={"locations": [{"location": "wh-east", "on_hand": 40}]},
+                params={"sku": "IPOD2008GREEN"},
+            ),
+            {"status": 200},
+        ),
+        "stock_api/list-locations.json": (_admin("GET", "/locations", "/locations"), {"status": 200}),
+        "stores_api/create-store.json": (
+            _admin(
+                "POST",
+                "/stores",
+                "/stores",
+                body={
+                    "store_id": "sample-woo",
+                    "channel": "woocommerce",
+                    "name": "Sample WooCommerce shop",
+                    "site_url": "https://shop.example.com",
+                },
+            ),
+            {"status": 201},
+        ),
+        "stores_api/list-stores.json": (_admin("GET", "/stores", "/stores"), {"status": 200}),
+    }
+
+
+# The order the manifest lists files in (get-order needs the intake sample to have run).
+def write(root: Path = ROOT) -> list[str]:
+    written = []
+    manifest: dict[str, Any] = {}
+    for name, (event, expected) in samples().items():
+        path = root / "events" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(event, indent=2, ensure_ascii=False) + "\n")
+        manifest[name] = {"function_dir": name.split("/")[0], **expected}
+        written.append(name)
+    (root / "events" / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    return written
+
+
+if __name__ == "__main__":
+    for name in write():
+        print(f"events/{name}")
+    print(f"written at {datetime.now(UTC):%Y-%m-%d %H:%M}Z")

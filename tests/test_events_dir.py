@@ -1,0 +1,39 @@
+"""Every sample in events/ goes through its function, so the samples never rot."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from oms_local.cloud import ROOT
+from tests.conftest import Stack
+
+EVENTS = ROOT / "events"
+MANIFEST = json.loads((EVENTS / "manifest.json").read_text())
+
+
+def test_every_file_is_in_the_manifest_and_every_function_has_samples(shared_shop: Stack) -> None:
+    files = {str(p.relative_to(EVENTS)) for p in EVENTS.rglob("*.json")} - {"manifest.json"}
+    assert files == set(MANIFEST)
+    function_dirs = {spec.code_dir.name for spec in shared_shop.cloud.specs.values()}
+    assert function_dirs <= {entry["function_dir"] for entry in MANIFEST.values()}
+
+
+@pytest.mark.parametrize("name", list(MANIFEST))
+def test_sample_event_is_answered_as_expected(shared_shop: Stack, name: str) -> None:
+    expected = MANIFEST[name]
+    cloud = shared_shop.cloud
+    function = next(
+        lid for lid, spec in cloud.specs.items() if spec.code_dir.name == expected["function_dir"]
+    )
+    event = json.loads((EVENTS / name).read_text())
+    result = cloud.invoker.invoke(function, event)
+    assert result.ok, result.error
+    if "status" in expected:
+        assert result.value["statusCode"] == expected["status"], result.value.get("body")
+        json.loads(result.value["body"])  # always a JSON body
+    else:
+        assert len(result.value["batchItemFailures"]) == expected["failures"], result.value
+    if function == "IntakeFunction":
+        cloud.drain()
