@@ -27,9 +27,19 @@ _EVENT_METRIC = {
 
 
 def handle(record: IntakeRecord) -> None:
-    envelope = record.envelope()
-    incoming = envelope.incoming()
-    result = record_order(incoming, envelope.actor(utcnow()), orders)
+    try:
+        envelope = record.envelope()
+        incoming = envelope.incoming()
+        result = record_order(incoming, envelope.actor(utcnow()), orders)
+    except Exception as error:
+        # Retried until the queue's maxReceiveCount, then kept in the DLQ (alarmed).
+        logger.warning(
+            "intake message failed",
+            extra={"message_id": record.messageId, "receive_count": record.attributes.ApproximateReceiveCount,
+                   "error": getattr(error, "code", type(error).__name__)},
+        )
+        count("IntakeFailures")
+        raise
     logger.set_correlation_id(result.order_id)
     logger.info(
         "order recorded",

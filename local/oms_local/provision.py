@@ -229,7 +229,8 @@ class Provisioner:
             kwargs["Description"] = p["Description"]
         arn = events.put_rule(**kwargs)["RuleArn"]
         targets = []
-        for target in p.get("Targets", []):
+        # Schedules are fired by the runner's scheduler (moto does not run them).
+        for target in [] if p.get("ScheduleExpression") else p.get("Targets", []):
             target_arn = target["Arn"]
             if ":lambda:" in target_arn or ":function:" in target_arn:
                 replacement = self.rule_target(logical, target) if self.rule_target else None
@@ -240,7 +241,7 @@ class Provisioner:
             if "Input" in target:
                 entry["Input"] = target["Input"]
             targets.append(entry)
-        if targets and not p.get("ScheduleExpression"):
+        if targets:
             events.put_targets(Rule=name, EventBusName=bus, Targets=targets)
         ref = name if bus == "default" else f"{bus}|{name}"
         return ref, {"Arn": arn}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -223,8 +224,8 @@ def facts(running: Running) -> dict[str, Any]:
             }
             for s in STORES
         ],
-        "table": running.cloud.ref("OmsTable"),
-        "event_bus": running.cloud.ref("OmsBus"),
+        "table": running.cloud.stack.refs.get("OmsTable"),
+        "event_bus": running.cloud.stack.refs.get("OmsBus"),
     }
 
 
@@ -252,11 +253,12 @@ def banner(running: Running, data: dict[str, Any], sample: Path) -> str:
         f"-H 'x-shopify-topic: orders/create' -H 'x-shopify-shop-domain: demo-shop.myshopify.com' "
         f"-H 'x-shopify-hmac-sha256: {signature}' --data-binary @{sample.relative_to(ROOT)}",
         "",
-        f"  curl -s -H \"authorization: Bearer $(python3 -c \"import json;print(json.load(open('.oms-local.json'))"
-        f"['admin_token'])\")\" {data['api_url']}/orders/demo-shopify.450789469",
+        "  TOKEN=$(python3 -c \"import json;print(json.load(open('.oms-local.json'))['admin_token'])\")",
+        f'  curl -s -H "authorization: Bearer $TOKEN" {data["api_url"]}/orders/demo-shopify.450789469',
         "",
         f"Functions: {len(running.cloud.specs)}  queues/streams/rules: {len(running.cloud.sources)}  "
-        f"schedules: {len(running.cloud.schedules)}  time scale: x{running.clock.scale if running.clock else 1:g}",
+        f"schedules: {len(running.cloud.schedules)}  "
+        f"time scale: x{running.clock.scale if running.clock else 1:g}",
     ]
     if unsupported:
         lines.append(
@@ -317,10 +319,8 @@ def main(argv: list[str] | None = None) -> int:
     done.wait()
     print("\nstopping...", flush=True)
     running.close()
-    try:
+    with contextlib.suppress(FileNotFoundError):
         FACTS.unlink()
-    except FileNotFoundError:
-        pass
     return 0
 
 

@@ -228,7 +228,9 @@ def samples() -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
                     "SizeBytes": 512,
                     "StreamViewType": "NEW_AND_OLD_IMAGES",
                 },
-                "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/oms-OmsTable/stream/2026-11-22T00:00:00.000",
+                "eventSourceARN": (
+                    "arn:aws:dynamodb:us-east-1:123456789012:table/oms-OmsTable/stream/2026-11-22T00:00:00.000"
+                ),
             }
         ]
     }

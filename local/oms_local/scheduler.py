@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 _UNITS = {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600, "day": 86400, "days": 86400}
-_MONTHS = {m: i for i, m in enumerate(["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], 1)}
+_MONTHS = {m: i for i, m in enumerate("JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split(), 1)}  # noqa: SIM905
 _DAYS = {d: i for i, d in enumerate(["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"], 1)}  # AWS: 1 = Sunday
 
 
@@ -94,10 +94,8 @@ class Cron:
         for _ in range(2 * 366 * 24 * 60):
             if self.matches(candidate):
                 return candidate
-            if (
-                (self.hours is not None
-                and candidate.hour not in self.hours)
-                or (self.days is not None and candidate.day not in self.days)
+            if (self.hours is not None and candidate.hour not in self.hours) or (
+                self.days is not None and candidate.day not in self.days
             ):
                 candidate = candidate.replace(minute=0) + timedelta(hours=1)
                 continue

@@ -274,7 +274,7 @@ class RuleTarget:
 
 
 def function_by_name(stack: Stack) -> dict[str, str]:
-    return {str(stack.refs[lid]): lid for lid in stack.of_type("AWS::Lambda::Function")}
+    return {str(stack.refs[lid]): lid for lid in stack.of_type("AWS::Lambda::Function") if lid in stack.refs}
 
 
 def logical_function(stack: Stack, value: str) -> str:

@@ -53,8 +53,9 @@ def _translate(template_path: Path, parameters: dict[str, str] | None) -> dict[s
     if matches or decoded is None:
         raise TemplateError("; ".join(str(m) for m in matches) or "template could not be read")
     sam = _plain(decoded)
-    for resource in sam.get("Resources", {}).values():
-        props = resource.get("Properties") or {}
+    sections = [r.get("Properties") or {} for r in sam.get("Resources", {}).values()]
+    sections += list((sam.get("Globals") or {}).values())
+    for props in sections:
         for key in ("CodeUri", "ContentUri"):
             if isinstance(props.get(key), str):
                 # The translator wants S3 locations; the key keeps the local path.

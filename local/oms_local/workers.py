@@ -3,6 +3,7 @@ modules, environment and module-scope clients; a pool per function grows up to i
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -128,10 +129,8 @@ class Worker:
 
     def kill(self) -> None:
         for fd in (self.req_write, self.resp_read):
-            try:
+            with contextlib.suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait(timeout=5)

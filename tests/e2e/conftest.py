@@ -1,0 +1,37 @@
+"""The local stack as `make run` starts it, on free ports, inside the test run."""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from oms_local.logs import LogPrinter
+from oms_local.runner import Running, start
+
+
+class Captured:
+    def __init__(self) -> None:
+        self.lines: list[tuple[str, str]] = []
+
+    def __call__(self, function: str, line: str) -> None:
+        self.lines.append((function, line))
+
+
+@pytest.fixture(scope="package")
+def logs() -> Captured:
+    return Captured()
+
+
+@pytest.fixture(scope="package")
+def local(logs: Captured) -> Iterator[Running]:
+    saved = dict(os.environ)
+    running = start(port=0, time_scale=60, printer=LogPrinter(stream=io.StringIO(), keep=logs))
+    try:
+        yield running
+    finally:
+        running.close()
+        os.environ.clear()
+        os.environ.update(saved)
