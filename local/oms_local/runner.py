@@ -251,7 +251,7 @@ def banner(running: Running, data: dict[str, Any], sample: Path) -> str:
         "",
         f"  curl -s -X POST {shop['webhook_url']} -H 'content-type: application/json' "
         f"-H 'x-shopify-topic: orders/create' -H 'x-shopify-shop-domain: demo-shop.myshopify.com' "
-        f"-H 'x-shopify-hmac-sha256: {signature}' --data-binary @{sample.relative_to(ROOT)}",
+        f"-H 'x-shopify-hmac-sha256: {signature}' --data-binary @{_display(sample)}",
         "",
         "  TOKEN=$(python3 -c \"import json;print(json.load(open('.oms-local.json'))['admin_token'])\")",
         f'  curl -s -H "authorization: Bearer $TOKEN" {data["api_url"]}/orders/demo-shopify.450789469',
@@ -271,6 +271,10 @@ def banner(running: Running, data: dict[str, Any], sample: Path) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _display(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
 def write_sample(path: Path) -> None:
