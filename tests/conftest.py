@@ -26,9 +26,12 @@ os.environ.pop("AWS_PROFILE", None)
 
 from moto import mock_aws
 
+from oms_local import motofix
 from oms_local.cloud import LocalApi, LocalCloud
 from oms_local.samples import Delivery
 from oms_local.seed import SHOPIFY_STORE, WOO_STORE, seed
+
+motofix.install()
 
 
 class Stack:

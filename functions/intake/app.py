@@ -12,6 +12,7 @@ from oms.intake import record as record_order
 from oms.intake_message import IntakeRecord
 from oms.observability import count, logger, metrics, traced
 from oms.timeutil import utcnow
+from oms.webhooks import CREATE_TOPICS
 
 orders = OrderStore()
 # One failed message stops the rest of *its* order's group, not the other orders in the batch.
@@ -30,13 +31,18 @@ def handle(record: IntakeRecord) -> None:
     try:
         envelope = record.envelope()
         incoming = envelope.incoming()
-        result = record_order(incoming, envelope.actor(utcnow()), orders)
+        result = record_order(
+            incoming, envelope.actor(utcnow()), orders, expect_new=envelope.topic in CREATE_TOPICS
+        )
     except Exception as error:
         # Retried until the queue's maxReceiveCount, then kept in the DLQ (alarmed).
         logger.warning(
             "intake message failed",
-            extra={"message_id": record.messageId, "receive_count": record.attributes.ApproximateReceiveCount,
-                   "error": getattr(error, "code", type(error).__name__)},
+            extra={
+                "message_id": record.messageId,
+                "receive_count": record.attributes.ApproximateReceiveCount,
+                "error": getattr(error, "code", type(error).__name__),
+            },
         )
         count("IntakeFailures")
         raise

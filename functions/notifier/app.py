@@ -23,7 +23,7 @@ from oms.settings import get_settings
 
 settings = get_settings()
 orders = OrderStore()
-stores = StoreRepository(orders.table, settings)
+stores = StoreRepository(orders.table, settings, cache_seconds=60)
 sender = Sender(settings)
 processor = BatchProcessor(event_type=EventType.SQS)
 # Idempotency records share the table (PK IDEMPOTENCY#notifier, SK the event's hash; TTL'd).
@@ -62,7 +62,12 @@ def notify(event: dict[str, Any], event_id: str) -> None:
         send_once(task={"key": f"{event_id}:{i}:{type(notification).__name__}"}, notification=notification)
     logger.info(
         "notified",
-        extra={"event_type": event.get("detail-type"), "sent": [type(n).__name__ for n in planned]},
+        extra={
+            "event_type": event.get("detail-type"),
+            "event_id": event_id,
+            "order_id": detail.get("order_id"),
+            "sent": [type(n).__name__ for n in planned],
+        },
     )
 
 
@@ -70,7 +75,19 @@ def handle(record: SQSRecord) -> None:
     event = json.loads(record.body)
     # The EventBridge event id changes if the publisher re-puts an event; our own id does not.
     event_id = (event.get("detail") or {}).get("event_id") or event.get("id")
-    notify(event, str(event_id))
+    try:
+        notify(event, str(event_id))
+    except Exception as error:
+        logger.warning(
+            "notification failed",
+            extra={
+                "event_type": event.get("detail-type"),
+                "event_id": event_id,
+                "error": type(error).__name__,
+                "detail": str(error)[:300],
+            },
+        )
+        raise
 
 
 @traced

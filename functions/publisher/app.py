@@ -2,18 +2,20 @@
 
 Every committed change wrote its events into the changed item (``outbox``) in the same write, so
 a crash anywhere before this point loses nothing: the stream holds the record until we succeed.
-Delivery is at least once; each event carries a stable ``event_id`` for consumers to dedupe on.
+Events of the whole batch go out ten per PutEvents call. On a failure we report the first record
+whose events were not all accepted; Lambda retries from it (records are in order per item), so
+delivery is at least once and each event carries a stable ``event_id`` for consumers to dedupe on.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import BotoCoreError, ClientError
 
-from oms.data.bus import EventBus
+from oms.data.bus import MAX_ENTRIES, EventBus, PublishError
 from oms.data.codec import from_item
 from oms.observability import count, logger, metrics, traced
 from oms.relay import events_of_change
@@ -22,28 +24,41 @@ from oms.timeutil import utcnow
 
 settings = get_settings()
 bus = EventBus(settings)
-processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
-
-
-def handle(record: DynamoDBRecord) -> None:
-    change = record.raw_event["dynamodb"]
-    old = from_item(change["OldImage"]) if change.get("OldImage") else None
-    new = from_item(change["NewImage"]) if change.get("NewImage") else None
-    sequence = str(change.get("SequenceNumber", ""))
-    events = events_of_change(
-        old, new, threshold=settings.low_stock_threshold, at=utcnow(), sequence=sequence
-    )
-    if not events:
-        return
-    bus.publish(events)
-    count("EventsPublished", len(events))
-    logger.info(
-        "events published", extra={"types": [e["type"] for e in events], "ids": [e["id"] for e in events]}
-    )
 
 
 @traced
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return process_partial_response(event=event, record_handler=handle, processor=processor, context=context)
+@event_source(data_class=DynamoDBStreamEvent)
+def lambda_handler(event: DynamoDBStreamEvent, context: LambdaContext) -> dict[str, Any]:
+    pending: list[tuple[str, dict[str, Any]]] = []  # (sequence number of its record, event)
+    now = utcnow()
+    for record in event.records:
+        change = record.raw_event["dynamodb"]
+        old = from_item(change["OldImage"]) if change.get("OldImage") else None
+        new = from_item(change["NewImage"]) if change.get("NewImage") else None
+        sequence = str(change.get("SequenceNumber", ""))
+        pending += [
+            (sequence, e)
+            for e in events_of_change(
+                old, new, threshold=settings.low_stock_threshold, at=now, sequence=sequence
+            )
+        ]
+    for start in range(0, len(pending), MAX_ENTRIES):
+        chunk = pending[start : start + MAX_ENTRIES]
+        try:
+            bus.publish([e for _, e in chunk])
+        except (PublishError, BotoCoreError, ClientError) as error:
+            logger.warning(
+                "events not published; the batch resumes from this record",
+                extra={"sequence_number": chunk[0][0], "error": str(error)[:300]},
+            )
+            count("EventsPublishFailures")
+            return {"batchItemFailures": [{"itemIdentifier": chunk[0][0]}]}
+    if pending:
+        count("EventsPublished", len(pending))
+        logger.info(
+            "events published",
+            extra={"count": len(pending), "types": sorted({e["type"] for _, e in pending})},
+        )
+    return {"batchItemFailures": []}

@@ -54,7 +54,7 @@ class Context:
         return max(0, int((self._deadline - time.time()) * 1000))
 
 
-def main():
+def main():  # type: ignore[no-untyped-def]
     spec = json.loads(sys.argv[1])
     requests, responses = int(sys.argv[2]), int(sys.argv[3])
     here = os.path.dirname(os.path.abspath(__file__))
@@ -114,4 +114,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    main()  # type: ignore[no-untyped-call]

@@ -73,9 +73,15 @@ class LocalCloud:
         for tap in self.taps:
             tap.invoker = self.invoker
         self.mappings: list[SqsSource | StreamSource] = event_source_mappings(
-            self.stack, self.invoker, self.clients, fast_retry=fast_retry
+            self.stack, self.invoker, self.clients, fast_retry=fast_retry, time_scale=time_scale
         )
         self.schedules: list[Schedule] = schedules(self.stack)
+        if endpoint_url is None:  # in-process moto: same retention as the runner's (see trim_stream)
+            from oms_local.motoserver import trim_stream
+
+            for source in self.mappings:
+                if isinstance(source, StreamSource):
+                    source.on_checkpoint = lambda arn, seq: trim_stream(arn, seq)
 
     @property
     def sources(self) -> list[SqsSource | StreamSource | RuleTarget]:

@@ -41,6 +41,9 @@ class _QuietHandler(MotoRequestHandler):
 
 class MotoServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        from oms_local import motofix
+
+        motofix.install()
         app = DomainDispatcherApplication(create_backend_app)
         self._server: BaseWSGIServer = make_server(
             host, port, _OneRequestAtATime(app), threaded=True, request_handler=_QuietHandler
@@ -58,6 +61,39 @@ class MotoServer:
         return self
 
     def stop(self) -> None:
+        """Stop serving and forget everything: moto's backends are per process, not per server."""
+        from moto.moto_api._internal.models import moto_api_backend
+
         self._server.shutdown()
         self._thread.join(timeout=10)
         self._server.server_close()
+        moto_api_backend.reset()
+
+
+def trim_stream(stream_arn: str, through_sequence: str, lock: threading.Lock | None = None) -> None:
+    """Drop stream records up to ``through_sequence`` once the (only) consumer has handled them.
+
+    DynamoDB keeps stream records for 24 hours; moto keeps them for ever, inside the table object
+    it deep-copies on every transaction item, so every write would get slower. The runner is the
+    stream's only reader, so records it has checkpointed past can go.
+    """
+    from moto.dynamodb.models import dynamodb_backends
+
+    table_name = stream_arn.split(":table/")[1].split("/stream/")[0]
+    region, account = stream_arn.split(":")[3], stream_arn.split(":")[4]
+
+    def trim() -> None:
+        table = dynamodb_backends[account][region].tables.get(table_name)
+        shard = getattr(table, "stream_shard", None) if table else None
+        if shard is None:
+            return
+        keep_from = int(through_sequence) + 1 - shard.starting_sequence_number
+        if keep_from > 0:
+            del shard.items[:keep_from]
+            shard.starting_sequence_number += keep_from
+
+    if lock is None:
+        trim()
+    else:
+        with lock:
+            trim()

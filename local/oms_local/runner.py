@@ -15,6 +15,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +23,19 @@ from oms_local import scheduler
 from oms_local.cloud import ROOT, LocalCloud
 from oms_local.issuer import LocalIssuer
 from oms_local.logs import LogPrinter
-from oms_local.motoserver import MotoServer
+from oms_local.motoserver import MotoServer, trim_stream
 from oms_local.routes import Authorizer, http_routes
 from oms_local.sources import RuleTarget, SqsSource, StreamSource
 from oms_local.workers import WorkerInvoker
 
 log = logging.getLogger("oms_local")
 FACTS = ROOT / ".oms-local.json"
+# Template parameters for the local stack: addresses so that emails and alerts are sent (to moto).
+LOCAL_PARAMETERS = {
+    "Stage": "dev",
+    "SenderEmail": "orders@demo-shop.example",
+    "AlertEmail": "ops@demo-shop.example",
+}
 SUPPORTED = sorted(
     {
         "AWS::DynamoDB::Table",
@@ -146,6 +153,7 @@ def start(
     template: Path | None = None,
     python: str | None = None,
     concurrency: int = 4,
+    parameters: dict[str, str] | None = None,
 ) -> Running:
     from oms_local.httpapi import HttpApi
 
@@ -169,6 +177,7 @@ def start(
             default_concurrency=concurrency,
         ),
         time_scale=time_scale,
+        parameters=LOCAL_PARAMETERS if parameters is None and template is None else parameters,
     )
     invoker = cloud.invoker
     assert isinstance(invoker, WorkerInvoker)
@@ -185,13 +194,14 @@ def start(
         if isinstance(source, SqsSource):
             for n in range(2):
                 running.threads.append(_loop(f"{source.name}-{n}", source.poll_once, stop, 0.2))
-        elif isinstance(source, StreamSource | RuleTarget):
+        elif isinstance(source, StreamSource):
+            source.on_checkpoint = lambda arn, seq: trim_stream(arn, seq, moto.lock)
+            running.threads.append(_loop(source.name, source.poll_once, stop, 0.2))
+        elif isinstance(source, RuleTarget):
             running.threads.append(_loop(source.name, source.poll_once, stop, 0.2))
     clock = scheduler.Clock(time_scale)
     running.clock = clock
-    jobs = [
-        scheduler.Job(s.name, s.expression, lambda at, s=s: _fire(invoker, s, at)) for s in cloud.schedules
-    ]
+    jobs = [scheduler.Job(s.name, s.expression, partial(_fire, invoker, s)) for s in cloud.schedules]
     sched = threading.Thread(target=scheduler.run, args=(jobs, clock, stop), name="scheduler", daemon=True)
     sched.start()
     running.threads.append(sched)

@@ -9,6 +9,7 @@ import json
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -147,6 +148,7 @@ class StreamSource:
     sqs: Any = None
     invoker: Invoker | None = None
     checkpoints: dict[str, str] = field(default_factory=dict)
+    on_checkpoint: Callable[[str, str], None] | None = None  # (stream arn, sequence) after each batch
 
     def poll_once(self, wait_seconds: int = 0) -> int:
         """Read each shard from its checkpoint (the last sequence number handled), as Lambda's
@@ -175,6 +177,8 @@ class StreamSource:
                 self._deliver(sid, records)
                 delivered += len(records)
             self.checkpoints[sid] = raw[-1]["dynamodb"]["SequenceNumber"]
+            if self.on_checkpoint:
+                self.on_checkpoint(self.stream_arn, self.checkpoints[sid])
             delivered += len(raw) - len(records)
         return delivered
 
@@ -285,7 +289,12 @@ def logical_function(stack: Stack, value: str) -> str:
 
 
 def event_source_mappings(
-    stack: Stack, invoker: Invoker, clients: dict[str, Any], *, fast_retry: bool = False
+    stack: Stack,
+    invoker: Invoker,
+    clients: dict[str, Any],
+    *,
+    fast_retry: bool = False,
+    time_scale: float = 1.0,
 ) -> list[SqsSource | StreamSource]:
     queues = {
         attrs.get("Arn"): attrs
@@ -310,7 +319,7 @@ def event_source_mappings(
                     queue_url=q["QueueUrl"],
                     queue_arn=arn,
                     batch_size=int(p.get("BatchSize", 10)),
-                    window_seconds=float(p.get("MaximumBatchingWindowInSeconds", 0)),
+                    window_seconds=float(p.get("MaximumBatchingWindowInSeconds", 0)) / time_scale,
                     report_failures=reports,
                     filters=filters,
                     fast_retry=fast_retry,

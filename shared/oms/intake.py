@@ -218,6 +218,25 @@ class IntakeResult:
     events: tuple[str, ...] = ()
 
 
+def _try_create(snapshot: OrderSnapshot, actor: Actor, orders: OrderRepository) -> IntakeResult | None:
+    change = decide(None, snapshot, actor)
+    assert change is not None
+    try:
+        orders.save(change)
+    except StockShortage as short:
+        change = decide(None, snapshot, actor, shortage=short.short)
+        assert change is not None
+        try:
+            orders.save(change)
+        except (ConcurrentModification, StockShortage):
+            return None
+    except ConcurrentModification:
+        return None  # it exists already (or we collided): read it and decide again
+    return IntakeResult(
+        change.order.order_id, change.outcome, change.order.status, tuple(e.type for e in change.events)
+    )
+
+
 def order_id_of(incoming: IncomingOrder) -> str:
     if isinstance(incoming, OrderDeleted):
         from oms.models import order_id_for
@@ -227,10 +246,23 @@ def order_id_of(incoming: IncomingOrder) -> str:
 
 
 def record(
-    incoming: IncomingOrder, actor: Actor, orders: OrderRepository, *, attempts: int = 4
+    incoming: IncomingOrder,
+    actor: Actor,
+    orders: OrderRepository,
+    *,
+    attempts: int = 4,
+    expect_new: bool = False,
 ) -> IntakeResult:
-    """Apply one channel delivery to its order, exactly once, however often it is delivered."""
+    """Apply one channel delivery to its order, exactly once, however often it is delivered.
+
+    ``expect_new`` (a create topic): try the conditional create straight away, which records a new
+    order in one DynamoDB request; if the order already exists the write is refused and we read it.
+    """
     order_id = order_id_of(incoming)
+    if expect_new and not isinstance(incoming, OrderDeleted):
+        created = _try_create(incoming, actor, orders)
+        if created is not None:
+            return created
     for _ in range(attempts):
         existing = orders.get(order_id)
         change = decide(existing, incoming, actor)

@@ -33,6 +33,8 @@ TOPIC_HEADER = {SHOPIFY: "x-shopify-topic", WOOCOMMERCE: "x-wc-webhook-topic"}
 
 # SQS accepts up to 1 MiB; attributes take a little of it.
 MAX_BODY_BYTES = 1_000_000
+# Topics that normally announce an order we have not seen yet.
+CREATE_TOPICS = frozenset({"orders/create", "order.created"})
 _PING = re.compile(rb"^webhook_id=\d+$")
 _STORE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$")
 

@@ -21,7 +21,9 @@ MINI = Path(__file__).resolve().parents[1] / "fixtures" / "mini" / "template.yam
 
 @pytest.fixture(scope="module")
 def mini() -> Iterator[Running]:
-    running = start(port=0, time_scale=600, printer=LogPrinter(stream=io.StringIO()), seed_demo=False, template=MINI)
+    running = start(
+        port=0, time_scale=600, printer=LogPrinter(stream=io.StringIO()), seed_demo=False, template=MINI
+    )
     try:
         yield running
     finally:
@@ -29,8 +31,13 @@ def mini() -> Iterator[Running]:
 
 
 def sources_seen(running: Running) -> dict[str, list[dict[str, object]]]:
-    ddb = boto3.client("dynamodb", endpoint_url=running.moto.endpoint, region_name="us-east-1",
-                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    ddb = boto3.client(
+        "dynamodb",
+        endpoint_url=running.moto.endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
     items = ddb.scan(TableName=running.cloud.ref("Seen"))["Items"]
     seen: dict[str, list[dict[str, object]]] = {}
     for item in items:
@@ -50,13 +57,19 @@ def test_the_route_answers_with_the_templates_environment(mini: Running) -> None
 
 def test_the_queue_rule_and_schedule_invoke_their_functions(mini: Running) -> None:
     endpoint = mini.moto.endpoint
-    kw = {"endpoint_url": endpoint, "region_name": "us-east-1", "aws_access_key_id": "testing",
-          "aws_secret_access_key": "testing"}
+    kw = {
+        "endpoint_url": endpoint,
+        "region_name": "us-east-1",
+        "aws_access_key_id": "testing",
+        "aws_secret_access_key": "testing",
+    }
     boto3.client("sqs", **kw).send_message(QueueUrl=mini.cloud.ref("Jobs"), MessageBody="job-1")
-    boto3.client("events", **kw).put_events(Entries=[
-        {"EventBusName": "mini-bus", "Source": "mini", "DetailType": "Ping", "Detail": "{}"},
-        {"EventBusName": "mini-bus", "Source": "mini", "DetailType": "NotMatching", "Detail": "{}"},
-    ])
+    boto3.client("events", **kw).put_events(
+        Entries=[
+            {"EventBusName": "mini-bus", "Source": "mini", "DetailType": "Ping", "Detail": "{}"},
+            {"EventBusName": "mini-bus", "Source": "mini", "DetailType": "NotMatching", "Detail": "{}"},
+        ]
+    )
     assert wait_for(lambda: {"queue", "rule", "schedule"} <= set(sources_seen(mini)), 20)
     seen = sources_seen(mini)
     assert seen["queue"][0]["Records"][0]["body"] == "job-1"  # type: ignore[index]

@@ -35,12 +35,14 @@ def status_of(local: Running, order_id: str) -> str | None:
 def test_signed_shopify_and_woocommerce_orders_are_confirmed(local: Running) -> None:
     shopify = fixture("shopify/orders-create.json")
     shopify["financial_status"] = "paid"
-    status, body = post(local, shopify_delivery(shopify, store_id="demo-shopify",
-                                                secret=str(SHOPIFY_STORE["webhook_secret"])))
+    status, body = post(
+        local, shopify_delivery(shopify, store_id="demo-shopify", secret=str(SHOPIFY_STORE["webhook_secret"]))
+    )
     assert (status, body["status"]) == (202, "accepted")
     woo = woocommerce_order(4242, skus={"Bar3": 1, "WOO-SINGLE": 2})
-    status, body = post(local, woocommerce_delivery(woo, store_id="demo-woo",
-                                                    secret=str(WOO_STORE["webhook_secret"])))
+    status, body = post(
+        local, woocommerce_delivery(woo, store_id="demo-woo", secret=str(WOO_STORE["webhook_secret"]))
+    )
     assert status == 202
     assert wait_for(lambda: status_of(local, "demo-shopify.450789469") == "confirmed", 30)
     assert wait_for(lambda: status_of(local, "demo-woo.4242") == "confirmed", 30)
@@ -52,17 +54,31 @@ def test_signed_shopify_and_woocommerce_orders_are_confirmed(local: Running) -> 
 
 
 def test_a_forged_signature_gets_401_and_queues_nothing(local: Running) -> None:
-    sqs = boto3.client("sqs", endpoint_url=local.moto.endpoint, region_name="us-east-1",
-                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    sqs = boto3.client(
+        "sqs",
+        endpoint_url=local.moto.endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
     url = local.cloud.ref("IntakeQueue")
-    before = int(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"][
-        "ApproximateNumberOfMessages"])
-    forged = shopify_delivery(fixture("shopify/orders-create-recent.json"), store_id="demo-shopify",
-                              secret="not-the-stores-secret-at-all")
+    before = int(
+        sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"][
+            "ApproximateNumberOfMessages"
+        ]
+    )
+    forged = shopify_delivery(
+        fixture("shopify/orders-create-recent.json"),
+        store_id="demo-shopify",
+        secret="not-the-stores-secret-at-all",
+    )
     status, body = post(local, forged)
     assert (status, body["code"]) == (401, "invalid_signature")
-    after = int(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"][
-        "ApproximateNumberOfMessages"])
+    after = int(
+        sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"][
+            "ApproximateNumberOfMessages"
+        ]
+    )
     assert after == before
     assert status_of(local, "demo-shopify.1073459981") is None
 
@@ -83,21 +99,45 @@ def test_admin_routes_need_a_valid_token(local: Running) -> None:
 def test_a_poison_message_reaches_the_dlq_after_max_receive_count_and_its_batch_commits(
     local: Running, logs: Captured
 ) -> None:
-    sqs = boto3.client("sqs", endpoint_url=local.moto.endpoint, region_name="us-east-1",
-                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    sqs = boto3.client(
+        "sqs",
+        endpoint_url=local.moto.endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
     url, dlq = local.cloud.ref("IntakeQueue"), local.cloud.ref("IntakeDLQ")
-    attrs = {name: {"DataType": "String", "StringValue": value} for name, value in {
-        "channel": "shopify", "store_id": "demo-shopify", "topic": "orders/create", "event_id": "poison",
-        "received_at": "2026-11-22T00:00:00Z"}.items()}
+    attrs = {
+        name: {"DataType": "String", "StringValue": value}
+        for name, value in {
+            "channel": "shopify",
+            "store_id": "demo-shopify",
+            "topic": "orders/create",
+            "event_id": "poison",
+            "received_at": "2026-11-22T00:00:00Z",
+        }.items()
+    }
     good = fixture("shopify/orders-create-recent.json")
     good.update(id=777001, financial_status="paid")
-    sent = sqs.send_message_batch(QueueUrl=url, Entries=[
-        {"Id": "poison", "MessageBody": "{this is not json", "MessageGroupId": "demo-shopify.poison",
-         "MessageDeduplicationId": "poison-1", "MessageAttributes": attrs},
-        {"Id": "good", "MessageBody": json.dumps(good), "MessageGroupId": "demo-shopify.777001",
-         "MessageDeduplicationId": "good-1", "MessageAttributes": {**attrs, "event_id": {
-             "DataType": "String", "StringValue": "good"}}},
-    ])
+    sent = sqs.send_message_batch(
+        QueueUrl=url,
+        Entries=[
+            {
+                "Id": "poison",
+                "MessageBody": "{this is not json",
+                "MessageGroupId": "demo-shopify.poison",
+                "MessageDeduplicationId": "poison-1",
+                "MessageAttributes": attrs,
+            },
+            {
+                "Id": "good",
+                "MessageBody": json.dumps(good),
+                "MessageGroupId": "demo-shopify.777001",
+                "MessageDeduplicationId": "good-1",
+                "MessageAttributes": {**attrs, "event_id": {"DataType": "String", "StringValue": "good"}},
+            },
+        ],
+    )
     poison_id = next(s["MessageId"] for s in sent["Successful"] if s["Id"] == "poison")
     assert wait_for(lambda: status_of(local, "demo-shopify.777001") == "confirmed", 30)
 
@@ -107,8 +147,13 @@ def test_a_poison_message_reaches_the_dlq_after_max_receive_count_and_its_batch_
 
     assert wait_for(in_dlq, 45, interval=0.5)
     failures = [line for _, line in logs.lines if "intake message failed" in line and poison_id in line]
-    max_receive = json.loads(json.dumps(local.cloud.stack.resolve(
-        local.cloud.stack.resources["IntakeQueue"]["Properties"]["RedrivePolicy"])))["maxReceiveCount"]
+    max_receive = json.loads(
+        json.dumps(
+            local.cloud.stack.resolve(
+                local.cloud.stack.resources["IntakeQueue"]["Properties"]["RedrivePolicy"]
+            )
+        )
+    )["maxReceiveCount"]
     assert len(failures) == int(max_receive) == 5
     message = sqs.receive_message(QueueUrl=dlq, MessageAttributeNames=["All"])["Messages"][0]
     assert message["Body"] == "{this is not json"

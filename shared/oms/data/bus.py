@@ -11,6 +11,10 @@ from oms.settings import Settings, get_settings
 MAX_ENTRIES = 10  # per PutEvents call
 
 
+class PublishError(Exception):
+    """EventBridge refused some entries of a PutEvents call."""
+
+
 class EventBus:
     def __init__(self, settings: Settings | None = None) -> None:
         self.name = (settings or get_settings()).require("event_bus_name")
@@ -34,4 +38,4 @@ class EventBus:
             response = self.events.put_events(Entries=entries)
             if response.get("FailedEntryCount"):
                 failed = [r.get("ErrorCode") for r in response.get("Entries", []) if r.get("ErrorCode")]
-                raise RuntimeError(f"EventBridge refused {len(failed)} event(s): {sorted(set(failed))}")
+                raise PublishError(f"EventBridge refused {len(failed)} event(s): {sorted(set(failed))}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -21,10 +22,14 @@ _KEYS = {"PK", "SK", "GSI1PK", "GSI1SK", "entity", "outbox"}
 
 
 class StoreRepository:
-    def __init__(self, table: Table | None = None, settings: Settings | None = None) -> None:
+    def __init__(
+        self, table: Table | None = None, settings: Settings | None = None, *, cache_seconds: float = 0.0
+    ) -> None:
         self.table = table or Table()
         self.settings = settings or get_settings()
         self.ssm = client("ssm")
+        self.cache_seconds = cache_seconds  # readers that can live with settings a minute old
+        self._cache: dict[str, tuple[float, Store | None]] = {}
 
     def get(self, store_id: str) -> Store:
         item = self.table.get(keys.store_pk(store_id), keys.STORE_SK)
@@ -33,10 +38,17 @@ class StoreRepository:
         return Store.model_validate({k: v for k, v in from_item(item).items() if k not in _KEYS})
 
     def find(self, store_id: str) -> Store | None:
+        now = time.monotonic()
+        cached = self._cache.get(store_id)
+        if cached and cached[0] > now:
+            return cached[1]
         try:
-            return self.get(store_id)
+            store: Store | None = self.get(store_id)
         except NotFound:
-            return None
+            store = None
+        if self.cache_seconds:
+            self._cache[store_id] = (now + self.cache_seconds, store)
+        return store
 
     def create(
         self, store: Store, credentials: StoreCredentials, api_credentials: dict[str, Any] | None

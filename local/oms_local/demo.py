@@ -1,0 +1,247 @@
+"""`make demo`: signed webhooks from both channels, a duplicate, an out-of-stock order and a late
+payment, narrated as the orders move; then the emails and alerts that went out.
+
+Uses the stack `make run` started (found through .oms-local.json) or starts one of its own."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+
+from oms_local.runner import FACTS, Running, wait_for
+from oms_local.samples import (
+    Delivery,
+    fixture,
+    shopify_delivery,
+    shopify_order,
+    woocommerce_delivery,
+    woocommerce_order,
+)
+from oms_local.seed import SHOPIFY_STORE, WOO_STORE
+
+BOLD, DIM, GREEN, YELLOW, RED, RESET = "\033[1m", "\033[2m", "\033[32m", "\033[33m", "\033[31m", "\033[0m"
+_STATUS_COLOUR = {
+    "confirmed": GREEN,
+    "on_hold": YELLOW,
+    "cancelled": RED,
+    "delivered": GREEN,
+    "completed": GREEN,
+    "shipped": GREEN,
+}
+
+
+@dataclass
+class Target:
+    api_url: str
+    token: str
+    moto_endpoint: str
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        admin: bool = True,
+    ) -> tuple[int, Any]:
+        request = urllib.request.Request(f"{self.api_url}{path}", data=body, method=method)
+        for name, value in (headers or {"content-type": "application/json"}).items():
+            request.add_header(name, value)
+        if admin:
+            request.add_header("authorization", f"Bearer {self.token}")
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"null")
+
+    def moto(self) -> dict[str, Any]:
+        with urllib.request.urlopen(f"{self.moto_endpoint}/moto-api/data.json", timeout=30) as response:
+            data: dict[str, Any] = json.loads(response.read())
+        return data
+
+
+def _running_target() -> Target | None:
+    if not FACTS.exists():
+        return None
+    data = json.loads(FACTS.read_text())
+    target = Target(data["api_url"], data["admin_token"], data["moto_endpoint"])
+    try:
+        target.call("GET", "/stores")
+    except (urllib.error.URLError, OSError):
+        return None
+    return target
+
+
+class Narrator:
+    def __init__(self, target: Target, colour: bool) -> None:
+        self.target = target
+        self.colour = colour
+        self.shown: dict[str, int] = {}
+
+    def c(self, code: str, text: str) -> str:
+        return f"{code}{text}{RESET}" if self.colour else text
+
+    def send(self, label: str, delivery: Delivery) -> None:
+        status, body = self.target.call(
+            "POST", delivery.path, body=delivery.body, headers=delivery.headers, admin=False
+        )
+        outcome = body.get("status") or body.get("code") if isinstance(body, dict) else body
+        print(f"  {self.c(BOLD, '->')} {label:<62} {status} {outcome}")
+
+    def follow(self, order_id: str, until: set[str], timeout: float = 30) -> str | None:
+        status: str | None = None
+
+        def moved() -> bool:
+            nonlocal status
+            code, order = self.target.call("GET", f"/orders/{order_id}")
+            if code != 200:
+                return False
+            status = order["status"]
+            timeline = order["timeline"]
+            if order_id not in self.shown:
+                hold = f"  ({order['hold']['reason']})" if order.get("hold") else ""
+                print(
+                    f"\n  {self.c(BOLD, order_id)}  {order['number']}  {order['channel']}  "
+                    f"{order['totals']['total']['amount']} {order['currency']}{hold}"
+                )
+                self.shown[order_id] = 0
+            for entry in timeline[self.shown[order_id] :]:
+                arrow = f"{entry.get('from_status') or '':>16} -> {entry['to_status']:<17}"
+                colour = _STATUS_COLOUR.get(entry["to_status"], "")
+                reason = self.c(DIM, entry.get("reason") or "")
+                print(f"      {entry['at'][11:19]}  {self.c(colour, arrow)} {reason}")
+            self.shown[order_id] = len(timeline)
+            if order.get("hold") and order["hold"].get("short_lines"):
+                for line in order["hold"]["short_lines"]:
+                    have = "unknown SKU" if line["available"] is None else f"{line['available']} available"
+                    sku = line["sku"] or "(line without SKU)"
+                    print(f"      {'':8}  short: {sku} needs {line['requested']}, {have}")
+            return status in until
+
+        wait_for(moved, timeout, interval=0.5)
+        return status
+
+
+def run(target: Target, *, colour: bool) -> int:
+    shop_secret, woo_secret = str(SHOPIFY_STORE["webhook_secret"]), str(WOO_STORE["webhook_secret"])
+    n = Narrator(target, colour)
+    started = time.time()
+    stamp = int(started) % 100_000
+    print(n.c(BOLD, f"\nOMS demo against {target.api_url}\n"))
+
+    recent = fixture("shopify/orders-create-recent.json")
+    recent["id"] = 1_000_000 + stamp
+    first = shopify_delivery(recent, store_id="demo-shopify", secret=shop_secret, event_id=f"demo-{stamp}")
+    n.send("Shopify orders/create (real 2024-04 fixture, paid)", first)
+    woo = woocommerce_order(200_000 + stamp, skus={"Bar3": 1, "WOO-SINGLE": 2})
+    n.send(
+        "WooCommerce order.created (2 lines)",
+        woocommerce_delivery(woo, store_id="demo-woo", secret=woo_secret),
+    )
+    n.send("Shopify orders/create again: a retry, same X-Shopify-Event-Id", first)
+    scarce = shopify_order(2_000_000 + stamp, skus={"IPOD2008BLACK": 3})
+    n.send(
+        "Shopify order for 3 x IPOD2008BLACK (1 in stock)",
+        shopify_delivery(scarce, store_id="demo-shopify", secret=shop_secret),
+    )
+    pending = shopify_order(
+        3_000_000 + stamp,
+        skus={"IPOD2008GREEN": 1},
+        financial_status="pending",
+        updated_at="2026-01-01T10:00:00Z",
+    )
+    n.send(
+        "Shopify order awaiting payment",
+        shopify_delivery(pending, store_id="demo-shopify", secret=shop_secret),
+    )
+    raw = fixture("woocommerce/order.json")
+    raw["id"] = 300_000 + stamp
+    n.send(
+        "WooCommerce fixture as published (first line has no SKU)",
+        woocommerce_delivery(raw, store_id="demo-woo", secret=woo_secret),
+    )
+
+    n.follow(f"demo-shopify.{recent['id']}", {"confirmed", "on_hold"})
+    n.follow(f"demo-woo.{woo['id']}", {"confirmed", "on_hold"})
+    n.follow(f"demo-shopify.{scarce['id']}", {"on_hold", "confirmed"})
+    n.follow(f"demo-woo.{raw['id']}", {"on_hold", "confirmed"})
+    n.follow(f"demo-shopify.{pending['id']}", {"awaiting_payment"})
+    paid = shopify_order(3_000_000 + stamp, skus={"IPOD2008GREEN": 1}, updated_at="2026-01-01T10:20:00Z")
+    print()
+    n.send(
+        "... the customer pays: Shopify orders/paid",
+        shopify_delivery(paid, store_id="demo-shopify", secret=shop_secret, topic="orders/paid"),
+    )
+    n.follow(f"demo-shopify.{pending['id']}", {"confirmed"})
+
+    _, listing = target.call("GET", "/orders?store=demo-shopify&limit=100")
+    duplicates = sum(1 for o in listing.get("orders", []) if o["order_id"] == f"demo-shopify.{recent['id']}")
+    print(
+        f"\n  The retried webhook made {duplicates} order"
+        " (deduplicated on X-Shopify-Event-Id and on the order's version)."
+    )
+    _sent(n, target, started)
+    return 0
+
+
+def _sent(n: Narrator, target: Target, since: float) -> None:
+    # The notifier works behind a queue: wait until what it sends stops changing.
+    counts: list[int] = []
+
+    def settled() -> bool:
+        data = target.moto()
+        sent = len(data.get("ses", {}).get("Message", [])) + sum(
+            len(t.get("sent_notifications", [])) for t in data.get("sns", {}).get("Topic", [])
+        )
+        counts.append(sent)
+        return len(counts) >= 4 and sent > 0 and counts[-4] == sent
+
+    wait_for(settled, 30, interval=1.0)
+    data = target.moto()
+    emails = data.get("ses", {}).get("Message", [])
+    print(n.c(BOLD, "\nEmails sent (SES):"))
+    for email in emails[-8:]:
+        print(f"  to {', '.join(email['destinations'].get('ToAddresses', []))}: {email['subject']}")
+    if not emails:
+        print("  none")
+    print(n.c(BOLD, "\nStaff alerts (SNS):"))
+    shown = 0
+    for topic in data.get("sns", {}).get("Topic", []):
+        for notification in topic.get("sent_notifications", [])[-8:]:
+            print(f"  {topic['name']}: {notification[2] or ''}  {n.c(DIM, notification[1].splitlines()[0])}")
+            shown += 1
+    if not shown:
+        print("  none")
+    print()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make demo", description=__doc__)
+    parser.add_argument("--no-colour", action="store_true")
+    args = parser.parse_args(argv)
+    colour = sys.stdout.isatty() and not args.no_colour
+    target = _running_target()
+    if target is not None:
+        return run(target, colour=colour)
+    print("No local stack is running: starting one for the demo (make run keeps one up).")
+    from oms_local.logs import LogPrinter
+    from oms_local.runner import start
+
+    running: Running = start(port=0, time_scale=60, printer=LogPrinter(stream=io.StringIO()))
+    try:
+        return run(Target(running.api_url, running.admin_token, running.moto.endpoint), colour=colour)
+    finally:
+        running.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
