@@ -328,3 +328,15 @@ def test_a_manual_order_goes_through_the_same_pipeline(shop: Stack) -> None:
     assert order["status"] == "confirmed"
     assert order["totals"]["total"]["amount"] == "321.99"
     assert reserved(shop, sku) == (20, 2, 18)
+
+
+def test_more_skus_than_one_transaction_holds_the_order(shop: Stack, shopify_secret: str) -> None:
+    """100 different SKUs cannot be reserved atomically (100 items per transaction, one is the order)."""
+    skus = {f"BULK-{n:03d}": 1 for n in range(100)}
+    shopify(shop, shopify_secret, shopify_order(5012, skus=skus))
+    order = shop.order(f"{SHOP}.5012")
+    assert order["status"] == "on_hold"
+    assert order["hold"]["reason"] == "manual"
+    assert "100 different SKUs" in order["hold"]["note"]
+    assert order["reservation"]["reserved"] == {}
+    assert shop.queue_depth("IntakeDLQ") == 0

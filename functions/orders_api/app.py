@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from oms.api import create_app, json_response, staff_actor
+from oms.api import create_app, json_response, responses, staff_actor
 from oms.channels.manual import ManualOrderRequest, QueuedManualOrder
 from oms.data.intake_queue import IntakeQueue
 from oms.data.orders import OrderStore
@@ -28,7 +28,7 @@ stores = StoreRepository(orders.table)
 queue = IntakeQueue()
 
 
-@app.get("/orders", summary="List orders, newest first", tags=["orders"])
+@app.get("/orders", summary="List orders, newest first", tags=["orders"], responses=responses(200, 400))
 def list_orders(
     status: Annotated[OrderStatus | None, Query()] = None,
     channel: Annotated[Channel | None, Query()] = None,
@@ -51,7 +51,12 @@ def list_orders(
     return json_response(200, {"orders": page.items, "cursor": page.cursor})
 
 
-@app.get("/orders/<order_id>", summary="One order with its lines and timeline", tags=["orders"])
+@app.get(
+    "/orders/<order_id>",
+    summary="One order with its lines and timeline",
+    tags=["orders"],
+    responses=responses(200, 404),
+)
 def get_order(order_id: Annotated[str, Path(max_length=200)]) -> Any:
     order = orders.get(order_id)
     if order is None:
@@ -59,7 +64,12 @@ def get_order(order_id: Annotated[str, Path(max_length=200)]) -> Any:
     return json_response(200, order.public())
 
 
-@app.post("/orders", summary="Create a manual (phone or point-of-sale) order", tags=["orders"])
+@app.post(
+    "/orders",
+    summary="Create a manual (phone or point-of-sale) order",
+    tags=["orders"],
+    responses=responses(202, 400, 404),
+)
 def create_order(
     body: ManualOrderRequest,
     idempotency_key: Annotated[

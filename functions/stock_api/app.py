@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from oms.api import create_app, json_response, staff_actor
+from oms.api import create_app, json_response, responses, staff_actor
 from oms.data.stock import StockRepository
 from oms.data.stores import LocationRepository
 from oms.errors import BadRequest
@@ -61,7 +61,7 @@ def _levels(sku: str) -> dict[str, Any]:
     }
 
 
-@app.get("/stock", summary="SKUs with their total stock", tags=["stock"])
+@app.get("/stock", summary="SKUs with their total stock", tags=["stock"], responses=responses(200, 400))
 def list_stock(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Annotated[str | None, Query(max_length=4000)] = None,
@@ -70,12 +70,22 @@ def list_stock(
     return json_response(200, {"stock": page.items, "cursor": page.cursor})
 
 
-@app.get("/stock/<sku>", summary="Stock of one SKU: total and per location", tags=["stock"])
+@app.get(
+    "/stock/<sku>",
+    summary="Stock of one SKU: total and per location",
+    tags=["stock"],
+    responses=responses(200, 404),
+)
 def get_stock(sku: Sku) -> Any:
     return json_response(200, _levels(sku))
 
 
-@app.put("/stock/<sku>", summary="Set counted on-hand per location", tags=["stock"])
+@app.put(
+    "/stock/<sku>",
+    summary="Set counted on-hand per location",
+    tags=["stock"],
+    responses=responses(200, 400, 404, 409),
+)
 def put_stock(sku: Sku, body: StockUpdate) -> Any:
     counts = {count.location: count.on_hand for count in body.locations}
     if len(counts) != len(body.locations):
@@ -85,7 +95,7 @@ def put_stock(sku: Sku, body: StockUpdate) -> Any:
     return json_response(200, _levels(sku))
 
 
-@app.get("/locations", summary="Stock locations", tags=["stock"])
+@app.get("/locations", summary="Stock locations", tags=["stock"], responses=responses(200, 400))
 def list_locations(
     limit: Annotated[int, Query(ge=1, le=100)] = 100,
     cursor: Annotated[str | None, Query(max_length=4000)] = None,
@@ -94,7 +104,12 @@ def list_locations(
     return json_response(200, {"locations": page.items, "cursor": page.cursor})
 
 
-@app.put("/locations/<location_id>", summary="Create or update a stock location", tags=["stock"])
+@app.put(
+    "/locations/<location_id>",
+    summary="Create or update a stock location",
+    tags=["stock"],
+    responses=responses(200),
+)
 def put_location(
     location_id: Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")], body: LocationUpdate
 ) -> Any:

@@ -13,7 +13,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from oms.api import base_url, create_app, json_response
+from oms.api import base_url, create_app, json_response, responses
 from oms.data.stores import StoreRepository
 from oms.errors import BadRequest
 from oms.models import STORE_ID_PATTERN, Channel, Store, StoreSettings
@@ -83,7 +83,7 @@ def _public(store: Store) -> dict[str, Any]:
     }
 
 
-@app.post("/stores", summary="Register a store", tags=["stores"])
+@app.post("/stores", summary="Register a store", tags=["stores"], responses=responses(201, 409))
 def create_store(body: StoreCreate) -> Any:
     now = utcnow()
     generated = body.webhook_secret is None
@@ -108,7 +108,7 @@ def create_store(body: StoreCreate) -> Any:
     return json_response(201, response)
 
 
-@app.get("/stores", summary="List stores", tags=["stores"])
+@app.get("/stores", summary="List stores", tags=["stores"], responses=responses(200, 400))
 def list_stores(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Annotated[str | None, Query(max_length=4000)] = None,
@@ -117,12 +117,17 @@ def list_stores(
     return json_response(200, {"stores": page.items, "cursor": page.cursor})
 
 
-@app.get("/stores/<store_id>", summary="One store", tags=["stores"])
+@app.get("/stores/<store_id>", summary="One store", tags=["stores"], responses=responses(200, 404))
 def get_store(store_id: Annotated[str, Path(pattern=STORE_ID_PATTERN)]) -> Any:
     return json_response(200, _public(stores.get(store_id)))
 
 
-@app.patch("/stores/<store_id>", summary="Rename, change settings, rotate secrets", tags=["stores"])
+@app.patch(
+    "/stores/<store_id>",
+    summary="Rename, change settings, rotate secrets",
+    tags=["stores"],
+    responses=responses(200, 400, 404),
+)
 def update_store(store_id: Annotated[str, Path(pattern=STORE_ID_PATTERN)], body: StoreUpdate) -> Any:
     store = stores.get(store_id)
     if not body.model_fields_set:

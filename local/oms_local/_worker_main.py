@@ -6,15 +6,18 @@ site-packages. Requests and responses travel as length-prefixed JSON over two in
 stdout and stderr are the function's log stream.
 """
 
+from __future__ import annotations
+
 import json
 import os
 import struct
 import sys
 import time
 import traceback
+from typing import Any
 
 
-def _read(fd):
+def _read(fd: int) -> Any:
     header = b""
     while len(header) < 4:
         chunk = os.read(fd, 4 - len(header))
@@ -31,7 +34,7 @@ def _read(fd):
     return json.loads(data)
 
 
-def _write(fd, message):
+def _write(fd: int, message: dict[str, Any]) -> None:
     data = json.dumps(message, default=str).encode()
     view = memoryview(struct.pack(">I", len(data)) + data)
     while view:
@@ -40,7 +43,7 @@ def _write(fd, message):
 
 
 class Context:
-    def __init__(self, spec, request_id, deadline):
+    def __init__(self, spec: dict[str, Any], request_id: str, deadline: float) -> None:
         self.function_name = spec["name"]
         self.function_version = "$LATEST"
         self.invoked_function_arn = spec["arn"]
@@ -50,11 +53,11 @@ class Context:
         self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME", "local")
         self._deadline = deadline
 
-    def get_remaining_time_in_millis(self):
+    def get_remaining_time_in_millis(self) -> int:
         return max(0, int((self._deadline - time.time()) * 1000))
 
 
-def main():  # type: ignore[no-untyped-def]
+def main() -> None:
     spec = json.loads(sys.argv[1])
     requests, responses = int(sys.argv[2]), int(sys.argv[3])
     here = os.path.dirname(os.path.abspath(__file__))
@@ -114,4 +117,4 @@ def main():  # type: ignore[no-untyped-def]
 
 
 if __name__ == "__main__":
-    main()  # type: ignore[no-untyped-call]
+    main()

@@ -8,11 +8,54 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from pydantic import BaseModel
 
 from oms.errors import OmsError
 from oms.observability import logger
 
 JSON = "application/json"
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+    type: str | None = None
+
+
+class ErrorBody(BaseModel):
+    """Every error the API returns: a stable ``code``, a message for people, the fields at fault."""
+
+    code: str
+    message: str
+    errors: list[FieldError] | None = None
+
+
+class GatewayError(BaseModel):
+    """What API Gateway itself answers (no route, no valid token)."""
+
+    message: str
+
+
+_DESCRIPTIONS = {
+    200: "OK",
+    201: "Created",
+    202: "Accepted: queued for the intake",
+    400: "Bad request",
+    401: "No valid token (answered by API Gateway's JWT authorizer)",
+    404: "Not found",
+    409: "Conflict",
+    413: "Body too large",
+    422: "Validation error: the fields at fault are listed",
+}
+
+
+def responses(ok: int, *errors: int) -> dict[int, dict[str, Any]]:
+    """OpenAPI responses of a route: its success status and the errors it can answer."""
+    out: dict[int, dict[str, Any]] = {ok: {"description": _DESCRIPTIONS[ok]}}
+    out[401] = {"description": _DESCRIPTIONS[401], "content": {JSON: {"model": GatewayError}}}
+    for status in (422, *errors):
+        out[status] = {"description": _DESCRIPTIONS[status], "content": {JSON: {"model": ErrorBody}}}
+    return out
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response[str]:

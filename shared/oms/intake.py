@@ -26,6 +26,7 @@ from oms.orders import (
     reserve_delta,
     transition,
 )
+from oms.stock import MAX_SKUS_PER_RESERVATION
 
 
 class StockShortage(Exception):
@@ -66,7 +67,7 @@ def intents(snapshot: OrderSnapshot) -> list[Intent]:
     return [Intent.REVIEW]  # partially paid, or a state we do not know: a person decides
 
 
-_RETRY_HOLDS = {HoldReason.PAYMENT_REVIEW, HoldReason.OUT_OF_STOCK, HoldReason.UNKNOWN_SKU}
+_RETRY_HOLDS = {HoldReason.PAYMENT_REVIEW, HoldReason.OUT_OF_STOCK, HoldReason.UNKNOWN_SKU, HoldReason.MANUAL}
 
 
 @dataclass
@@ -103,6 +104,20 @@ def _confirm(draft: _Draft, snapshot: OrderSnapshot, actor: Actor, shortage: lis
     if order.status == OrderStatus.CONFIRMED and short:
         can_reserve = True
     if not can_reserve:
+        return
+    known = [sku for sku in wanted if sku is not None]
+    if not short and len(known) > MAX_SKUS_PER_RESERVATION:
+        # More SKUs than one atomic reservation can hold: nothing is reserved; a person decides.
+        hold = Hold(
+            reason=HoldReason.MANUAL,
+            note=(
+                f"{len(known)} different SKUs: more than the {MAX_SKUS_PER_RESERVATION} one atomic"
+                " reservation can hold; split the order or reserve it by hand"
+            ),
+        )
+        if order.status != OrderStatus.ON_HOLD or order.hold != hold:
+            _release(draft)
+            _move(draft, OrderStatus.ON_HOLD, actor, reason="too_many_skus", hold=hold)
         return
     if short:
         hold = hold_for(short)

@@ -7,6 +7,9 @@ from typing import Any
 
 from oms.events import SOURCE_STOCK, OutboxEvent, StockEventDetail
 
+# A reservation is one DynamoDB transaction: at most 100 items, one of them the order itself.
+MAX_SKUS_PER_RESERVATION = 99
+
 
 def low_stock_event(
     old: dict[str, Any] | None, new: dict[str, Any], threshold: int, at: datetime, event_id: str

@@ -1,0 +1,185 @@
+"""Generate docs/events.md (from oms.events.CATALOGUE) and docs/openapi.json (from the admin API
+resolvers). `make docs` writes them; tests/test_docs.py fails when they are out of date."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+API_FUNCTIONS = ("orders_api", "stock_api", "stores_api")
+_FAKE_ENV = {
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_ACCESS_KEY_ID": "docs",
+    "AWS_SECRET_ACCESS_KEY": "docs",
+    "TABLE_NAME": "docs",
+    "INTAKE_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/docs.fifo",
+    "EVENT_BUS_NAME": "docs",
+    "POWERTOOLS_METRICS_NAMESPACE": "OMS",
+    "PARAMETER_PREFIX": "/oms/docs",
+}
+
+
+def events_markdown() -> str:
+    from oms.events import CATALOGUE, SCHEMA_VERSION
+
+    lines = [
+        "# Event catalogue",
+        "",
+        "Generated from `shared/oms/events.py` by `make docs`; do not edit by hand.",
+        "",
+        "Every committed change writes its events into the changed item's `outbox` attribute in the same",
+        "DynamoDB write. The publisher function relays them from the table's stream to the EventBridge bus",
+        "`oms-<stage>` (an archive keeps them for replay). Delivery is at least once: consumers dedupe on",
+        "`detail.event_id`, which is stable across redeliveries (`<aggregate>:<version>:<n>`).",
+        "",
+        "## Envelope",
+        "",
+        "| field | value |",
+        "|---|---|",
+        "| `source` | `oms.orders`, `oms.shipments` or `oms.stock` |",
+        "| `detail-type` | the event name below |",
+        "| `time` | when the change happened (UTC) |",
+        "| `detail.schema_version` | the version of the detail's schema |",
+        "| `detail.event_id` | stable id of this event |",
+        "",
+        "## Versioning",
+        "",
+        f"All details are at schema version {SCHEMA_VERSION}. Adding an optional field keeps the version.",
+        "Removing, renaming or changing the meaning of a field is a new version: the publisher then emits",
+        "both versions (`schema_version` 1 and 2, same `event_id` prefix) for one release, so rules can",
+        "move over, before the old one is dropped. Match on `detail.schema_version` in rules that need it.",
+        "",
+    ]
+    by_model: dict[str, list[str]] = {}
+    for name, (_source, model, _description) in CATALOGUE.items():
+        by_model.setdefault(model.__name__, []).append(name)
+    lines += ["## Events", "", "| detail-type | source | detail | when |", "|---|---|---|---|"]
+    for name, (source, model, description) in CATALOGUE.items():
+        lines.append(
+            f"| `{name}` | `{source}` | [{model.__name__}](#{model.__name__.lower()}) | {description} |"
+        )
+    lines.append("")
+    seen: set[str] = set()
+    for _name, (_source, model, _description) in CATALOGUE.items():
+        if model.__name__ in seen:
+            continue
+        seen.add(model.__name__)
+        schema = model.model_json_schema()
+        lines += [
+            f"### {model.__name__}",
+            "",
+            (model.__doc__ or "").strip().replace("\n    ", " "),
+            "",
+            f"Used by: {', '.join(f'`{n}`' for n in by_model[model.__name__])}",
+            "",
+            "| field | type | required |",
+            "|---|---|---|",
+        ]
+        required = set(schema.get("required", []))
+        for field, spec in schema.get("properties", {}).items():
+            lines.append(f"| `{field}` | {_type(spec)} | {'yes' if field in required else 'no'} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _type(spec: dict[str, Any]) -> str:
+    if "$ref" in spec:
+        return spec["$ref"].split("/")[-1]
+    if "anyOf" in spec:
+        return " or ".join(_type(s) for s in spec["anyOf"])
+    if spec.get("type") == "array":
+        return f"list of {_type(spec.get('items', {}))}"
+    if "const" in spec:
+        return f"`{spec['const']}`"
+    if "enum" in spec:
+        return " / ".join(f"`{v}`" for v in spec["enum"])
+    return str(spec.get("format") or spec.get("type") or "object")
+
+
+def openapi() -> dict[str, Any]:
+    """One OpenAPI document for the admin API, merged from each function's resolver."""
+    saved = dict(os.environ)
+    os.environ.update(_FAKE_ENV)
+    sys.path.insert(0, str(ROOT / "shared"))
+    merged: dict[str, Any] = {}
+    try:
+        from oms.settings import get_settings
+
+        for name in API_FUNCTIONS:
+            get_settings.cache_clear()
+            spec = importlib.util.spec_from_file_location(
+                f"docs_{name}", ROOT / "functions" / name / "app.py"
+            )
+            assert spec
+            assert spec.loader
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[spec.name] = module  # annotations resolve through the module's namespace
+            spec.loader.exec_module(module)
+            schema = json.loads(module.app.get_openapi_json_schema(title="OMS admin API", version="1.0.0"))
+            if not merged:
+                merged = schema
+            else:
+                merged["paths"].update(schema["paths"])
+                merged.setdefault("components", {}).setdefault("schemas", {}).update(
+                    schema.get("components", {}).get("schemas", {})
+                )
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    merged["info"]["description"] = (
+        "Admin API of the OMS. Every route needs a JWT from the issuer configured in template.yaml"
+        " (a Cognito user pool by default), sent as `Authorization: Bearer <token>`. Errors are JSON:"
+        " `{code, message, errors?}` with a stable `code`; validation errors list the fields at fault."
+    )
+    merged["servers"] = [{"url": "http://127.0.0.1:3000", "description": "make run"}]
+    merged.setdefault("components", {})["securitySchemes"] = {
+        "OmsJwt": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    }
+    merged["security"] = [{"OmsJwt": []}]
+    merged["paths"] = dict(sorted(merged["paths"].items()))
+    return merged
+
+
+STATES_BEGIN, STATES_END = "<!-- states:begin (make docs) -->", "<!-- states:end -->"
+
+
+def state_diagram() -> str:
+    """The lifecycle table (oms.lifecycle.TRANSITIONS) as a mermaid state diagram."""
+    from oms.lifecycle import TRANSITIONS
+
+    lines = ["```mermaid", "stateDiagram-v2"]
+    for source, targets in TRANSITIONS.items():
+        for target in sorted(targets, key=lambda t: t.value):
+            if source == target:
+                continue
+            lines.append(f"    {'[*]' if source is None else source.value} --> {target.value}")
+    lines.append("    refunded --> [*]")
+    lines.append("```")
+    return "\n".join(lines)
+
+
+def with_state_diagram(text: str) -> str:
+    head, _, rest = text.partition(STATES_BEGIN)
+    _, _, tail = rest.partition(STATES_END)
+    return f"{head}{STATES_BEGIN}\n{state_diagram()}\n{STATES_END}{tail}"
+
+
+def write() -> list[Path]:
+    events = ROOT / "docs" / "events.md"
+    spec = ROOT / "docs" / "openapi.json"
+    events.parent.mkdir(exist_ok=True)
+    events.write_text(events_markdown() + "\n")
+    spec.write_text(json.dumps(openapi(), indent=2, sort_keys=False) + "\n")
+    architecture = ROOT / "docs" / "architecture.md"
+    architecture.write_text(with_state_diagram(architecture.read_text()))
+    return [events, spec, architecture]
+
+
+if __name__ == "__main__":
+    for path in write():
+        print(path.relative_to(ROOT))
