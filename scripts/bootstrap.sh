@@ -10,6 +10,7 @@ py=$(scripts/find-python.sh)
 echo "==> creating $venv with $py ($req)"
 rm -rf "$venv"
 "$py" -m venv "$venv"
-"$venv/bin/python" -m pip install --quiet --upgrade pip
-"$venv/bin/python" -m pip install --quiet -r "$req"
+# (grep drops pip's notes about this machine's optional local package indexes)
+"$venv/bin/python" -m pip install --quiet --upgrade pip 2> >(grep -v "^WARNING: Location 'file:" >&2)
+"$venv/bin/python" -m pip install --quiet -r "$req" 2> >(grep -v "^WARNING: Location 'file:" >&2)
 echo "$want" > "$stamp"

@@ -89,7 +89,7 @@ def events_markdown() -> str:
 
 def _type(spec: dict[str, Any]) -> str:
     if "$ref" in spec:
-        return spec["$ref"].split("/")[-1]
+        return str(spec["$ref"]).split("/")[-1]
     if "anyOf" in spec:
         return " or ".join(_type(s) for s in spec["anyOf"])
     if spec.get("type") == "array":
