@@ -43,7 +43,7 @@ lint: venv tools ## ruff, mypy, sam validate --lint, cfn-lint, checkov
 	@$(VENV)/bin/mypy
 	@$(SAM) validate --lint
 	@$(VENV)/bin/cfn-lint template.yaml
-	@$(CHECKOV) --quiet --compact --framework cloudformation -f template.yaml
+	@$(CHECKOV) --config-file .checkov.yaml --skip-download -f template.yaml
 
 format: venv ## Apply ruff's formatting and safe fixes
 	@$(VENV)/bin/ruff check --fix .
