@@ -153,7 +153,10 @@ def sqs_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
 
 def stream_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
     """A DynamoDB stream record as Lambda delivers it, from a GetRecords record."""
-    ddb = dict(record["dynamodb"])
+    ddb = {
+        k: _base64_binary(v) if k in ("Keys", "NewImage", "OldImage") else v
+        for k, v in record["dynamodb"].items()
+    }
     created = ddb.get("ApproximateCreationDateTime")
     if isinstance(created, datetime):
         ddb["ApproximateCreationDateTime"] = int(created.timestamp())
@@ -166,6 +169,17 @@ def stream_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
         "dynamodb": ddb,
         "eventSourceARN": stream_arn,
     }
+
+
+def _base64_binary(value: Any) -> Any:
+    """Lambda delivers binary attribute values in stream records as base64 text."""
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(value).decode()
+    if isinstance(value, dict):
+        return {k: _base64_binary(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_base64_binary(v) for v in value]
+    return value
 
 
 def scheduled_event(rule_arn: str, at: datetime | None = None) -> dict[str, Any]:

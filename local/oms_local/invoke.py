@@ -71,6 +71,7 @@ class InProcessInvoker:
         self.modules: dict[str, Any] = {}
         self.hook = hook
         self.calls: list[tuple[str, dict[str, Any], InvokeResult]] = []
+        self.current = ""  # the function running now (for tagging the AWS calls it makes)
 
     def load(self, logical_id: str) -> Any:
         spec = self.specs[logical_id]
@@ -88,8 +89,9 @@ class InProcessInvoker:
         if self.hook:
             self.hook(logical_id, event)
         context = LocalContext(spec.name, spec.arn, spec.memory, spec.timeout)
-        started = time.perf_counter()
         with environment(spec.lambda_environment(self.endpoint_url)):
+            self.current = logical_id
+            started = time.perf_counter()
             try:
                 value = self.handlers[logical_id](event, context)
                 result = InvokeResult(True, value, duration_ms=(time.perf_counter() - started) * 1000)
@@ -99,5 +101,7 @@ class InProcessInvoker:
                     error="".join(traceback.format_exception_only(exc)).strip(),
                     duration_ms=(time.perf_counter() - started) * 1000,
                 )
+            finally:
+                self.current = ""
         self.calls.append((logical_id, event, result))
         return result

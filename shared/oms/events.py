@@ -26,7 +26,7 @@ SOURCE_SHIPMENTS = "oms.shipments"
 class OutboxEvent(BaseModel):
     """One event waiting in an item's outbox. ``id`` is stable across re-deliveries."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     id: str
     source: str
@@ -36,6 +36,8 @@ class OutboxEvent(BaseModel):
 
 
 class EventLine(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     sku: str | None
     quantity: int
 
@@ -45,6 +47,8 @@ class OrderEventDetail(BaseModel):
 
     No customer data: consumers that need it read the order.
     """
+
+    model_config = ConfigDict(defer_build=True)
 
     schema_version: Literal[1] = 1
     order_id: str
@@ -67,6 +71,8 @@ class OrderEventDetail(BaseModel):
 class OrderUpdatedDetail(BaseModel):
     """The channel changed an order's content (address, lines, note) without a status change."""
 
+    model_config = ConfigDict(defer_build=True)
+
     schema_version: Literal[1] = 1
     order_id: str
     store_id: str
@@ -78,6 +84,8 @@ class OrderUpdatedDetail(BaseModel):
 
 class StockEventDetail(BaseModel):
     """StockAdjusted (on-hand set by staff) and LowStock (available fell to the threshold)."""
+
+    model_config = ConfigDict(defer_build=True)
 
     schema_version: Literal[1] = 1
     sku: str

@@ -65,7 +65,7 @@ def to_decimal(value: Any) -> Decimal:
 class Money(BaseModel):
     """An amount in one currency. Amounts are never floats."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     amount: Decimal
     currency: str
@@ -109,16 +109,18 @@ class Money(BaseModel):
         """The amount in the currency's smallest unit (cents, yen, fils)."""
         return int(self.amount.scaleb(minor_unit_exponent(self.currency)))
 
+    # Sums, differences and integer multiples of exact amounts are exact in the same currency, so
+    # they skip validation (construct).
     def __add__(self, other: Money) -> Money:
         self._same_currency(other)
-        return Money(amount=self.amount + other.amount, currency=self.currency)
+        return Money.model_construct(amount=self.amount + other.amount, currency=self.currency)
 
     def __sub__(self, other: Money) -> Money:
         self._same_currency(other)
-        return Money(amount=self.amount - other.amount, currency=self.currency)
+        return Money.model_construct(amount=self.amount - other.amount, currency=self.currency)
 
     def times(self, quantity: int) -> Money:
-        return Money(amount=self.amount * quantity, currency=self.currency)
+        return Money.model_construct(amount=self.amount * int(quantity), currency=self.currency)
 
     def _same_currency(self, other: Money) -> None:
         if other.currency != self.currency:

@@ -64,7 +64,7 @@ def new_order(snapshot: OrderSnapshot, actor: Actor) -> tuple[Order, list[Outbox
         source_event=actor.source_event,
     )
     order = Order(
-        **snapshot.model_dump(),
+        **dict(snapshot),  # already-validated parts are taken as they are, not dumped and re-read
         order_id=snapshot.derive_order_id(),
         status=OrderStatus.PLACED,
         timeline=[entry],

@@ -75,6 +75,20 @@ class WebhookRequest:
     headers: Mapping[str, str]  # lower-cased names
     body: bytes
 
+    @classmethod
+    def from_http_event(cls, event: Mapping[str, Any]) -> WebhookRequest:
+        """The request inside an API Gateway HTTP API event (payload format 2.0), with the body's
+        exact bytes (base64-decoded when API Gateway encoded it).
+
+        Read here rather than through Powertools' data classes, whose package imports some forty
+        event classes: a tenth of this function's whole cold-start budget.
+        """
+        params = event.get("pathParameters") or {}
+        raw = event.get("body") or ""
+        body = base64.b64decode(raw) if event.get("isBase64Encoded") else str(raw).encode("utf-8")
+        headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
+        return cls(str(params.get("channel", "")), str(params.get("store_id", "")), headers, body)
+
 
 @dataclass(frozen=True, slots=True)
 class WebhookResponse:

@@ -32,7 +32,7 @@ Name = Annotated[str, StringConstraints(min_length=1, max_length=300, strip_whit
 
 
 class ManualLine(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     sku: Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)]
     name: Name
@@ -42,7 +42,7 @@ class ManualLine(BaseModel):
 
 
 class ManualShipping(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     title: Name = "Shipping"
     code: Annotated[str, StringConstraints(max_length=100)] | None = None
@@ -52,7 +52,7 @@ class ManualShipping(BaseModel):
 class ManualOrderRequest(BaseModel):
     """A phone or point-of-sale order. Totals are computed from the lines: we are the channel."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     store_id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$")]
     reference: Annotated[str, StringConstraints(pattern=CHANNEL_ORDER_ID_PATTERN)] | None = Field(

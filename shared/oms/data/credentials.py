@@ -40,6 +40,7 @@ class WebhookCredentials:
         self.settings = settings or get_settings()
         self.provider = SSMProvider(boto3_client=client("ssm", fast=True))
         self._unknown: dict[str, float] = {}
+        self._parsed: dict[str, tuple[str, StoreCredentials]] = {}
         self._refreshed: dict[str, float] = {}
 
     def credentials(self, channel: str, store_id: str, *, fresh: bool = False) -> StoreCredentials | None:
@@ -61,4 +62,9 @@ class WebhookCredentials:
                 return None
             raise
         self._unknown.pop(name, None)
-        return StoreCredentials.from_parameter(str(raw))
+        text = str(raw)
+        cached = self._parsed.get(name)
+        if cached is None or cached[0] != text:
+            cached = (text, StoreCredentials.from_parameter(text))
+            self._parsed[name] = cached
+        return cached[1]

@@ -1,12 +1,20 @@
-"""Orders in the single table: one item per order, written whole with a version check."""
+"""Orders in the single table: one item per order, written whole with a version check.
+
+The order itself is one JSON document (``doc``, written and read by pydantic's compiled
+serializer); beside it, typed copies of the few attributes the indexes need. The outbox holds the
+events of this write as JSON strings, for the stream relay.
+"""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import zlib
 from datetime import UTC, datetime
 from typing import Any
 
 from oms.data import keys
-from oms.data.codec import from_attr, from_item, to_attr, to_item
+from oms.data.codec import from_attr, from_item, pack, to_attr, to_item
 from oms.data.stock import move_update
 from oms.data.table import (
     MAX_TRANSACTION_ITEMS,
@@ -17,6 +25,7 @@ from oms.data.table import (
     encode_cursor,
 )
 from oms.errors import BadRequest
+from oms.events import OutboxEvent
 from oms.intake import ConcurrentModification, StockShortage
 from oms.models import Order, ShortLine
 from oms.orders import MoveKind, OrderChange
@@ -34,7 +43,6 @@ SUMMARY_ATTRIBUTES = (
     "payment_status",
     "hold",
 )
-_KEY_ATTRIBUTES = {"PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "GSI3PK", "GSI3SK", "entity", "outbox"}
 
 
 # Listings without a lower date bound start here (the year index walks back to it).
@@ -45,28 +53,46 @@ class TooManyLines(Exception):
     """More distinct SKUs than one transaction can hold."""
 
 
-def order_item(order: Order, events: list[dict[str, Any]]) -> dict[str, Any]:
+def order_item(order: Order, events: list[OutboxEvent]) -> dict[str, Any]:
+    """The order as a DynamoDB item (attribute values), ready for a Put."""
     sort = keys.order_sort(order.placed_at, order.order_id)
-    item = {
-        "PK": keys.order_pk(order.order_id),
-        "SK": keys.ORDER_SK,
-        "entity": "order",
-        "GSI1PK": keys.store_orders(order.store_id),
-        "GSI1SK": sort,
-        "GSI2PK": keys.status_orders(order.status.value),
-        "GSI2SK": sort,
-        "GSI3PK": keys.year_orders(order.placed_at),
-        "GSI3SK": sort,
-        **order.model_dump(mode="json", exclude_none=True),
+    summary = {
+        "order_id": order.order_id,
+        "number": order.number,
+        "status": order.status.value,
+        "channel": order.channel.value,
+        "store_id": order.store_id,
+        "placed_at": iso(order.placed_at),
+        "totals": order.totals.model_dump(mode="json", exclude_none=True),
+        "payment_status": order.payment_status.value,
     }
+    if order.hold:
+        summary["hold"] = order.hold.model_dump(mode="json")
+    item = to_item(
+        {
+            "PK": keys.order_pk(order.order_id),
+            "SK": keys.ORDER_SK,
+            "entity": "order",
+            "version": order.version,
+            "GSI1PK": keys.store_orders(order.store_id),
+            "GSI1SK": sort,
+            "GSI2PK": keys.status_orders(order.status.value),
+            "GSI2SK": sort,
+            "GSI3PK": keys.year_orders(order.placed_at),
+            "GSI3SK": sort,
+            **summary,
+        }
+    )
+    item["doc"] = {"B": pack(order.model_dump_json(exclude_none=True))}
     if events:
-        item["outbox"] = events
+        item["outbox"] = {"B": pack([e.model_dump(mode="json") for e in events])}
     return item
 
 
 def order_from_item(item: dict[str, Any]) -> Order:
-    data = {k: v for k, v in from_item(item).items() if k not in _KEY_ATTRIBUTES}
-    return Order.model_validate(data)
+    doc = item["doc"]["B"]
+    raw = base64.b64decode(doc) if isinstance(doc, str) else doc
+    return Order.model_validate_json(zlib.decompress(raw))
 
 
 class OrderStore:
@@ -81,9 +107,8 @@ class OrderStore:
 
     def save(self, change: OrderChange, *, extra: list[dict[str, Any]] | None = None) -> None:
         order = change.order
-        put: dict[str, Any] = {
-            "Put": {"Item": to_item(order_item(order, [e.model_dump(mode="json") for e in change.events]))}
-        }
+        item = order_item(order, change.events)
+        put: dict[str, Any] = {"Put": {"Item": item}}
         if change.expected_version is None:
             put["Put"]["ConditionExpression"] = "attribute_not_exists(PK)"
         else:
@@ -93,8 +118,13 @@ class OrderStore:
         items = [put, *moves, *(extra or [])]
         if len(items) > MAX_TRANSACTION_ITEMS:
             raise TooManyLines(f"{len(change.moves)} stock moves do not fit one transaction")
+        # The request token makes an SDK retry of a committed write a no-op; the document and the
+        # moves determine the whole transaction.
+        token = hashlib.sha256(
+            item["doc"]["B"] + repr(change.moves).encode() + repr(extra or "").encode()
+        ).hexdigest()[:36]
         try:
-            self.table.transact(items)
+            self.table.transact(items, token=token)
         except TransactionCancelled as cancelled:
             codes = cancelled.codes()
             if cancelled.conflicted or codes[0] == "ConditionalCheckFailed":

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from oms.data import keys
-from oms.data.codec import from_item, to_attr, to_item
+from oms.data.codec import from_item, pack, to_attr, to_item
 from oms.data.table import Page, Table, TransactionCancelled, decode_cursor, encode_cursor
 from oms.errors import Conflict, NotFound
 from oms.events import SOURCE_STOCK, OutboxEvent, StockEventDetail
@@ -161,7 +161,7 @@ class StockRepository:
                     "available": on_hand - reserved,
                     "updated_at": iso(at),
                     "updated_by": actor,
-                    "outbox": [event.model_dump(mode="json")],
+                    "outbox": pack([event.model_dump(mode="json")]),
                 }
                 put: dict[str, Any] = {"Put": {"Item": to_item(item)}}
                 if old:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -38,13 +37,16 @@ class Table:
         self.name = name or get_settings().require("table_name")
         self.ddb = client("dynamodb")
 
-    def transact(self, items: list[dict[str, Any]]) -> None:
-        """All or nothing. The request token makes an SDK retry of a committed write a no-op."""
+    def transact(self, items: list[dict[str, Any]], *, token: str | None = None) -> None:
+        """All or nothing. A request token (same request, same token) makes an SDK retry of a
+        committed write a no-op instead of a condition failure."""
         for item in items:
             next(iter(item.values()))["TableName"] = self.name
-        token = hashlib.sha256(json.dumps(items, sort_keys=True).encode()).hexdigest()[:36]
+        kwargs: dict[str, Any] = {"TransactItems": items}
+        if token:
+            kwargs["ClientRequestToken"] = token
         try:
-            self.ddb.transact_write_items(TransactItems=items, ClientRequestToken=token)
+            self.ddb.transact_write_items(**kwargs)
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "TransactionCanceledException":
                 raise TransactionCancelled(exc.response.get("CancellationReasons") or []) from exc

@@ -1,0 +1,81 @@
+"""Every AWS call one order causes, from its webhook to confirmed (and the customer emailed), by
+function, service and operation, with DynamoDB capacity units from item sizes."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from typing import Any
+
+from benchmarks.capacity import Indexes, units
+from benchmarks.harness import Bench
+from oms_local.samples import fixture, shopify_delivery, shopify_order
+from oms_local.seed import SHOPIFY_STORE
+
+# Calls the Lambda service makes for event source mappings: SQS receives and deletes are billed
+# SQS requests; stream reads by Lambda are free.
+POLLER = "(Lambda event source mappings)"
+FREE = {("dynamodbstreams", op) for op in ("DescribeStream", "GetShardIterator", "GetRecords", "ListStreams")}
+
+
+def _flow(bench: Bench, payload: dict[str, Any]) -> dict[str, Any]:
+    cloud = bench.cloud
+    ddb = cloud.clients["dynamodb"]
+    state = {f"{i['PK']['S']}|{i['SK']['S']}": i for i in ddb.scan(TableName=cloud.ref("OmsTable"))["Items"]}
+    secret = str(SHOPIFY_STORE["webhook_secret"])
+    delivery = shopify_delivery(payload, store_id="demo-shopify", secret=secret)
+    bench.recorder.clear()
+    with bench.recorder.recording():
+        status, _, body = bench.api.request(
+            "POST", delivery.path, headers=delivery.headers, raw_body=delivery.body
+        )
+        assert status == 202, body
+        cloud.drain()
+    calls = [
+        c
+        for c in bench.recorder.calls
+        if (c.service, c.operation) not in FREE
+        and not (
+            c.caller == "" and c.operation == "ReceiveMessage" and not (c.response or {}).get("Messages")
+        )
+    ]
+    order_id = f"demo-shopify.{payload['id']}"
+    status_after = bench.api("GET", f"/orders/{order_id}")[1]["status"]
+    by_function: dict[str, Counter[str]] = defaultdict(Counter)
+    for call in calls:
+        by_function[call.caller or POLLER][f"{call.service}:{call.operation}"] += 1
+    indexes = Indexes(cloud.stack.resources["OmsTable"]["Properties"])
+    intake = [c for c in calls if c.caller == "IntakeFunction"]
+    return {
+        "order": order_id,
+        "lines": len(payload["line_items"]),
+        "final_status": status_after,
+        "calls_by_function": {k: dict(sorted(v.items())) for k, v in sorted(by_function.items())},
+        "calls_by_service": dict(sorted(Counter(f"{c.service}:{c.operation}" for c in calls).items())),
+        "total_calls": len(calls),
+        "placed_to_confirmed_dynamodb_requests": sum(1 for c in intake if c.service == "dynamodb"),
+        "dynamodb_units": units(calls, indexes, state),
+        "eventbridge_events": sum(
+            len(c.params.get("Entries", [])) for c in calls if c.operation == "PutEvents"
+        ),
+        "emails": sum(1 for c in calls if c.operation == "SendEmail"),
+        "alerts": sum(1 for c in calls if c.service == "sns" and c.operation == "Publish"),
+        "invocations": dict(Counter(c.caller for c in calls if c.caller)),
+        "_calls": calls,
+    }
+
+
+def measure(bench: Bench) -> dict[str, Any]:
+    logging.getLogger().setLevel(logging.WARNING)
+    payload = fixture("shopify/orders-create.json")
+    payload.update(id=20_000_001, financial_status="paid")
+    skus = {f"BENCH-L{n:02d}": 1 for n in range(25)}
+    for sku in skus:
+        assert (
+            bench.api("PUT", f"/stock/{sku}", {"locations": [{"location": "wh-east", "on_hand": 100}]})[0]
+            == 200
+        )
+    bench.cloud.drain()
+    three = _flow(bench, payload)
+    twenty_five = _flow(bench, shopify_order(20_000_002, skus=skus))
+    return {"fixture_3_lines": three, "order_25_lines": twenty_five}
