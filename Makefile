@@ -41,6 +41,8 @@ lint: venv tools ## ruff, mypy, sam validate --lint, cfn-lint, checkov
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
 	@$(VENV)/bin/mypy
+	@# Each handler is a module named app: one mypy run per function (same config, shared cache).
+	@for f in functions/*/app.py; do $(VENV)/bin/mypy --no-error-summary $$f || exit 1; done
 	@$(SAM) validate --lint
 	@$(VENV)/bin/cfn-lint template.yaml
 	@$(CHECKOV) --config-file .checkov.yaml --skip-download -f template.yaml

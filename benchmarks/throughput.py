@@ -21,7 +21,11 @@ from oms_local.seed import SHOPIFY_STORE
 
 
 def measure(orders: int, senders: int = 8) -> dict[str, Any]:
-    running = start(port=0, time_scale=6, printer=LogPrinter(stream=io.StringIO()))
+    # Webhook to confirmed: fulfilment is paused so that it does not compete for this machine's
+    # cores (in AWS it runs on Lambdas of its own).
+    running = start(
+        port=0, time_scale=6, printer=LogPrinter(stream=io.StringIO()), paused=("FulfilmentFunction",)
+    )
     try:
         kw = {
             "endpoint_url": running.moto.endpoint,

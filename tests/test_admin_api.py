@@ -8,11 +8,12 @@ import pytest
 
 from oms_local.samples import shopify_delivery, shopify_order, woocommerce_delivery, woocommerce_order
 from oms_local.seed import SHOPIFY_STORE, WOO_STORE
-from tests.conftest import Stack
+from tests.conftest import FULFILMENT, Stack
 
 
 @pytest.fixture
 def shop(shared_shop: Stack) -> Stack:
+    shared_shop.cloud.pause(FULFILMENT)  # orders stay as intake left them
     return shared_shop
 
 

@@ -32,7 +32,15 @@ def test_sample_event_is_answered_as_expected(shared_shop: Stack, name: str) -> 
     assert result.ok, result.error
     if "status" in expected:
         assert result.value["statusCode"] == expected["status"], result.value.get("body")
-        json.loads(result.value["body"])  # always a JSON body
+        headers = {k.lower(): v for k, v in result.value["headers"].items()}
+        content_type = headers["content-type"]
+        assert content_type == expected.get("content_type", "application/json")
+        if content_type == "application/json":
+            json.loads(result.value["body"])  # an API answer is JSON unless it is a document
+        else:
+            assert result.value["body"].startswith("<!doctype html>")
+    elif "result_keys" in expected:
+        assert sorted(result.value) == expected["result_keys"], result.value
     else:
         assert len(result.value["batchItemFailures"]) == expected["failures"], result.value
     if function == "IntakeFunction":

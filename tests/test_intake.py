@@ -13,14 +13,16 @@ from oms_local.samples import (
     woocommerce_delivery,
     woocommerce_order,
 )
-from tests.conftest import Stack
+from tests.conftest import FULFILMENT, Stack
 
 SHOP = "demo-shopify"
 
 
 @pytest.fixture
 def shop(shared_shop: Stack) -> Stack:
-    """One seeded stack for the module; each test uses its own orders and SKUs."""
+    """One seeded stack for the module; each test uses its own orders and SKUs. Fulfilment is
+    paused: these tests look at orders as intake leaves them."""
+    shared_shop.cloud.pause(FULFILMENT)
     return shared_shop
 
 

@@ -6,14 +6,12 @@ import json
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
+from aws_lambda_powertools.utilities.idempotency import idempotent_function
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from oms.data.idempotency import idempotency
 from oms.data.notify import Sender
 from oms.data.orders import OrderStore
 from oms.data.stores import StoreRepository
@@ -26,23 +24,11 @@ orders = OrderStore()
 stores = StoreRepository(orders.table, settings, cache_seconds=60)
 sender = Sender(settings)
 processor = BatchProcessor(event_type=EventType.SQS)
-# Idempotency records share the table (PK IDEMPOTENCY#notifier, SK the event's hash; TTL'd).
-persistence = DynamoDBPersistenceLayer(
-    table_name=orders.table.name,
-    key_attr="PK",
-    sort_key_attr="SK",
-    static_pk_value="IDEMPOTENCY#notifier",
-    expiry_attr="expires_at",
-    status_attr="idempotency_status",
-    data_attr="idempotency_data",
-    validation_key_attr="idempotency_validation",
-    in_progress_expiry_attr="idempotency_in_progress_expiry",
-    boto3_client=orders.table.ddb,
-)
-config = IdempotencyConfig(event_key_jmespath="key", expires_after_seconds=settings.idempotency_ttl_seconds)
+# Idempotency records share the table (PK IDEMPOTENCY#notifier, SK the key's hash; TTL'd).
+persistence, config = idempotency("notifier", orders.table, settings)
 
 
-@idempotent_function(data_keyword_argument="task", persistence_store=persistence, config=config)
+@idempotent_function(data_keyword_argument="task", persistence_store=persistence, config=config)  # type: ignore[untyped-decorator]
 def send_once(task: dict[str, str], notification: Notification) -> dict[str, str]:
     """One notification, keyed by event id and position: a redelivered event re-sends nothing
     that already went out, and a failure after a partial send re-sends only what is missing."""
@@ -93,6 +79,6 @@ def handle(record: SQSRecord) -> None:
 @traced
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     config.register_lambda_context(context)
     return process_partial_response(event=event, record_handler=handle, processor=processor, context=context)

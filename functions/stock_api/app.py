@@ -12,7 +12,7 @@ from oms.api import create_app, json_response, responses, staff_actor
 from oms.data.stock import StockRepository
 from oms.data.stores import LocationRepository
 from oms.errors import BadRequest
-from oms.models import Location
+from oms.models import Address, Location
 from oms.observability import logger, metrics, traced
 from oms.timeutil import utcnow
 
@@ -38,12 +38,35 @@ class StockUpdate(BaseModel):
     locations: list[LocationCount] = Field(min_length=1, max_length=50)
 
 
+Text = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class ShipFrom(Address):
+    """A location's address, as staff enter it (bounded, unlike what channels send)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Text | None = None
+    company: Text | None = None
+    line1: Text | None = None
+    line2: Text | None = None
+    city: Text | None = None
+    province: Text | None = None
+    province_code: Annotated[str, StringConstraints(max_length=10)] | None = None
+    postal_code: Annotated[str, StringConstraints(max_length=20)] | None = None
+    country_code: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] | None = None
+    phone: Annotated[str, StringConstraints(max_length=40)] | None = None
+
+
 class LocationUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     country_code: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
-    ships_to: list[Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]] = Field(default_factory=list)
+    address: ShipFrom | None = Field(default=None, description="Where labels ship from")
+    ships_to: list[Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]] = Field(
+        default_factory=list, description="Countries this location ships to; empty means anywhere"
+    )
     active: bool = True
 
 
@@ -113,7 +136,10 @@ def list_locations(
 def put_location(
     location_id: Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")], body: LocationUpdate
 ) -> Any:
-    location = Location(location_id=location_id, updated_at=utcnow(), **body.model_dump())
+    fields = dict(body)
+    if body.address is not None:
+        fields["address"] = Address(**body.address.model_dump())
+    location = Location(location_id=location_id, updated_at=utcnow(), **fields)
     locations.put(location)
     return json_response(200, location.model_dump(mode="json"))
 

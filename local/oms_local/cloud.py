@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,7 @@ class LocalCloud:
         self.endpoint_url = endpoint_url
         self.stack: Stack = load(template or root / "template.yaml", parameters, name=name)
         self.taps: list[RuleTarget] = []
+        self.paused: set[str] = set()
         self._provisioner = Provisioner(
             self.stack,
             endpoint_url=endpoint_url,
@@ -85,7 +87,20 @@ class LocalCloud:
 
     @property
     def sources(self) -> list[SqsSource | StreamSource | RuleTarget]:
-        return [*self.mappings, *self.taps]
+        """What delivers events to functions, less those of paused functions."""
+        return [s for s in (*self.mappings, *self.taps) if s.function not in self.paused]
+
+    def pause(self, *functions: str) -> None:
+        """Stop delivering to these functions, as disabling their event source mappings would:
+        their messages wait in the queues until ``resume``. Tests of one step use it to look at
+        that step's outcome before the next step moves the order on."""
+        unknown = set(functions) - set(self.specs)
+        if unknown:
+            raise KeyError(f"no functions {sorted(unknown)} in the template")
+        self.paused.update(functions)
+
+    def resume(self, *functions: str) -> None:
+        self.paused.difference_update(functions)
 
     def _tap(self, rule: str, target: dict[str, Any]) -> str:
         """Rules targeting a function deliver to a tap queue that a RuleTarget source reads."""
@@ -107,9 +122,10 @@ class LocalCloud:
                 return total
         raise RuntimeError(f"event sources still busy after {max_rounds} rounds")
 
-    def fire(self, rule: str) -> Any:
+    def fire(self, rule: str, at: datetime | None = None) -> Any:
+        """Run a schedule's function as its rule would at ``at`` (default: now)."""
         schedule = next(s for s in self.schedules if s.name == rule)
-        return self.invoker.invoke(schedule.function, schedule.event())
+        return self.invoker.invoke(schedule.function, schedule.event(at))
 
     # ------------------------------------------------------------------ conveniences
     def ref(self, logical: str) -> Any:

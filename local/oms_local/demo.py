@@ -1,5 +1,8 @@
 """`make demo`: signed webhooks from both channels, a duplicate, an out-of-stock order and a late
-payment, narrated as the orders move; then the emails and alerts that went out.
+payment, narrated as the orders move; then fulfilment: the Shopify order auto-fulfilled with the
+sandbox carrier and tracked by the scheduled poller to delivered and completed, the WooCommerce
+order picked, packed, labelled and shipped through the staff API; then the emails and alerts that
+went out.
 
 Uses the stack `make run` started (found through .oms-local.json) or starts one of its own."""
 
@@ -15,7 +18,7 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
-from oms_local.runner import FACTS, Running, wait_for
+from oms_local.runner import DEFAULT_TIME_SCALE, FACTS, Running, wait_for
 from oms_local.samples import (
     Delivery,
     fixture,
@@ -34,6 +37,10 @@ _STATUS_COLOUR = {
     "delivered": GREEN,
     "completed": GREEN,
     "shipped": GREEN,
+    "fulfilling": GREEN,
+    "partially_shipped": GREEN,
+    "exception": RED,
+    "returned_to_sender": RED,
 }
 
 
@@ -130,6 +137,27 @@ class Narrator:
         wait_for(moved, timeout, interval=0.5)
         return status
 
+    def shipments(self, order_id: str) -> list[dict[str, Any]]:
+        code, body = self.target.call("GET", f"/orders/{order_id}/shipments")
+        return list(body.get("shipments", [])) if code == 200 else []
+
+    def show_shipment(self, shipment: dict[str, Any]) -> None:
+        label = shipment.get("label") or {}
+        lines = ", ".join(f"{line['quantity']} x {line['sku']}" for line in shipment["lines"])
+        print(f"      shipment {shipment['shipment_id']} from {shipment['location']}: {lines}")
+        if label:
+            cost = label.get("cost") or {}
+            print(
+                f"      {label['carrier']} {label.get('service') or ''} {label.get('tracking_number')}"
+                f"  label {cost.get('amount', '?')} {cost.get('currency', '')}"
+            )
+        for event in shipment["tracking"]["events"]:
+            colour = _STATUS_COLOUR.get(event["status"], DIM)
+            print(
+                f"      {event['at'][5:16].replace('T', ' ')}  {self.c(colour, event['status']):<28}"
+                f" {event['description']}  {self.c(DIM, event.get('location') or '')}"
+            )
+
 
 def run(target: Target, *, colour: bool) -> int:
     shop_secret, woo_secret = str(SHOPIFY_STORE["webhook_secret"]), str(WOO_STORE["webhook_secret"])
@@ -189,8 +217,41 @@ def run(target: Target, *, colour: bool) -> int:
         f"\n  The retried webhook made {duplicates} order"
         " (deduplicated on X-Shopify-Event-Id and on the order's version)."
     )
+    _fulfil(n, target, auto=f"demo-shopify.{recent['id']}", staff=f"demo-woo.{woo['id']}")
     _sent(n, target, started)
     return 0
+
+
+def _fulfil(n: Narrator, target: Target, *, auto: str, staff: str) -> None:
+    print(n.c(BOLD, "\nFulfilment"))
+    print(
+        "\n  demo-shopify auto-fulfils with the sandbox carrier: allocation, label and hand-over need"
+        "\n  no staff; the scheduled tracking poller then follows the parcel (one virtual hour of"
+        "\n  schedules per second at the default x3600), and the daily completer closes the order"
+        "\n  once its return window (0 days for the demo store) has passed."
+    )
+    n.follow(auto, {"completed"}, timeout=90)
+    for shipment in n.shipments(auto):
+        n.show_shipment(shipment)
+
+    print("\n  demo-woo is fulfilled by staff through the fulfilment API:")
+    n.follow(staff, {"fulfilling"}, timeout=30)
+    for shipment in n.shipments(staff):
+        sid = shipment["shipment_id"]
+        _, pick = target.call("GET", f"/shipments/{sid}/pick-list")
+        bins = ", ".join(f"{line['quantity']} x {line['sku']}" for line in (pick or {}).get("lines", []))
+        print(f"  {n.c(BOLD, '->')} pick list {sid}: {bins}")
+        for action, path, body in (
+            ("pack", f"/shipments/{sid}/pack", None),
+            ("buy the cheapest label", f"/shipments/{sid}/label", b"{}"),
+            ("hand to the carrier", f"/shipments/{sid}/ship", None),
+        ):
+            code, reply = target.call("POST", path, body=body)
+            outcome = reply.get("status") if code < 300 else reply.get("code")
+            print(f"  {n.c(BOLD, '->')} {action:<40} {code} {outcome}")
+    n.follow(staff, {"delivered", "completed"}, timeout=60)
+    for shipment in n.shipments(staff):
+        n.show_shipment(shipment)
 
 
 def _sent(n: Narrator, target: Target, since: float) -> None:
@@ -236,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
     from oms_local.logs import LogPrinter
     from oms_local.runner import start
 
-    running: Running = start(port=0, time_scale=60, printer=LogPrinter(stream=io.StringIO()))
+    running: Running = start(port=0, time_scale=DEFAULT_TIME_SCALE, printer=LogPrinter(stream=io.StringIO()))
     try:
         return run(Target(running.api_url, running.admin_token, running.moto.endpoint), colour=colour)
     finally:

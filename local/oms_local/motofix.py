@@ -1,4 +1,9 @@
-"""The one change the local stack makes to moto: how TransactWriteItems prepares its rollback.
+"""The changes the local stack makes to moto.
+
+1. EventBridge targets get the ``account`` field. moto's default target input leaves it out;
+   AWS always sends it, and the Powertools EventBridge model (rightly) requires it.
+
+2. How TransactWriteItems prepares its rollback.
 
 moto deep-copies every table a transaction touches, once per item, before it starts, and on
 failure swaps the copy in. That costs time in proportion to the *table* (items and every stream
@@ -19,6 +24,7 @@ from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
+from moto.events.utils import EventTemplateParser
 
 _deepcopy = copy.deepcopy
 
@@ -53,8 +59,17 @@ def _restore(table: Table, hash_key: DynamoType, range_key: DynamoType | None, o
         table.items[hash_key] = old
 
 
+def _event_envelope_with_account() -> None:
+    template = EventTemplateParser.DEFAULT_EVENT_INPUT_TEMPLATE
+    if '"account"' not in template:
+        EventTemplateParser.DEFAULT_EVENT_INPUT_TEMPLATE = template.replace(
+            '"source": "<source>",', '"source": "<source>", "account": "<account>",'
+        )
+
+
 def install() -> None:
     """Idempotent; affects this process's moto (in-process mocks and the embedded server)."""
+    _event_envelope_with_account()
     if getattr(DynamoDBBackend.transact_write_items, "_oms_item_snapshots", False):
         return
     shim = types.ModuleType("copy")

@@ -178,8 +178,10 @@ class Provisioner:
             if key == "RedrivePolicy":
                 attributes[key] = json.dumps(value) if isinstance(value, dict) else str(value)
             elif key == "VisibilityTimeout" and self.time_scale > 1:
-                # A faster clock (--time-scale) makes failed messages come back sooner too.
-                attributes[key] = str(max(1, round(int(value) / self.time_scale)))
+                # A faster clock (--time-scale) makes failed messages come back sooner too, but
+                # not sooner than a busy local function may still be working on them.
+                seconds = int(value)
+                attributes[key] = str(max(min(seconds, 3), round(seconds / self.time_scale)))
             elif isinstance(value, bool):
                 attributes[key] = "true" if value else "false"
             else:

@@ -32,6 +32,8 @@ SHOP_SECRET = str(SHOPIFY_STORE["webhook_secret"])
 WOO_SECRET = str(WOO_STORE["webhook_secret"])
 CLAIMS = {"sub": "sample-staff-user", "client_id": "local-admin", "token_use": "id"}
 QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:oms-dev-intake.fifo"
+WOO_ORDER = "demo-woo.727"  # the intake sample's WooCommerce order
+WOO_SHIPMENT = f"{WOO_ORDER}-S1"
 
 
 def _webhook(delivery: Delivery) -> dict[str, Any]:
@@ -140,8 +142,45 @@ def _sqs_of(events: list[dict[str, Any]], queue: str) -> dict[str, Any]:
     }
 
 
+def _scheduled(time: str, rule: str) -> dict[str, Any]:
+    """What an EventBridge schedule delivers to its function."""
+    return {
+        "version": "0",
+        "id": f"5a3e1f0c-0000-4000-8000-{rule[:12].ljust(12, '0')}",
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "123456789012",
+        "time": time,
+        "region": "us-east-1",
+        "resources": [f"arn:aws:events:us-east-1:123456789012:rule/oms-dev-{rule}"],
+        "detail": {},
+    }
+
+
+def _shipment_detail(shipment_id: str, order_id: str, status: str) -> dict[str, Any]:
+    return {
+        "schema_version": 1,
+        "event_id": f"{shipment_id}:3:1",
+        "shipment_id": shipment_id,
+        "order_id": order_id,
+        "store_id": order_id.split(".")[0],
+        "channel": "woocommerce",
+        "number": "727",
+        "location": "wh-west",
+        "status": status,
+        "previous_status": "packed",
+        "carrier": "Sandbox Post",
+        "service": "ground",
+        "tracking_number": "SBXD030000000001",
+        "tracking_url": "https://sandbox-post.example/track/SBXD030000000001",
+        "lines": [{"line_id": "1", "sku": "Bar3", "quantity": 1}],
+        "occurred_at": "2026-11-22T02:30:00Z",
+    }
+
+
 def samples() -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
-    """file -> (event, expectation). Expectations: {"status": n} for HTTP, {"failures": n} for batches."""
+    """file -> (event, expectation). Expectations: {"status": n} for HTTP, {"failures": n} for
+    batches, {"result_keys": [...]} for scheduled functions (what they report)."""
     created = shopify_delivery(
         shopify_order(1001, skus={"IPOD2008GREEN": 1, "IPOD2008RED": 1}),
         store_id="demo-shopify",
@@ -326,6 +365,140 @@ def samples() -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
             {"status": 201},
         ),
         "stores_api/list-stores.json": (_admin("GET", "/stores", "/stores"), {"status": 200}),
+        # Fulfilment of the WooCommerce sample order (demo-woo fulfils by hand, so the intake
+        # sample left it allocated, one shipment from wh-west, waiting for staff).
+        "fulfilment/order-confirmed.json": (
+            _sqs_of(
+                [
+                    _bus_event(
+                        "OrderConfirmed", {**order_detail, "order_id": WOO_ORDER, "store_id": "demo-woo"}
+                    )
+                ],
+                "oms-dev-fulfilment",
+            ),
+            {"failures": 0},
+        ),
+        "fulfilment/order-cancelled.json": (
+            _sqs_of(
+                [
+                    _bus_event(
+                        "OrderCancelled",
+                        {**order_detail, "order_id": "demo-shopify.1004", "status": "cancelled"},
+                    )
+                ],
+                "oms-dev-fulfilment",
+            ),
+            {"failures": 0},
+        ),
+        "fulfilment_api/list-shipments.json": (
+            _admin("GET", "/shipments", "/shipments", query="location=wh-west&status=pending"),
+            {"status": 200},
+        ),
+        "fulfilment_api/order-shipments.json": (
+            _admin(
+                "GET",
+                f"/orders/{WOO_ORDER}/shipments",
+                "/orders/{order_id}/shipments",
+                params={"order_id": WOO_ORDER},
+            ),
+            {"status": 200},
+        ),
+        "fulfilment_api/allocate-again.json": (
+            _admin(
+                "POST",
+                f"/orders/{WOO_ORDER}/allocate",
+                "/orders/{order_id}/allocate",
+                params={"order_id": WOO_ORDER},
+            ),
+            {"status": 409},
+        ),
+        "fulfilment_api/pick-list.json": (
+            _admin(
+                "GET",
+                f"/shipments/{WOO_SHIPMENT}/pick-list",
+                "/shipments/{shipment_id}/pick-list",
+                params={"shipment_id": WOO_SHIPMENT},
+            ),
+            {"status": 200},
+        ),
+        "fulfilment_api/packing-slip-html.json": (
+            _admin(
+                "GET",
+                f"/shipments/{WOO_SHIPMENT}/packing-slip",
+                "/shipments/{shipment_id}/packing-slip",
+                params={"shipment_id": WOO_SHIPMENT},
+                query="format=html",
+            ),
+            {"status": 200, "content_type": "text/html; charset=utf-8"},
+        ),
+        "fulfilment_api/pack.json": (
+            _admin(
+                "POST",
+                f"/shipments/{WOO_SHIPMENT}/pack",
+                "/shipments/{shipment_id}/pack",
+                params={"shipment_id": WOO_SHIPMENT},
+            ),
+            {"status": 200},
+        ),
+        "fulfilment_api/rates.json": (
+            _admin(
+                "GET",
+                f"/shipments/{WOO_SHIPMENT}/rates",
+                "/shipments/{shipment_id}/rates",
+                params={"shipment_id": WOO_SHIPMENT},
+            ),
+            {"status": 200},
+        ),
+        "fulfilment_api/buy-label.json": (
+            _admin(
+                "POST",
+                f"/shipments/{WOO_SHIPMENT}/label",
+                "/shipments/{shipment_id}/label",
+                body={"service": "ground"},
+                params={"shipment_id": WOO_SHIPMENT},
+            ),
+            {"status": 201},
+        ),
+        "fulfilment_api/ship.json": (
+            _admin(
+                "POST",
+                f"/shipments/{WOO_SHIPMENT}/ship",
+                "/shipments/{shipment_id}/ship",
+                params={"shipment_id": WOO_SHIPMENT},
+            ),
+            {"status": 200},
+        ),
+        "fulfilment_api/bad-tracking.json": (
+            _admin(
+                "POST",
+                f"/shipments/{WOO_SHIPMENT}/tracking",
+                "/shipments/{shipment_id}/tracking",
+                body={"carrier": "", "tracking_number": "1Z 999"},
+                params={"shipment_id": WOO_SHIPMENT},
+            ),
+            {"status": 422},
+        ),
+        "channel_sync/shipment-shipped.json": (
+            _sqs_of(
+                [
+                    _bus_event(
+                        "ShipmentShipped",
+                        _shipment_detail(WOO_SHIPMENT, WOO_ORDER, "shipped"),
+                        "oms.shipments",
+                    )
+                ],
+                "oms-dev-channel-sync",
+            ),
+            {"failures": 0},
+        ),
+        "tracking_poller/scheduled.json": (
+            _scheduled("2026-11-22T06:15:00Z", "TrackingPollerFunctionPoll"),
+            {"result_keys": ["checked", "delivered", "due", "failed", "left_for_next_run", "problems"]},
+        ),
+        "order_completer/scheduled.json": (
+            _scheduled("2026-11-23T03:30:00Z", "OrderCompleterFunctionDaily"),
+            {"result_keys": ["completed"]},
+        ),
     }
 
 

@@ -140,9 +140,14 @@ class Job:
 
 
 def run(jobs: list[Job], clock: Clock, stop: threading.Event) -> None:
-    """Fire each job at its times until ``stop`` is set (each firing on a thread of its own)."""
+    """Fire each job at its times until ``stop`` is set (each firing on a thread of its own).
+
+    On a fast clock a firing can outlast the interval; a job whose previous firing is still running
+    skips that tick and no missed ticks are replayed, so a slow machine is never buried in catch-up
+    invocations (EventBridge would overlap them; locally that only burns the CPU the run needs)."""
     if not jobs:
         return
+    busy: dict[str, threading.Thread] = {}
     for job in jobs:
         job.next_at = next_fire(job.expression, clock.now())
     while not stop.is_set():
@@ -150,8 +155,14 @@ def run(jobs: list[Job], clock: Clock, stop: threading.Event) -> None:
         assert job.next_at is not None
         if stop.wait(min(clock.real_seconds_until(job.next_at), 1.0)):
             return
-        if clock.now() < job.next_at:
+        now = clock.now()
+        if now < job.next_at:
             continue
         at = job.next_at
-        job.next_at = next_fire(job.expression, at)
-        threading.Thread(target=job.fire, args=(at,), name=f"schedule-{job.name}", daemon=True).start()
+        job.next_at = next_fire(job.expression, max(at, now))
+        running = busy.get(job.name)
+        if running is not None and running.is_alive():
+            continue
+        thread = threading.Thread(target=job.fire, args=(at,), name=f"schedule-{job.name}", daemon=True)
+        busy[job.name] = thread
+        thread.start()

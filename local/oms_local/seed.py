@@ -13,7 +13,15 @@ SHOPIFY_STORE = {
     "name": "Demo Shopify shop",
     "webhook_secret": "demo-shopify-webhook-secret-not-for-production",
     "shop_domain": "demo-shop.myshopify.com",
-    "settings": {"location_priority": ["wh-east", "wh-west"], "return_window_days": 14},
+    # Auto-fulfil with the sandbox carrier, and a zero-day return window, so that the demo shows an
+    # order going all the way to delivered and completed with no staff step.
+    "settings": {
+        "location_priority": ["wh-east", "wh-west"],
+        "return_window_days": 0,
+        "auto_fulfil": True,
+        "carrier": "sandbox",
+        "sandbox_scenario": "delivered:3",
+    },
 }
 WOO_STORE = {
     "store_id": "demo-woo",
@@ -21,13 +29,38 @@ WOO_STORE = {
     "name": "Demo WooCommerce shop",
     "webhook_secret": "demo-woocommerce-webhook-secret-not-for-production",
     "site_url": "https://demo-woo.example.com",
+    # Staff fulfil WooCommerce orders through the fulfilment API (pick, pack, label, ship).
     "settings": {"location_priority": ["wh-west", "wh-east"], "return_window_days": 30},
 }
 STORES = (SHOPIFY_STORE, WOO_STORE)
 
 LOCATIONS = {
-    "wh-east": {"name": "East warehouse (NJ)", "country_code": "US", "ships_to": ["US", "CA"]},
-    "wh-west": {"name": "West warehouse (NV)", "country_code": "US", "ships_to": []},
+    "wh-east": {
+        "name": "East warehouse (NJ)",
+        "country_code": "US",
+        "ships_to": ["US", "CA"],
+        "address": {
+            "company": "Demo Shop East",
+            "line1": "100 Warehouse Way",
+            "city": "Edison",
+            "province_code": "NJ",
+            "postal_code": "08817",
+            "country_code": "US",
+        },
+    },
+    "wh-west": {
+        "name": "West warehouse (NV)",
+        "country_code": "US",
+        "ships_to": [],
+        "address": {
+            "company": "Demo Shop West",
+            "line1": "200 Depot Road",
+            "city": "Reno",
+            "province_code": "NV",
+            "postal_code": "89502",
+            "country_code": "US",
+        },
+    },
 }
 
 # SKU -> on hand per location. IPOD2008BLACK is scarce on purpose (out-of-stock demo).

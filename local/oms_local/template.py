@@ -267,12 +267,27 @@ _INTRINSICS: dict[str, Callable[[Stack, Any], Any]] = {
 }
 
 
+def _check_parameter(name: str, spec: dict[str, Any], value: Any) -> None:
+    """What CloudFormation checks before it deploys: allowed values and pattern."""
+    allowed = spec.get("AllowedValues")
+    if allowed and str(value) not in [str(a) for a in allowed]:
+        raise TemplateError(f"parameter {name}={value!r} is not one of {allowed}")
+    pattern = spec.get("AllowedPattern")
+    if pattern and isinstance(value, str) and not re.fullmatch(pattern, value):
+        raise TemplateError(f"parameter {name}={value!r} does not match {pattern}")
+
+
 def load(template_path: Path, overrides: dict[str, str] | None = None, *, name: str = "oms-local") -> Stack:
     """Translate the template and settle its parameters and conditions."""
     translated = translate(template_path, overrides)
     stack = Stack(root=template_path.parent, template=copy.deepcopy(translated), name=name)
-    for pname, spec in translated.get("Parameters", {}).items():
+    declared = translated.get("Parameters", {})
+    unknown = sorted(set(overrides or {}) - set(declared))
+    if unknown:
+        raise TemplateError(f"the template declares no parameter {', '.join(unknown)}")
+    for pname, spec in declared.items():
         value = (overrides or {}).get(pname, spec.get("Default", ""))
+        _check_parameter(pname, spec, value)
         if spec.get("Type") == "CommaDelimitedList":
             value = [v for v in str(value).split(",") if v] if isinstance(value, str) else value
         stack.parameters[pname] = value

@@ -8,6 +8,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import BaseModel
 
 from oms.errors import OmsError
@@ -49,9 +50,9 @@ _DESCRIPTIONS = {
 }
 
 
-def responses(ok: int, *errors: int) -> dict[int, dict[str, Any]]:
+def responses(ok: int, *errors: int) -> dict[int, OpenAPIResponse]:
     """OpenAPI responses of a route: its success status and the errors it can answer."""
-    out: dict[int, dict[str, Any]] = {ok: {"description": _DESCRIPTIONS[ok]}}
+    out: dict[int, OpenAPIResponse] = {ok: {"description": _DESCRIPTIONS[ok]}}
     out[401] = {"description": _DESCRIPTIONS[401], "content": {JSON: {"model": GatewayError}}}
     for status in (422, *errors):
         out[status] = {"description": _DESCRIPTIONS[status], "content": {JSON: {"model": ErrorBody}}}

@@ -98,6 +98,30 @@ class StockEventDetail(BaseModel):
     occurred_at: UtcDateTime
 
 
+class ShipmentEventDetail(BaseModel):
+    """Detail of every ``Shipment*`` event (no customer data)."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    schema_version: Literal[1] = 1
+    shipment_id: str
+    order_id: str
+    store_id: str
+    channel: str
+    number: str
+    location: str
+    status: str
+    previous_status: str | None = None
+    carrier: str | None = None
+    service: str | None = None
+    tracking_number: str | None = None
+    tracking_url: str | None = None
+    problem: str | None = None
+    detail: str | None = None
+    lines: list[EventLine]
+    occurred_at: UtcDateTime
+
+
 def order_transition_event(order: Order, entry: TimelineEntry, **extra: Any) -> OutboxEvent:
     detail = OrderEventDetail(
         order_id=order.order_id,
@@ -155,6 +179,27 @@ CATALOGUE: dict[str, tuple[str, type[BaseModel], str]] = {
         for s in OrderStatus
     },
     "OrderUpdated": (SOURCE_ORDERS, OrderUpdatedDetail, "The channel changed an order's content."),
+    "ShipmentCreated": (SOURCE_SHIPMENTS, ShipmentEventDetail, "Lines were allocated to a location to ship."),
+    "ShipmentPacked": (SOURCE_SHIPMENTS, ShipmentEventDetail, "Staff packed a shipment."),
+    "ShipmentLabelCreated": (
+        SOURCE_SHIPMENTS,
+        ShipmentEventDetail,
+        "A label was bought or tracking entered.",
+    ),
+    "ShipmentShipped": (SOURCE_SHIPMENTS, ShipmentEventDetail, "A shipment left; its stock is committed."),
+    "ShipmentInTransit": (
+        SOURCE_SHIPMENTS,
+        ShipmentEventDetail,
+        "The carrier scanned the parcel in transit.",
+    ),
+    "ShipmentOutForDelivery": (SOURCE_SHIPMENTS, ShipmentEventDetail, "The parcel is out for delivery."),
+    "ShipmentDelivered": (SOURCE_SHIPMENTS, ShipmentEventDetail, "The carrier delivered the parcel."),
+    "ShipmentException": (
+        SOURCE_SHIPMENTS,
+        ShipmentEventDetail,
+        "A delivery problem: failed attempt, returned to sender, no scan for days.",
+    ),
+    "ShipmentCancelled": (SOURCE_SHIPMENTS, ShipmentEventDetail, "A shipment was cancelled before it left."),
     "StockAdjusted": (SOURCE_STOCK, StockEventDetail, "Staff set the on-hand count of a SKU at a location."),
     "LowStock": (SOURCE_STOCK, StockEventDetail, "A SKU's available stock fell to its threshold."),
 }

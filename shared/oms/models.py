@@ -244,7 +244,15 @@ class Box(Model):
 
 class StoreSettings(Model):
     return_window_days: int = Field(default=30, ge=0, le=365)
-    location_priority: list[str] = Field(default_factory=list)
+    # Allocation (oms.allocation): location order, whether one order may ship from several places,
+    # and whether a location in the customer's own country comes first among equals.
+    location_priority: list[str] = Field(default_factory=list, max_length=50)
+    allow_split: bool = True
+    prefer_same_country: bool = True
+    # The sandbox carrier's tracking story for new labels (oms.carriers.sandbox).
+    sandbox_scenario: Annotated[
+        str, StringConstraints(pattern=r"^(delivered(:\d{1,2})?|exception|returned|stalled)$")
+    ] = "delivered:3"
     rate_choice: RateChoice = RateChoice.CHEAPEST
     carrier: Annotated[str, StringConstraints(pattern=r"^(sandbox|easypost|manual)$")] = "sandbox"
     auto_fulfil: bool = False
@@ -280,6 +288,7 @@ class Location(Model):
     location_id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
     name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     country_code: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+    address: Address | None = None  # where labels ship from
     # Countries this location ships to; empty means anywhere.
     ships_to: list[Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]] = Field(default_factory=list)
     active: bool = True

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from oms_local.logs import LogPrinter
-from oms_local.runner import Running, start
+from oms_local.runner import DEFAULT_TIME_SCALE, Running, start
 
 
 class Captured:
@@ -28,7 +28,10 @@ def logs() -> Captured:
 @pytest.fixture(scope="package")
 def local(logs: Captured) -> Iterator[Running]:
     saved = dict(os.environ)
-    running = start(port=0, time_scale=60, printer=LogPrinter(stream=io.StringIO(), keep=logs))
+    # As `make run` starts it: an hour of schedules per second.
+    running = start(
+        port=0, time_scale=DEFAULT_TIME_SCALE, printer=LogPrinter(stream=io.StringIO(), keep=logs)
+    )
     try:
         yield running
     finally:

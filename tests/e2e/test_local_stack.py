@@ -1,4 +1,5 @@
-"""End to end over real HTTP: webhook -> queue -> intake -> confirmed, on the local stack."""
+"""End to end over real HTTP on the local stack: webhook -> queue -> intake -> confirmed ->
+fulfilment -> shipped -> scheduled tracking checks -> delivered -> daily completion."""
 
 from __future__ import annotations
 
@@ -32,6 +33,12 @@ def status_of(local: Running, order_id: str) -> str | None:
     return body.get("status") if code == 200 else None
 
 
+def path_of(local: Running, order_id: str) -> list[str]:
+    """The statuses the order has been in, in order."""
+    code, body = local.request("GET", f"/orders/{order_id}")
+    return [entry["to_status"] for entry in body["timeline"]] if code == 200 else []
+
+
 def test_signed_shopify_and_woocommerce_orders_are_confirmed(local: Running) -> None:
     shopify = fixture("shopify/orders-create.json")
     shopify["financial_status"] = "paid"
@@ -44,13 +51,71 @@ def test_signed_shopify_and_woocommerce_orders_are_confirmed(local: Running) -> 
         local, woocommerce_delivery(woo, store_id="demo-woo", secret=str(WOO_STORE["webhook_secret"]))
     )
     assert status == 202
-    assert wait_for(lambda: status_of(local, "demo-shopify.450789469") == "confirmed", 30)
-    assert wait_for(lambda: status_of(local, "demo-woo.4242") == "confirmed", 30)
+    # demo-woo fulfils by hand: its confirmed order is allocated and waits for staff.
+    assert wait_for(lambda: status_of(local, "demo-woo.4242") == "fulfilling", 30)
+    assert path_of(local, "demo-woo.4242") == ["placed", "confirmed", "fulfilling"]
     code, order = local.request("GET", "/orders/demo-woo.4242")
     assert code == 200
     assert [(line["sku"], line["quantity"]) for line in order["lines"]] == [("Bar3", 1), ("WOO-SINGLE", 2)]
     code, stock = local.request("GET", "/stock/WOO-SINGLE")
-    assert (stock["reserved"], stock["available"]) == (2, 28)
+    assert (stock["on_hand"], stock["reserved"], stock["available"]) == (30, 2, 28)
+    # demo-shopify auto-fulfils with the sandbox carrier: confirmed became shipped with no staff.
+    assert wait_for(lambda: "shipped" in path_of(local, "demo-shopify.450789469"), 30)
+    assert path_of(local, "demo-shopify.450789469")[:4] == ["placed", "confirmed", "fulfilling", "shipped"]
+
+
+def test_a_shopify_order_is_tracked_to_delivered_and_completed_by_the_schedules(local: Running) -> None:
+    """The tracking poller's schedule checks the parcel until the sandbox carrier delivers it
+    (delivered:3), and the daily completer closes the order (return window 0 days)."""
+    payload = fixture("shopify/orders-create-recent.json")
+    payload.update(id=880001, financial_status="paid")
+    delivery = shopify_delivery(payload, store_id="demo-shopify", secret=str(SHOPIFY_STORE["webhook_secret"]))
+    assert post(local, delivery)[0] == 202
+    order_id = "demo-shopify.880001"
+    assert wait_for(lambda: status_of(local, order_id) == "completed", 75, interval=0.5)
+    assert path_of(local, order_id) == [
+        "placed",
+        "confirmed",
+        "fulfilling",
+        "shipped",
+        "delivered",
+        "completed",
+    ]
+    code, body = local.request("GET", f"/orders/{order_id}/shipments")
+    assert code == 200
+    (shipment,) = body["shipments"]
+    assert shipment["status"] == "delivered"
+    assert [e["status"] for e in shipment["tracking"]["events"]] == [
+        "in_transit",
+        "out_for_delivery",
+        "delivered",
+    ]
+    assert shipment["label"]["tracking_number"].startswith("SBXD03")
+
+
+def test_staff_ship_a_woocommerce_order_and_its_stock_is_committed(local: Running) -> None:
+    woo = woocommerce_order(4343, skus={"WOO-SINGLE": 3})
+    secret = str(WOO_STORE["webhook_secret"])
+    assert post(local, woocommerce_delivery(woo, store_id="demo-woo", secret=secret))[0] == 202
+    assert wait_for(lambda: status_of(local, "demo-woo.4343") == "fulfilling", 30)
+    _, before = local.request("GET", "/stock/WOO-SINGLE")
+    _, body = local.request("GET", "/orders/demo-woo.4343/shipments")
+    (shipment,) = body["shipments"]
+    sid = shipment["shipment_id"]
+    assert local.request("POST", f"/shipments/{sid}/pack")[0] == 200
+    code, labelled = local.request("POST", f"/shipments/{sid}/label", {"service": "express"})
+    assert (code, labelled["label"]["service"]) == (201, "express")
+    code, shipped = local.request("POST", f"/shipments/{sid}/ship")
+    assert (code, shipped["status"]) == (200, "shipped")
+    assert status_of(local, "demo-woo.4343") == "shipped"
+    _, after = local.request("GET", "/stock/WOO-SINGLE")
+    assert (after["on_hand"], after["reserved"]) == (before["on_hand"] - 3, before["reserved"] - 3)
+    # Shipping again (a retried click) answers with the shipment as it is and moves no stock.
+    code, again_shipped = local.request("POST", f"/shipments/{sid}/ship")
+    assert (code, again_shipped["shipped_at"]) == (200, shipped["shipped_at"])
+    _, again = local.request("GET", "/stock/WOO-SINGLE")
+    assert (again["on_hand"], again["reserved"]) == (after["on_hand"], after["reserved"])
+    assert wait_for(lambda: status_of(local, "demo-woo.4343") == "delivered", 45, interval=0.5)
 
 
 def test_a_forged_signature_gets_401_and_queues_nothing(local: Running) -> None:
@@ -139,7 +204,7 @@ def test_a_poison_message_reaches_the_dlq_after_max_receive_count_and_its_batch_
         ],
     )
     poison_id = next(s["MessageId"] for s in sent["Successful"] if s["Id"] == "poison")
-    assert wait_for(lambda: status_of(local, "demo-shopify.777001") == "confirmed", 30)
+    assert wait_for(lambda: "confirmed" in path_of(local, "demo-shopify.777001"), 30)
 
     def in_dlq() -> bool:
         attributes = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["ApproximateNumberOfMessages"])

@@ -27,7 +27,10 @@ PLENTY, SCARCE = "DUP-PLENTY", "DUP-SCARCE"  # every order wants 1 of PLENTY; so
 @pytest.fixture(scope="module")
 def local() -> Iterator[Running]:
     # Time scale 6: queue visibility timeouts stay above a busy batch's processing time.
-    running = start(port=0, time_scale=6, printer=LogPrinter(stream=io.StringIO()))
+    # Fulfilment is paused: this is intake's promise, checked on the statuses intake leaves.
+    running = start(
+        port=0, time_scale=6, printer=LogPrinter(stream=io.StringIO()), paused=("FulfilmentFunction",)
+    )
     try:
         yield running
     finally:

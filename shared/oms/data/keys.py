@@ -71,8 +71,8 @@ def shipment_sk(shipment_id: str) -> str:
     return f"SHIPMENT#{shipment_id}"
 
 
-def pick_queue(location: str, status: str) -> str:
-    return f"PICK#{location}#{status}"
+def pick_queue(location: str) -> str:
+    return f"PICK#{location}"
 
 
 TRACKING_DUE = "TRACKING"

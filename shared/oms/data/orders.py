@@ -133,6 +133,9 @@ class OrderStore:
             for move, reason in zip(change.moves, cancelled.reasons[1:], strict=False):
                 if reason.get("Code") != "ConditionalCheckFailed":
                     continue
+                if move.kind == MoveKind.ALLOCATE:
+                    # A location's stock changed since we planned: plan again.
+                    raise ConcurrentModification(order.order_id) from cancelled
                 if move.kind != MoveKind.RESERVE:
                     # Releasing or committing can only fail if our own bookkeeping is wrong.
                     raise RuntimeError(f"stock invariant broken: {move.kind} of {move.sku}") from cancelled

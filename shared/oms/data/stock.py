@@ -8,6 +8,7 @@ Every move is a conditional update inside the caller's transaction; nothing is r
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -87,7 +88,7 @@ class StockRepository:
         items = self.table.batch_get([(keys.sku_pk(s), keys.SKU_TOTAL_SK) for s in skus])
         return {lv.sku: lv for lv in map(_level, items)}
 
-    def location_levels(self, skus: list[str], locations: list[str]) -> list[StockLevel]:
+    def location_levels(self, skus: Sequence[str], locations: Sequence[str]) -> list[StockLevel]:
         pairs = [(keys.sku_pk(s), keys.sku_location_sk(loc)) for s in skus for loc in locations]
         return [_level(item) for item in self.table.batch_get(pairs)]
 
@@ -221,3 +222,7 @@ class StockRepository:
                 continue  # a count changed under us (or the transaction conflicted): read again
             return
         raise Conflict(f"{sku} kept changing; try again", code="concurrent_update")
+
+    def available_at(self, skus: Sequence[str], locations: Sequence[str]) -> dict[tuple[str, str], int]:
+        """(location, sku) -> what that location can still promise to new shipments."""
+        return {(str(lv.location), lv.sku): lv.available for lv in self.location_levels(skus, locations)}

@@ -138,8 +138,10 @@ class StoreRepository:
 
 
 class LocationRepository:
-    def __init__(self, table: Table | None = None) -> None:
+    def __init__(self, table: Table | None = None, *, cache_seconds: float = 0.0) -> None:
         self.table = table or Table()
+        self.cache_seconds = cache_seconds  # readers that can live with a list a minute old
+        self._cached: tuple[float, list[Location]] | None = None
 
     def put(self, location: Location) -> None:
         item = {
@@ -153,6 +155,15 @@ class LocationRepository:
         self.table.ddb.put_item(TableName=self.table.name, Item=to_item(item))
 
     def all(self) -> list[Location]:
+        now = time.monotonic()
+        if self._cached and self._cached[0] > now:
+            return list(self._cached[1])
+        locations = self._read_all()
+        if self.cache_seconds:
+            self._cached = (now + self.cache_seconds, locations)
+        return list(locations)
+
+    def _read_all(self) -> list[Location]:
         locations: list[Location] = []
         cursor = None
         while True:

@@ -1,0 +1,248 @@
+"""Staff fulfilment API: shipments to pick per location, pick lists and packing slips (JSON or
+printable HTML), pack, rates, buy a label or enter tracking, ship, cancel, confirm delivery, and
+(re)allocate an order's reserved stock to shipments."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from oms import documents
+from oms.api import create_app, json_response, responses, staff_actor
+from oms.data.fulfilment import fulfilment_service
+from oms.errors import NotFound
+from oms.observability import count, logger, metrics, traced
+from oms.orders import Actor
+from oms.shipments import Shipment, ShipmentStatus
+from oms.timeutil import utcnow
+
+app = create_app()
+# Staff see store and location changes at once: no caching here.
+service, shipments = fulfilment_service(cache_seconds=0)
+
+ShipmentId = Annotated[str, Path(min_length=3, max_length=220, pattern=r"^[A-Za-z0-9._:-]+-S\d{1,4}$")]
+OrderId = Annotated[str, Path(min_length=1, max_length=200)]
+LocationId = Annotated[str, Query(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
+
+
+class Format(StrEnum):
+    JSON = "json"
+    HTML = "html"
+
+
+class LabelRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    service: Annotated[str, StringConstraints(min_length=1, max_length=60)] | None = Field(
+        default=None, description="A service from GET /shipments/{id}/rates; empty: the store's rate policy"
+    )
+    scenario: (
+        Annotated[str, StringConstraints(pattern=r"^(delivered(:\d{1,2})?|exception|returned|stalled)$")]
+        | None
+    ) = Field(default=None, description="Sandbox carrier only: the parcel's tracking story")
+
+
+class TrackingRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    carrier: Annotated[str, StringConstraints(min_length=1, max_length=60)]
+    tracking_number: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9 -]{4,64}$")]
+    tracking_url: Annotated[str, StringConstraints(pattern=r"^https://\S+$", max_length=500)] | None = None
+
+
+class CancelRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=300)] = "cancelled by staff"
+
+
+def _actor() -> Actor:
+    return Actor(staff_actor(app), None, utcnow())
+
+
+def _shipment(shipment: Shipment, status: int = 200) -> Response[str]:
+    return json_response(status, shipment.model_dump(mode="json"))
+
+
+def _document(body: dict[str, Any], html: str, fmt: Format) -> Response[str]:
+    if fmt == Format.HTML:
+        return Response(status_code=200, content_type="text/html; charset=utf-8", body=html)
+    return json_response(200, body)
+
+
+@app.get(
+    "/shipments",
+    summary="Shipments waiting at a location (pending or packed), oldest first",
+    tags=["fulfilment"],
+    responses=responses(200, 400),
+)
+def list_shipments(
+    location: LocationId,
+    status: Annotated[ShipmentStatus | None, Query(description="pending or packed")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=4000)] = None,
+) -> Any:
+    page = shipments.pick_queue(location, status.value if status else None, limit=limit, cursor=cursor)
+    return json_response(200, {"shipments": page.items, "cursor": page.cursor})
+
+
+@app.get(
+    "/orders/<order_id>/shipments",
+    summary="An order's shipments",
+    tags=["fulfilment"],
+    responses=responses(200, 404),
+)
+def order_shipments(order_id: OrderId) -> Any:
+    order, found = shipments.order_with_shipments(order_id)
+    if order is None:
+        raise NotFound(f"no order {order_id!r}", code="order_not_found")
+    return json_response(
+        200,
+        {
+            "order_id": order_id,
+            "status": order.status.value,
+            "shipments": [s.model_dump(mode="json") for s in found],
+        },
+    )
+
+
+@app.post(
+    "/orders/<order_id>/allocate",
+    summary="Put what the order has reserved, and no shipment carries, into shipments",
+    tags=["fulfilment"],
+    responses=responses(201, 404, 409),
+)
+def allocate_order(order_id: OrderId) -> Any:
+    created = service.allocate(order_id, _actor(), by_staff=True)
+    count("ShipmentsCreated", len(created))
+    logger.info("order allocated by staff", extra={"order_id": order_id, "shipments": len(created)})
+    return json_response(
+        201, {"order_id": order_id, "shipments": [s.model_dump(mode="json") for s in created]}
+    )
+
+
+@app.get(
+    "/shipments/<shipment_id>", summary="One shipment", tags=["fulfilment"], responses=responses(200, 404)
+)
+def get_shipment(shipment_id: ShipmentId) -> Any:
+    return _shipment(shipments.get(shipment_id))
+
+
+@app.get(
+    "/shipments/<shipment_id>/pick-list",
+    summary="What to take from the shelves (format=html for a printable page)",
+    tags=["fulfilment"],
+    responses=responses(200, 404),
+)
+def pick_list(shipment_id: ShipmentId, format: Annotated[Format, Query()] = Format.JSON) -> Any:
+    shipment, _, _, location = service.context(shipment_id)
+    doc = documents.pick_list(shipment, location)
+    return _document(doc, documents.pick_list_html(doc), format)
+
+
+@app.get(
+    "/shipments/<shipment_id>/packing-slip",
+    summary="What goes in the box (format=html for a printable page)",
+    tags=["fulfilment"],
+    responses=responses(200, 404),
+)
+def packing_slip(shipment_id: ShipmentId, format: Annotated[Format, Query()] = Format.JSON) -> Any:
+    shipment, order, _, location = service.context(shipment_id)
+    doc = documents.packing_slip(shipment, order, location)
+    return _document(doc, documents.packing_slip_html(doc), format)
+
+
+@app.post(
+    "/shipments/<shipment_id>/pack",
+    summary="Mark packed",
+    tags=["fulfilment"],
+    responses=responses(200, 404, 409),
+)
+def pack(shipment_id: ShipmentId) -> Any:
+    return _shipment(service.pack(shipment_id, _actor()))
+
+
+@app.get(
+    "/shipments/<shipment_id>/rates",
+    summary="Rates the store's carrier offers for this parcel",
+    tags=["fulfilment"],
+    responses=responses(200, 400, 404),
+)
+def rates(shipment_id: ShipmentId) -> Any:
+    offered = service.quote(shipment_id)
+    return json_response(
+        200, {"shipment_id": shipment_id, "rates": [r.model_dump(mode="json") for r in offered]}
+    )
+
+
+@app.post(
+    "/shipments/<shipment_id>/label",
+    summary="Buy a label (the store's rate policy, or the service named)",
+    tags=["fulfilment"],
+    responses=responses(201, 400, 404, 409),
+)
+def buy_label(shipment_id: ShipmentId, body: LabelRequest) -> Any:
+    shipment = service.buy_label(shipment_id, _actor(), service=body.service, scenario=body.scenario)
+    return _shipment(shipment, 201)
+
+
+@app.post(
+    "/shipments/<shipment_id>/tracking",
+    summary="Enter the carrier and tracking number of a parcel shipped another way",
+    tags=["fulfilment"],
+    responses=responses(201, 404, 409),
+)
+def enter_tracking(shipment_id: ShipmentId, body: TrackingRequest) -> Any:
+    shipment = service.enter_tracking(
+        shipment_id,
+        _actor(),
+        carrier=body.carrier,
+        tracking_number=body.tracking_number.replace(" ", ""),
+        tracking_url=body.tracking_url,
+    )
+    return _shipment(shipment, 201)
+
+
+@app.post(
+    "/shipments/<shipment_id>/ship",
+    summary="Mark shipped: stock is committed, the order moves to (partially) shipped",
+    tags=["fulfilment"],
+    responses=responses(200, 404, 409),
+)
+def ship(shipment_id: ShipmentId) -> Any:
+    shipment = service.ship(shipment_id, _actor())
+    count("ShipmentsShipped")
+    logger.info("shipment shipped", extra={"shipment_id": shipment_id, "order_id": shipment.order_id})
+    return _shipment(shipment)
+
+
+@app.post(
+    "/shipments/<shipment_id>/cancel",
+    summary="Cancel a shipment that has not left (its label is voided; the stock stays reserved)",
+    tags=["fulfilment"],
+    responses=responses(200, 404, 409),
+)
+def cancel(shipment_id: ShipmentId, body: CancelRequest) -> Any:
+    return _shipment(service.cancel(shipment_id, _actor(), reason=body.reason))
+
+
+@app.post(
+    "/shipments/<shipment_id>/delivered",
+    summary="Confirm delivery of a parcel no carrier tracks",
+    tags=["fulfilment"],
+    responses=responses(200, 404, 409),
+)
+def delivered(shipment_id: ShipmentId) -> Any:
+    return _shipment(service.mark_delivered(shipment_id, _actor()))
+
+
+@traced
+@metrics.log_metrics
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,56 @@
+"""Tracking poller (EventBridge schedule): check parcels that are due with their carriers,
+concurrently, within this invocation's time; what it cannot reach stays due for the next run.
+New scans are recorded once; deliveries, exceptions and stalls emit their events through the
+outbox (alerts go out through the notifier)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from aws_lambda_powertools.utilities.parser import event_parser
+from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from oms.data.fulfilment import fulfilment_service
+from oms.observability import count, logger, metrics, traced
+from oms.orders import Actor
+from oms.settings import get_settings
+from oms.timeutil import to_utc
+
+# Stop starting checks this long before the function's timeout (one carrier call's timeout,
+# plus the write): checks in flight then finish in time.
+SAFETY_SECONDS = 15.0
+
+settings = get_settings()
+service, _ = fulfilment_service(settings)
+
+
+@traced
+@metrics.log_metrics
+@logger.inject_lambda_context(clear_state=True)
+@event_parser(model=EventBridgeModel)
+def lambda_handler(event: EventBridgeModel, context: LambdaContext) -> dict[str, int]:
+    now = to_utc(event.time)  # the schedule's time: reruns of one firing see the same "now"
+    report = service.poll(
+        now,
+        remaining=lambda: context.get_remaining_time_in_millis() / 1000 - SAFETY_SECONDS,
+        stalled_after=timedelta(days=settings.tracking_stalled_days),
+        concurrency=settings.tracking_concurrency,
+        limit=settings.tracking_batch_limit,
+        actor=Actor("tracking-poller", f"schedule:{event.id}", now),
+    )
+    count("ParcelsChecked", report.checked)
+    count("ParcelsDelivered", report.delivered)
+    count("ParcelProblems", report.problems)
+    count("TrackingChecksFailed", report.failed)
+    count("ParcelsLeftForNextRun", report.left_for_next_run)
+    result = {
+        "due": report.due,
+        "checked": report.checked,
+        "delivered": report.delivered,
+        "problems": report.problems,
+        "failed": report.failed,
+        "left_for_next_run": report.left_for_next_run,
+    }
+    logger.info("tracking run", extra=result)
+    return result

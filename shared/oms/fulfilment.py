@@ -1,0 +1,437 @@
+"""Fulfilment: from a confirmed order to shipments that leave, in changes the data layer commits
+atomically (the order, its shipments and their stock moves in one transaction)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from oms.allocation import AllocationRules, allocate
+from oms.errors import Conflict
+from oms.events import SOURCE_SHIPMENTS, EventLine, OutboxEvent, ShipmentEventDetail, numbered
+from oms.lifecycle import HoldReason, OrderStatus
+from oms.models import Hold, Location, Order, Reservation, Store
+from oms.orders import Actor, MoveKind, OrderChange, StockMove, transition
+from oms.shipments import (
+    EVENT_TYPE,
+    OPEN,
+    Label,
+    Shipment,
+    ShipmentEntry,
+    ShipmentLine,
+    ShipmentStatus,
+    check_shipment_transition,
+    shipment_id_for,
+)
+
+S = ShipmentStatus
+SHIPPING = frozenset({OrderStatus.FULFILLING, OrderStatus.PARTIALLY_SHIPPED, OrderStatus.PARTIALLY_REFUNDED})
+
+
+@dataclass
+class ShipmentChange:
+    shipment: Shipment
+    expected_version: int | None  # None: a new shipment
+    events: list[OutboxEvent] = field(default_factory=list)
+
+
+@dataclass
+class FulfilmentChange:
+    """What one fulfilment step changes: maybe the order (with the stock moves), some shipments."""
+
+    order: OrderChange | None
+    shipments: list[ShipmentChange] = field(default_factory=list)
+
+    @property
+    def moves(self) -> list[StockMove]:
+        return self.order.moves if self.order else []
+
+
+def shipment_event(
+    shipment: Shipment,
+    kind: str,
+    at: datetime,
+    *,
+    previous: ShipmentStatus | None = None,
+    problem: str | None = None,
+    detail: str | None = None,
+) -> OutboxEvent:
+    label = shipment.label
+    body = ShipmentEventDetail(
+        shipment_id=shipment.shipment_id,
+        order_id=shipment.order_id,
+        store_id=shipment.store_id,
+        channel=shipment.channel,
+        number=shipment.number,
+        location=shipment.location,
+        status=shipment.status.value,
+        previous_status=previous.value if previous else None,
+        carrier=label.carrier if label else None,
+        service=label.service if label else None,
+        tracking_number=label.tracking_number if label else None,
+        tracking_url=label.tracking_url if label else None,
+        problem=problem,
+        detail=detail,
+        lines=[EventLine(sku=line.sku, quantity=line.quantity) for line in shipment.lines],
+        occurred_at=at,
+    )
+    return OutboxEvent(
+        id="", source=SOURCE_SHIPMENTS, type=kind, occurred_at=at, detail=body.model_dump(mode="json")
+    )
+
+
+def move_shipment(
+    change: ShipmentChange,
+    to: ShipmentStatus,
+    actor: Actor,
+    *,
+    reason: str | None = None,
+    problem: str | None = None,
+) -> None:
+    current = change.shipment
+    check_shipment_transition(current.status, to)
+    entry = ShipmentEntry(
+        at=actor.at, from_status=current.status, to_status=to, reason=reason, actor=actor.name
+    )
+    updates: dict[str, Any] = {"status": to, "timeline": [*current.timeline, entry], "updated_at": actor.at}
+    if to == S.SHIPPED:
+        updates["shipped_at"] = actor.at
+    if to == S.DELIVERED:
+        updates["delivered_at"] = actor.at
+    change.shipment = current.model_copy(update=updates)
+    change.events.append(
+        shipment_event(
+            change.shipment, EVENT_TYPE[to], actor.at, previous=current.status, problem=problem, detail=reason
+        )
+    )
+
+
+def finish(change: FulfilmentChange) -> FulfilmentChange:
+    """Number the events of every item by its new version."""
+    if change.order is not None:
+        order = change.order
+        version = (order.expected_version or 0) + 1
+        order.order = order.order.model_copy(update={"version": version})
+        order.events = numbered(order.events, f"{order.order.order_id}:{version}")
+    for sc in change.shipments:
+        version = (sc.expected_version or 0) + 1
+        sc.shipment = sc.shipment.model_copy(update={"version": version})
+        sc.events = numbered(sc.events, f"{sc.shipment.shipment_id}:{version}")
+    return change
+
+
+def _unallocated(order: Order) -> dict[str, int]:
+    allocated: dict[str, int] = {}
+    for lines in order.reservation.allocated.values():
+        for sku, qty in lines.items():
+            allocated[sku] = allocated.get(sku, 0) + qty
+    return {
+        sku: qty - allocated.get(sku, 0)
+        for sku, qty in order.reservation.reserved.items()
+        if qty - allocated.get(sku, 0) > 0
+    }
+
+
+def rules_for(store: Store | None) -> AllocationRules:
+    settings = store.settings if store else None
+    return AllocationRules(
+        priority=tuple(settings.location_priority) if settings else (),
+        allow_split=settings.allow_split if settings else True,
+        prefer_same_country=settings.prefer_same_country if settings else True,
+    )
+
+
+# Orders staff may (re)allocate: what is reserved and not yet in a live shipment gets shipments.
+STAFF_ALLOCATABLE = frozenset(
+    {OrderStatus.CONFIRMED, OrderStatus.FULFILLING, OrderStatus.PARTIALLY_SHIPPED, OrderStatus.ON_HOLD}
+)
+_RESERVED_HOLDS = frozenset({HoldReason.NO_FULFILMENT_LOCATION, HoldReason.MANUAL})
+
+
+def allocate_order(
+    order: Order,
+    existing: list[Shipment],
+    store: Store | None,
+    locations: list[Location],
+    available: dict[tuple[str, str], int],
+    actor: Actor,
+    *,
+    by_staff: bool = False,
+) -> FulfilmentChange | None:
+    """Shipments for the reserved stock of an order that no shipment carries yet.
+
+    Automatically (on OrderConfirmed) only a confirmed order is allocated; None when there is
+    nothing to do (already allocated, no longer confirmed), and an order no location can ship goes
+    on hold (``no_fulfilment_location``) with its stock still reserved. Staff may also allocate
+    what is left after a cancelled shipment, or an order held for want of a location; there a
+    plan that cannot be made is an error that changes nothing."""
+    if by_staff:
+        held_with_stock = (
+            order.status == OrderStatus.ON_HOLD
+            and order.hold is not None
+            and order.hold.reason in _RESERVED_HOLDS
+        )
+        if order.status not in STAFF_ALLOCATABLE or (
+            order.status == OrderStatus.ON_HOLD and not held_with_stock
+        ):
+            raise Conflict(
+                f"order {order.order_id} is {order.status.value}"
+                + (f" ({order.hold.reason.value})" if order.hold else "")
+                + ": nothing of it can be allocated",
+                code="order_not_allocatable",
+            )
+    elif order.status != OrderStatus.CONFIRMED:
+        return None
+    wanted = _unallocated(order)
+    if not wanted:
+        if by_staff:
+            raise Conflict("every reserved item is already in a shipment", code="nothing_to_allocate")
+        return None
+    country = order.shipping_address.country_code if order.shipping_address else None
+    plan = allocate(wanted, locations, available, rules_for(store), country)
+    change = FulfilmentChange(order=OrderChange(order=order, expected_version=order.version))
+    assert change.order is not None
+    if plan is None:
+        if by_staff:
+            raise Conflict(
+                "no location (or set of locations) that ships to this address has the stock",
+                code="no_fulfilment_location",
+            )
+        hold = Hold(
+            reason=HoldReason.NO_FULFILMENT_LOCATION,
+            note="no location (or set of locations) that ships to this address has the stock; "
+            "the stock stays reserved for the order",
+        )
+        moved, event = transition(order, OrderStatus.ON_HOLD, actor, reason=hold.reason.value, hold=hold)
+        change.order.order, change.order.events = moved, [event]
+        return finish(change)
+    allocated = {loc: dict(lines) for loc, lines in order.reservation.allocated.items()}
+    # What of each order line no live shipment carries yet (a line may be split between shipments).
+    line_left = {line.line_id: line.open_quantity for line in order.lines}
+    for shipment in existing:
+        if shipment.status != S.CANCELLED:
+            for sl in shipment.lines:
+                line_left[sl.line_id] = line_left.get(sl.line_id, 0) - sl.quantity
+    n = len(existing)
+    for location, lines in sorted(plan.items()):
+        n += 1
+        shipment_lines = _split_lines(order, lines, line_left)
+        shipment = Shipment(
+            shipment_id=shipment_id_for(order.order_id, n),
+            order_id=order.order_id,
+            store_id=order.store_id,
+            channel=order.channel.value,
+            number=order.number,
+            location=location,
+            lines=shipment_lines,
+            ship_to=order.shipping_address,
+            created_at=actor.at,
+            updated_at=actor.at,
+            timeline=[ShipmentEntry(at=actor.at, to_status=S.PENDING, reason="allocated", actor=actor.name)],
+        )
+        sc = ShipmentChange(
+            shipment=shipment,
+            expected_version=None,
+            events=[shipment_event(shipment, "ShipmentCreated", actor.at)],
+        )
+        change.shipments.append(sc)
+        for sku, qty in sorted(lines.items()):
+            change.order.moves.append(StockMove(sku, qty, MoveKind.ALLOCATE, location))
+            allocated.setdefault(location, {})[sku] = allocated.get(location, {}).get(sku, 0) + qty
+    reservation = order.reservation.model_copy(update={"allocated": allocated})
+    with_plan = order.model_copy(update={"reservation": reservation, "updated_at": actor.at})
+    if order.status in (OrderStatus.CONFIRMED, OrderStatus.ON_HOLD):
+        moved, event = transition(
+            with_plan,
+            OrderStatus.FULFILLING,
+            actor,
+            reason=f"{len(plan)} shipment(s) from {', '.join(sorted(plan))}",
+        )
+        change.order.order, change.order.events = moved, [event]
+    else:
+        change.order.order = with_plan  # already being fulfilled: more shipments, same status
+    return finish(change)
+
+
+def _split_lines(order: Order, wanted: dict[str, int], line_left: dict[str, int]) -> list[ShipmentLine]:
+    """The order's lines (or parts of them) that make up ``wanted`` (sku -> quantity), taking
+    from ``line_left`` (what of each line is still to be carried) so no line is carried twice."""
+    left = dict(wanted)
+    out: list[ShipmentLine] = []
+    for line in order.lines:
+        if not line.sku or not left.get(line.sku) or not line.requires_shipping:
+            continue
+        take = min(left[line.sku], line_left.get(line.line_id, 0))
+        if take <= 0:
+            continue
+        out.append(
+            ShipmentLine(line_id=line.line_id, sku=line.sku, name=line.name, quantity=take, grams=line.grams)
+        )
+        left[line.sku] -= take
+        line_left[line.line_id] -= take
+    return out
+
+
+def pack(shipment: Shipment, actor: Actor) -> FulfilmentChange:
+    change = ShipmentChange(shipment=shipment, expected_version=shipment.version)
+    move_shipment(change, S.PACKED, actor, reason="packed")
+    return finish(FulfilmentChange(order=None, shipments=[change]))
+
+
+def attach_label(shipment: Shipment, label: Label, actor: Actor) -> FulfilmentChange:
+    if shipment.status not in OPEN:
+        raise Conflict(
+            f"shipment {shipment.shipment_id} has already {shipment.status.value}", code="shipment_not_open"
+        )
+    if shipment.label is not None:
+        raise Conflict("this shipment already has a label; cancel it to buy another", code="label_exists")
+    change = ShipmentChange(
+        shipment=shipment.model_copy(update={"label": label, "updated_at": actor.at}),
+        expected_version=shipment.version,
+    )
+    change.events.append(shipment_event(change.shipment, "ShipmentLabelCreated", actor.at))
+    return finish(FulfilmentChange(order=None, shipments=[change]))
+
+
+def ship(
+    order: Order, shipment: Shipment, others: list[Shipment], actor: Actor, first_check: datetime | None
+) -> FulfilmentChange:
+    """The shipment leaves: its stock is committed (on hand and reserved both fall, at its location
+    and in the SKU's total) in the same transaction that records it, so a retry cannot commit twice."""
+    if order.status not in SHIPPING:
+        raise Conflict(
+            f"order {order.order_id} is {order.status.value}: nothing of it can ship",
+            code="order_not_shipping",
+        )
+    sc = ShipmentChange(shipment=shipment, expected_version=shipment.version)
+    move_shipment(sc, S.SHIPPED, actor, reason="handed to the carrier")
+    if first_check and shipment.label and shipment.label.tracking_number:
+        sc.shipment = sc.shipment.model_copy(
+            update={"tracking": sc.shipment.tracking.model_copy(update={"next_check_at": first_check})}
+        )
+    reservation = order.reservation
+    reserved, committed = dict(reservation.reserved), dict(reservation.committed)
+    allocated = {loc: dict(lines) for loc, lines in reservation.allocated.items()}
+    moves: list[StockMove] = []
+    per_sku: dict[str, int] = {}
+    for line in shipment.lines:
+        per_sku[line.sku] = per_sku.get(line.sku, 0) + line.quantity
+    for sku, qty in sorted(per_sku.items()):
+        moves += [
+            StockMove(sku, qty, MoveKind.COMMIT),
+            StockMove(sku, qty, MoveKind.COMMIT, shipment.location),
+        ]
+        reserved[sku] = reserved.get(sku, 0) - qty
+        committed[sku] = committed.get(sku, 0) + qty
+        allocated[shipment.location][sku] = allocated.get(shipment.location, {}).get(sku, 0) - qty
+    new_reservation = Reservation(
+        reserved={k: v for k, v in reserved.items() if v > 0},
+        committed=committed,
+        allocated={
+            loc: {k: v for k, v in lines.items() if v > 0}
+            for loc, lines in allocated.items()
+            if any(v > 0 for v in lines.values())
+        },
+    )
+    all_shipped = not new_reservation.reserved
+    target = OrderStatus.SHIPPED if all_shipped else OrderStatus.PARTIALLY_SHIPPED
+    tracking = [
+        {
+            "shipment_id": s.shipment_id,
+            "carrier": s.label.carrier,
+            "tracking_number": s.label.tracking_number,
+            "tracking_url": s.label.tracking_url,
+        }
+        for s in [sc.shipment, *others]
+        if s.label and s.status not in (S.CANCELLED, S.PENDING, S.PACKED)
+    ]
+    order_change = OrderChange(
+        order=order.model_copy(update={"reservation": new_reservation}),
+        expected_version=order.version,
+        moves=moves,
+    )
+    if order.status != target:
+        moved, event = transition(
+            order_change.order, target, actor, reason=f"shipment {shipment.shipment_id}"
+        )
+        event.detail["tracking"] = tracking
+        order_change.order, order_change.events = moved, [event]
+    else:
+        order_change.order = order_change.order.model_copy(update={"updated_at": actor.at})
+    return finish(FulfilmentChange(order=order_change, shipments=[sc]))
+
+
+def cancel_shipment(
+    order: Order,
+    shipment: Shipment,
+    others: list[Shipment],
+    actor: Actor,
+    *,
+    reason: str,
+    order_cancelled: bool = False,
+) -> FulfilmentChange:
+    """Cancel a shipment that has not left. Its location's stock is given back to the location but
+    stays reserved for the order (unless the whole order was cancelled, which released it already).
+    With no other shipment left the order waits for staff (on hold, manual)."""
+    if shipment.status not in OPEN:
+        raise Conflict(
+            f"shipment {shipment.shipment_id} has already {shipment.status.value}", code="shipment_not_open"
+        )
+    sc = ShipmentChange(shipment=shipment, expected_version=shipment.version)
+    move_shipment(sc, S.CANCELLED, actor, reason=reason)
+    if order_cancelled:
+        return finish(FulfilmentChange(order=None, shipments=[sc]))
+    allocated = {loc: dict(lines) for loc, lines in order.reservation.allocated.items()}
+    moves = []
+    for line in shipment.lines:
+        moves.append(StockMove(line.sku, line.quantity, MoveKind.DEALLOCATE, shipment.location))
+        allocated[shipment.location][line.sku] = allocated[shipment.location].get(line.sku, 0) - line.quantity
+    reservation = order.reservation.model_copy(
+        update={
+            "allocated": {
+                loc: {k: v for k, v in lines.items() if v > 0}
+                for loc, lines in allocated.items()
+                if any(v > 0 for v in lines.values())
+            }
+        }
+    )
+    order_change = OrderChange(
+        order=order.model_copy(update={"reservation": reservation, "updated_at": actor.at}),
+        expected_version=order.version,
+        moves=_merge(moves),
+    )
+    still_open = [
+        s for s in others if s.shipment_id != shipment.shipment_id and s.status not in (S.CANCELLED,)
+    ]
+    if not still_open and order.status == OrderStatus.FULFILLING:
+        hold = Hold(
+            reason=HoldReason.MANUAL, note="its shipments were cancelled; the stock is still reserved"
+        )
+        moved, event = transition(
+            order_change.order, OrderStatus.ON_HOLD, actor, reason="shipments cancelled", hold=hold
+        )
+        order_change.order, order_change.events = moved, [event]
+    return finish(FulfilmentChange(order=order_change, shipments=[sc]))
+
+
+def _merge(moves: list[StockMove]) -> list[StockMove]:
+    merged: dict[tuple[str, MoveKind, str | None], int] = {}
+    for m in moves:
+        merged[(m.sku, m.kind, m.location)] = merged.get((m.sku, m.kind, m.location), 0) + m.quantity
+    return [StockMove(sku, qty, kind, loc) for (sku, kind, loc), qty in sorted(merged.items(), key=str)]
+
+
+def complete(order: Order, store: Store | None, now: datetime, actor: Actor) -> OrderChange | None:
+    """Delivered orders whose return window (store setting, days) has passed are completed."""
+    if order.status != OrderStatus.DELIVERED or order.delivered_at is None:
+        return None
+    window = timedelta(days=store.settings.return_window_days if store else 30)
+    if order.delivered_at + window > now:
+        return None
+    moved, event = transition(
+        order, OrderStatus.COMPLETED, actor, reason=f"return window of {window.days} days over"
+    )
+    change = OrderChange(order=moved, expected_version=order.version, events=[event])
+    finish(FulfilmentChange(order=change))
+    return change

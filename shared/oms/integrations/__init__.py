@@ -1,0 +1,1 @@
+"""Clients of outside HTTP APIs (carriers, store channels), over one small transport."""

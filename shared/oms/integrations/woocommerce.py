@@ -1,0 +1,65 @@
+"""Telling WooCommerce a shipment left (REST API v3): a note to the customer with the tracking
+number and, once every line has shipped, the order's status set to ``completed``."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from oms.integrations.http import Transport, call_json
+from oms.models import Order
+from oms.shipments import Shipment
+
+
+def _base(site_url: str, order: Order) -> str:
+    return f"{site_url.rstrip('/')}/wp-json/wc/v3/orders/{order.channel_order_id}"
+
+
+def _auth(consumer_key: str, consumer_secret: str) -> dict[str, str]:
+    token = base64.b64encode(f"{consumer_key}:{consumer_secret}".encode()).decode()
+    return {"authorization": f"Basic {token}"}
+
+
+def shipment_note(shipment: Shipment) -> str:
+    items = sum(line.quantity for line in shipment.lines)
+    label = shipment.label
+    if label is None or not label.tracking_number:
+        return f"{items} item(s) shipped."
+    via = " ".join(p for p in (label.carrier, label.service) if p)
+    return f"{items} item(s) shipped with {via}. Tracking number: {label.tracking_number}" + (
+        f" ({label.tracking_url})" if label.tracking_url else ""
+    )
+
+
+def add_note(
+    transport: Transport,
+    *,
+    site_url: str,
+    consumer_key: str,
+    consumer_secret: str,
+    order: Order,
+    shipment: Shipment,
+) -> dict[str, Any]:
+    created = call_json(
+        transport,
+        "POST",
+        f"{_base(site_url, order)}/notes",
+        headers=_auth(consumer_key, consumer_secret),
+        payload={"note": shipment_note(shipment), "customer_note": True},
+        service="WooCommerce",
+    )
+    return {"status": "note_added", "note_id": created.get("id")}
+
+
+def complete_order(
+    transport: Transport, *, site_url: str, consumer_key: str, consumer_secret: str, order: Order
+) -> dict[str, Any]:
+    updated = call_json(
+        transport,
+        "PUT",
+        _base(site_url, order),
+        headers=_auth(consumer_key, consumer_secret),
+        payload={"status": "completed"},
+        service="WooCommerce",
+    )
+    return {"status": str(updated.get("status"))}

@@ -1,0 +1,258 @@
+"""Telling the store a shipment left: Shopify fulfillments and WooCommerce notes, replayed from
+recorded exchanges, through the channel sync function with its queue, retries and idempotency."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+from typing import Any
+
+from oms_local.samples import fixture, shopify_delivery, woocommerce_delivery, woocommerce_order
+from tests.conftest import Stack
+from tests.replay import Replay, recorded
+
+SHOP_SECRET = "push-shop-webhook-secret"
+WOO_SECRET = "push-woo-webhook-secret"
+# WooCommerce REST keys look like this: ck_/cs_ and 40 hex digits.
+WOO_KEY = "ck_4d2c0a1f9e8b7a6c5d4e3f2a1b0c9d8e7f6a5b4c"
+WOO_KEY_SECRET = "cs_9f8e7d6c5b4a39281706f5e4d3c2b1a0f9e8d7c6"
+WOO_AUTH = "Basic " + base64.b64encode(f"{WOO_KEY}:{WOO_KEY_SECRET}".encode()).decode()
+
+
+def register(stack: Stack, store: dict[str, Any]) -> None:
+    status, body = stack.api("POST", "/stores", store)
+    assert status == 201, body
+
+
+def channel_sync(stack: Stack, replay: Replay) -> None:
+    """The channel sync function talks to the recorded exchanges instead of the network."""
+    stack.cloud.invoker.load("ChannelSyncFunction").transport = replay  # type: ignore[attr-defined]
+
+
+def test_a_shipped_shopify_order_becomes_one_fulfillment_with_tracking_despite_an_outage(
+    full_shop: Stack,
+) -> None:
+    shop = full_shop
+    register(
+        shop,
+        {
+            "store_id": "push-shop",
+            "channel": "shopify",
+            "name": "Push shop",
+            "webhook_secret": SHOP_SECRET,
+            "shop_domain": "push-shop.myshopify.com",
+            "api_credentials": {"access_token": "shpat_replay_token"},
+            "settings": {"auto_fulfil": True, "location_priority": ["wh-east"]},
+        },
+    )
+    base = "https://push-shop.myshopify.com/admin/api/2024-04"
+    headers = {"x-shopify-access-token": "shpat_replay_token"}
+    created = copy.deepcopy(fixture("shopify/fulfillment.json"))
+    created.update(status="success", tracking_company="Sandbox Post")
+    replay = Replay(
+        [
+            {
+                "request": {
+                    "method": "GET",
+                    "url": f"{base}/orders/450789469/fulfillment_orders.json",
+                    "headers": headers,
+                },
+                "response": {"status": 200, "json": recorded("shopify-fulfillment-orders")["json"]},
+            },
+            {
+                "request": {
+                    "method": "POST",
+                    "url": f"{base}/fulfillments.json",
+                    "headers": headers,
+                    "json": {
+                        "fulfillment": {
+                            "notify_customer": False,
+                            "line_items_by_fulfillment_order": [
+                                {
+                                    "fulfillment_order_id": 1046000778,
+                                    "fulfillment_order_line_items": [
+                                        {"id": 1058737482, "quantity": 1},
+                                        {"id": 1058737483, "quantity": 1},
+                                        {"id": 1058737484, "quantity": 1},
+                                    ],
+                                }
+                            ],
+                        }
+                    },
+                    "json_subset": True,
+                },
+                "response": {"status": 201, "json": {"fulfillment": created}},
+            },
+        ],
+        fail_at={0: 503},  # Shopify is down for the first attempt
+    )
+    channel_sync(shop, replay)
+    payload = fixture("shopify/orders-create.json")
+    payload["financial_status"] = "paid"
+    delivery = shopify_delivery(
+        payload, store_id="push-shop", secret=SHOP_SECRET, shop_domain="push-shop.myshopify.com"
+    )
+    status, _ = shop.deliver(delivery)
+    assert status == 202
+
+    order = shop.order("push-shop.450789469")
+    assert order["status"] == "shipped"  # the outage never held the order back
+    assert replay.done()
+    _, body = shop.api("GET", "/orders/push-shop.450789469/shipments")
+    (shipment,) = body["shipments"]
+    label = shipment["label"]
+    assert replay.sent[-1]["json"]["fulfillment"]["tracking_info"] == {
+        "number": label["tracking_number"],
+        "url": label["tracking_url"],
+        "company": label["carrier"],
+    }
+    assert [r["method"] for r in replay.sent] == ["GET", "GET", "POST"]  # one retry, one fulfillment
+    assert shop.queue_depth("ChannelSyncQueue") == 0
+    assert shop.queue_depth("ChannelSyncDLQ") == 0
+
+    # The same ShipmentShipped delivered again: the push already happened, nothing is sent.
+    shipped = shop.events.of_type("ShipmentShipped", "push-shop.450789469")
+    assert len(shipped) == 1
+    again = {"Records": [_record(shipped[0])]}
+    result = shop.cloud.invoker.invoke("ChannelSyncFunction", again)
+    assert result.ok and result.value == {"batchItemFailures": []}
+    assert len(replay.sent) == 3
+
+
+def test_a_woocommerce_push_retries_only_the_step_that_failed(full_shop: Stack) -> None:
+    shop = full_shop
+    register(
+        shop,
+        {
+            "store_id": "push-woo",
+            "channel": "woocommerce",
+            "name": "Push Woo",
+            "webhook_secret": WOO_SECRET,
+            "site_url": "https://push-woo.example.com",
+            "api_credentials": {"consumer_key": WOO_KEY, "consumer_secret": WOO_KEY_SECRET},
+            "settings": {"location_priority": ["wh-west"]},
+        },
+    )
+    woo = woocommerce_order(4711, skus={"Bar3": 1, "WOO-SINGLE": 2})
+    assert (
+        shop.deliver(
+            woocommerce_delivery(
+                woo, store_id="push-woo", secret=WOO_SECRET, site_url="https://push-woo.example.com"
+            )
+        )[0]
+        == 202
+    )
+    _, body = shop.api("GET", "/orders/push-woo.4711/shipments")
+    (shipment,) = body["shipments"]
+    sid = shipment["shipment_id"]
+    assert shop.api("POST", f"/shipments/{sid}/label", {})[0] == 201
+    _, labelled = shop.api("GET", f"/shipments/{sid}")
+    number = labelled["label"]["tracking_number"]
+
+    completed = copy.deepcopy(fixture("woocommerce/order.json"))
+    completed.update(id=4711, status="completed")
+    note = {
+        "id": 281,
+        "author": "WooCommerce",
+        "date_created": "2026-11-22T06:00:00",
+        "date_created_gmt": "2026-11-22T06:00:00",
+        "note": f"3 item(s) shipped with Sandbox Post ground. Tracking number: {number} "
+        f"(https://sandbox-post.example/track/{number})",
+        "customer_note": True,
+    }
+    orders = "https://push-woo.example.com/wp-json/wc/v3/orders/4711"
+    replay = Replay(
+        [
+            {
+                "request": {
+                    "method": "POST",
+                    "url": f"{orders}/notes",
+                    "headers": {"authorization": WOO_AUTH},
+                    "json": {"note": note["note"], "customer_note": True},
+                },
+                "response": {"status": 201, "json": note},
+            },
+            {
+                "request": {
+                    "method": "PUT",
+                    "url": orders,
+                    "headers": {"authorization": WOO_AUTH},
+                    "json": {"status": "completed"},
+                },
+                "response": {"status": 200, "json": completed},
+            },
+        ],
+        fail_at={1: 502},  # the note is added, then the status update fails once
+    )
+    channel_sync(shop, replay)
+    status, shipped = shop.api("POST", f"/shipments/{sid}/ship")
+    assert (status, shipped["status"]) == (200, "shipped")
+    shop.cloud.drain()
+
+    assert replay.done()
+    # note, failed PUT, PUT again: the note was not added twice.
+    assert [(r["method"], r["url"]) for r in replay.sent] == [
+        ("POST", f"{orders}/notes"),
+        ("PUT", orders),
+        ("PUT", orders),
+    ]
+    assert shop.order("push-woo.4711")["status"] == "shipped"
+
+
+def test_a_push_that_keeps_failing_ends_in_the_dlq_and_the_order_is_untouched(full_shop: Stack) -> None:
+    shop = full_shop
+    register(
+        shop,
+        {
+            "store_id": "down-woo",
+            "channel": "woocommerce",
+            "name": "Down Woo",
+            "webhook_secret": WOO_SECRET,
+            "site_url": "https://down-woo.example.com",
+            "api_credentials": {"consumer_key": WOO_KEY, "consumer_secret": WOO_KEY_SECRET},
+        },
+    )
+    woo = woocommerce_order(4712, skus={"WOO-SINGLE": 1})
+    assert (
+        shop.deliver(
+            woocommerce_delivery(
+                woo, store_id="down-woo", secret=WOO_SECRET, site_url="https://down-woo.example.com"
+            )
+        )[0]
+        == 202
+    )
+    _, body = shop.api("GET", "/orders/down-woo.4712/shipments")
+    sid = body["shipments"][0]["shipment_id"]
+    replay = Replay([], fail_at={n: 503 for n in range(20)})
+    channel_sync(shop, replay)
+    assert shop.api("POST", f"/shipments/{sid}/label", {})[0] == 201
+    assert shop.api("POST", f"/shipments/{sid}/ship")[0] == 200
+    shop.cloud.drain()
+
+    max_receive = json.loads(
+        json.dumps(shop.cloud.stack.resolve(shop.cloud.stack.resources["ChannelSyncQueue"]["Properties"]))
+    )["RedrivePolicy"]["maxReceiveCount"]
+    assert len(replay.sent) == int(max_receive)
+    assert shop.queue_depth("ChannelSyncDLQ") == 1
+    order = shop.order("down-woo.4712")
+    assert order["status"] == "shipped"
+
+
+def _record(event: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "messageId": "redelivered-1",
+        "receiptHandle": "redelivered-1",
+        "body": json.dumps(event),
+        "attributes": {
+            "ApproximateReceiveCount": "2",
+            "SentTimestamp": "1795315673873",
+            "SenderId": "AIDAEXAMPLE",
+            "ApproximateFirstReceiveTimestamp": "1795315673900",
+        },
+        "messageAttributes": {},
+        "md5OfBody": "x",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:channel-sync",
+        "awsRegion": "us-east-1",
+    }
