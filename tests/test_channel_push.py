@@ -116,7 +116,8 @@ def test_a_shipped_shopify_order_becomes_one_fulfillment_with_tracking_despite_a
     assert len(shipped) == 1
     again = {"Records": [_record(shipped[0])]}
     result = shop.cloud.invoker.invoke("ChannelSyncFunction", again)
-    assert result.ok and result.value == {"batchItemFailures": []}
+    assert result.ok
+    assert result.value == {"batchItemFailures": []}
     assert len(replay.sent) == 3
 
 
@@ -224,7 +225,7 @@ def test_a_push_that_keeps_failing_ends_in_the_dlq_and_the_order_is_untouched(fu
     )
     _, body = shop.api("GET", "/orders/down-woo.4712/shipments")
     sid = body["shipments"][0]["shipment_id"]
-    replay = Replay([], fail_at={n: 503 for n in range(20)})
+    replay = Replay([], fail_at=dict.fromkeys(range(20), 503))
     channel_sync(shop, replay)
     assert shop.api("POST", f"/shipments/{sid}/label", {})[0] == 201
     assert shop.api("POST", f"/shipments/{sid}/ship")[0] == 200
