@@ -162,6 +162,13 @@ class LocalCloud:
                 {"source": m.source, "destinations": m.destinations, "subject": m.subject, "body": m.body}
                 for m in ses_backends["123456789012"]["us-east-1"].sent_messages
             ]
+        if service == "sns":
+            from moto.sns.models import sns_backends
+
+            return [
+                {"name": t.name, "arn": t.arn, "sent_notifications": list(t.sent_notifications)}
+                for t in sns_backends["123456789012"]["us-east-1"].topics.values()
+            ]
         return []
 
 
