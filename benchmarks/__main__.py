@@ -87,6 +87,9 @@ def main(argv: list[str] | None = None) -> int:
                 results["warm"] = warm.measure(bench, args.events)
     if "calls" in results:
         results["cost"] = {k: cost.per_thousand(v, results.get("warm")) for k, v in results["calls"].items()}
+        results["cost"]["whole_life_3_lines"] = cost.combined(
+            [results["cost"]["fixture_3_lines"], results["cost"]["fixture_confirmed_to_completed"]]
+        )
         for flow in results["calls"].values():
             flow.pop("_calls", None)
     if "throughput" not in args.skip:
@@ -146,24 +149,36 @@ def report(r: dict[str, Any]) -> str:
     calls = r.get("calls")
     if calls:
         for label, flow in calls.items():
+            span = "confirmed" if "confirmed_to" in label else "webhook"
             lines += [
                 "",
-                f"AWS calls for one order ({flow['lines']} lines), webhook -> {flow['final_status']}:",
+                f"AWS calls for one order ({flow['lines']} lines), {span} -> {flow['final_status']}:",
             ]
             for function, ops in flow["calls_by_function"].items():
                 lines.append(f"  {function:<34} " + ", ".join(f"{k} x{n}" for k, n in ops.items()))
             u = flow["dynamodb_units"]
+            requests = flow["placed_to_confirmed_dynamodb_requests"]
+            intake = (
+                f"; placed -> confirmed in {requests} DynamoDB request(s) (floor 1, target <= 3)  "
+                f"{_ok(requests <= 3)}"
+                if span == "webhook"
+                else ""
+            )
             lines.append(
-                f"  DynamoDB: {u['write_units']:g} write units, {u['read_units']:g} read units; "
-                f"placed -> confirmed in {flow['placed_to_confirmed_dynamodb_requests']} DynamoDB "
-                f"request(s) (floor 1, target <= 3)  "
-                f"{_ok(flow['placed_to_confirmed_dynamodb_requests'] <= 3)}"
+                f"  DynamoDB: {u['write_units']:g} write units, {u['read_units']:g} read units{intake}"
             )
             c = r["cost"][label]
             lines.append(
                 f"  cost per 1,000 orders: ${c['infrastructure_usd']:.4f} infrastructure "
                 f"(target <= $0.025  {_ok(c['infrastructure_usd'] <= 0.025)}), "
                 f"+ ${c['email_usd']:.4f} email; SMS, if enabled, ${c['sms_usd_if_enabled']:.2f}"
+            )
+        life = r.get("cost", {}).get("whole_life_3_lines")
+        if life:
+            lines.append(
+                "\n  whole life of the 3-line order (webhook -> completed): "
+                f"${life['infrastructure_usd']:.4f} infrastructure per 1,000 orders, "
+                f"+ ${life['email_usd']:.4f} email"
             )
     t = r.get("throughput")
     if t:

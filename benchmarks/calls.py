@@ -1,10 +1,14 @@
-"""Every AWS call one order causes, from its webhook to confirmed (and the customer emailed), by
-function, service and operation, with DynamoDB capacity units from item sizes."""
+"""Every AWS call one order causes, by function, service and operation, with DynamoDB capacity
+units from item sizes: from its webhook to confirmed (and the customer emailed), then from
+confirmed to completed (allocated, labelled and shipped by the auto-fulfilling demo store, tracked
+by the poller until the sandbox carrier delivers it, completed by the daily run)."""
 
 from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
+from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from benchmarks.capacity import Indexes, units
@@ -18,10 +22,21 @@ POLLER = "(Lambda event source mappings)"
 FREE = {("dynamodbstreams", op) for op in ("DescribeStream", "GetShardIterator", "GetRecords", "ListStreams")}
 
 
+FULFILMENT = "FulfilmentFunction"
+
+
+def _table(bench: Bench) -> dict[str, Any]:
+    ddb = bench.cloud.clients["dynamodb"]
+    return {
+        f"{i['PK']['S']}|{i['SK']['S']}": i for i in ddb.scan(TableName=bench.cloud.ref("OmsTable"))["Items"]
+    }
+
+
 def _flow(bench: Bench, payload: dict[str, Any]) -> dict[str, Any]:
+    """Webhook to confirmed: fulfilment paused, so the calls are intake's and its followers'."""
     cloud = bench.cloud
-    ddb = cloud.clients["dynamodb"]
-    state = {f"{i['PK']['S']}|{i['SK']['S']}": i for i in ddb.scan(TableName=cloud.ref("OmsTable"))["Items"]}
+    cloud.pause(FULFILMENT)
+    state = _table(bench)
     secret = str(SHOPIFY_STORE["webhook_secret"])
     delivery = shopify_delivery(payload, store_id="demo-shopify", secret=secret)
     bench.recorder.clear()
@@ -31,6 +46,48 @@ def _flow(bench: Bench, payload: dict[str, Any]) -> dict[str, Any]:
         )
         assert status == 202, body
         cloud.drain()
+    return _summary(bench, state, f"demo-shopify.{payload['id']}", len(payload["line_items"]))
+
+
+def _lifecycle(bench: Bench, order_id: str, lines: int) -> dict[str, Any]:
+    """Confirmed to completed: the paused fulfilment message is delivered, then the poller runs
+    each time the parcel is due (runs that find nothing due are the schedule's fixed cost, not the
+    order's), then the daily completer. Reads made here to know when to fire are not recorded."""
+    cloud = bench.cloud
+    state = _table(bench)
+    bench.recorder.clear()
+
+    def recorded(step: Any) -> None:
+        with bench.recorder.recording():
+            step()
+            cloud.drain()
+
+    def fire(rule: str, at: datetime) -> None:
+        result = cloud.fire(rule, at)
+        assert result.ok, result.error
+
+    cloud.resume(FULFILMENT)
+    recorded(lambda: None)
+    for _ in range(20):
+        _, body = bench.api("GET", f"/orders/{order_id}/shipments")
+        due = [
+            s["tracking"]["next_check_at"] for s in body["shipments"] if s["tracking"].get("next_check_at")
+        ]
+        if not due:
+            break
+        when = datetime.fromisoformat(max(due))
+        recorded(partial(fire, "TrackingPollerFunctionPoll", when))
+    order = bench.api("GET", f"/orders/{order_id}")[1]
+    assert order["status"] == "delivered", order["status"]
+    completion = datetime.fromisoformat(order["delivered_at"]) + timedelta(days=1)
+    recorded(partial(fire, "OrderCompleterFunctionDaily", completion))
+    return _summary(bench, state, order_id, lines, http_requests=0)
+
+
+def _summary(
+    bench: Bench, state: dict[str, Any], order_id: str, lines: int, *, http_requests: int = 1
+) -> dict[str, Any]:
+    cloud = bench.cloud
     calls = [
         c
         for c in bench.recorder.calls
@@ -39,7 +96,6 @@ def _flow(bench: Bench, payload: dict[str, Any]) -> dict[str, Any]:
             c.caller == "" and c.operation == "ReceiveMessage" and not (c.response or {}).get("Messages")
         )
     ]
-    order_id = f"demo-shopify.{payload['id']}"
     status_after = bench.api("GET", f"/orders/{order_id}")[1]["status"]
     by_function: dict[str, Counter[str]] = defaultdict(Counter)
     for call in calls:
@@ -48,7 +104,8 @@ def _flow(bench: Bench, payload: dict[str, Any]) -> dict[str, Any]:
     intake = [c for c in calls if c.caller == "IntakeFunction"]
     return {
         "order": order_id,
-        "lines": len(payload["line_items"]),
+        "lines": lines,
+        "http_requests": http_requests,
         "final_status": status_after,
         "calls_by_function": {k: dict(sorted(v.items())) for k, v in sorted(by_function.items())},
         "calls_by_service": dict(sorted(Counter(f"{c.service}:{c.operation}" for c in calls).items())),
@@ -77,5 +134,6 @@ def measure(bench: Bench) -> dict[str, Any]:
         )
     bench.cloud.drain()
     three = _flow(bench, payload)
+    after = _lifecycle(bench, three["order"], three["lines"])
     twenty_five = _flow(bench, shopify_order(20_000_002, skus=skus))
-    return {"fixture_3_lines": three, "order_25_lines": twenty_five}
+    return {"fixture_3_lines": three, "order_25_lines": twenty_five, "fixture_confirmed_to_completed": after}

@@ -44,7 +44,7 @@ def per_thousand(flow: dict[str, Any], warm: dict[str, Any] | None) -> dict[str,
     lines["SQS"] = fifo * p["sqs"]["fifo_request"] + (len(sqs_requests) - fifo) * p["sqs"]["standard_request"]
     lines["EventBridge events"] = flow["eventbridge_events"] * p["eventbridge"]["custom_event"]
     lines["EventBridge archive"] = flow["eventbridge_events"] * 1024 / 1e9 * p["eventbridge"]["archive_gb"]
-    lines["HTTP API"] = p["http_api"]["request"]
+    lines["HTTP API"] = p["http_api"]["request"] * flow.get("http_requests", 1)
     ssm = sum(1 for c in calls if c.service == "ssm")
     lines["SSM (standard parameters)"] = 0.0 * ssm
     lines["CloudWatch Logs"] = (
@@ -62,4 +62,19 @@ def per_thousand(flow: dict[str, Any], warm: dict[str, Any] | None) -> dict[str,
         "email_usd": round(email * 1000, 5),
         "sms_usd_if_enabled": round(sms * 1000, 3),
         "total_with_email_usd": round((infrastructure + email) * 1000, 5),
+    }
+
+
+def combined(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """Stages of one order's life added up (SMS counted once: one shipping text per order)."""
+    lines: dict[str, float] = {}
+    for part in parts:
+        for name, value in part["per_1000_orders_usd"].items():
+            lines[name] = round(lines.get(name, 0.0) + value, 6)
+    return {
+        "per_1000_orders_usd": lines,
+        "infrastructure_usd": round(sum(p["infrastructure_usd"] for p in parts), 5),
+        "email_usd": round(sum(p["email_usd"] for p in parts), 5),
+        "sms_usd_if_enabled": parts[0]["sms_usd_if_enabled"],
+        "total_with_email_usd": round(sum(p["total_with_email_usd"] for p in parts), 5),
     }

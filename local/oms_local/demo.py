@@ -228,7 +228,8 @@ def _fulfil(n: Narrator, target: Target, *, auto: str, staff: str) -> None:
         "\n  demo-shopify auto-fulfils with the sandbox carrier: allocation, label and hand-over need"
         "\n  no staff; the scheduled tracking poller then follows the parcel (one virtual hour of"
         "\n  schedules per second at the default x3600), and the daily completer closes the order"
-        "\n  once its return window (0 days for the demo store) has passed."
+        "\n  once its return window (0 days for the demo store) has passed. Entries made by the"
+        "\n  schedules carry their virtual time; the sandbox's scans are an hour apart from shipping."
     )
     n.follow(auto, {"completed"}, timeout=90)
     for shipment in n.shipments(auto):
@@ -247,7 +248,11 @@ def _fulfil(n: Narrator, target: Target, *, auto: str, staff: str) -> None:
             ("hand to the carrier", f"/shipments/{sid}/ship", None),
         ):
             code, reply = target.call("POST", path, body=body)
-            outcome = reply.get("status") if code < 300 else reply.get("code")
+            label = reply.get("label") if code < 300 and path.endswith("/label") else None
+            if label:
+                outcome = f"{label['carrier']} {label['service']} {label['tracking_number']}"
+            else:
+                outcome = reply.get("status") if code < 300 else reply.get("code")
             print(f"  {n.c(BOLD, '->')} {action:<40} {code} {outcome}")
     n.follow(staff, {"delivered", "completed"}, timeout=60)
     for shipment in n.shipments(staff):
