@@ -25,6 +25,7 @@ class Call:
     error: str | None = None
     response: dict[str, Any] | None = None
     caller: str = ""  # the function making the call ("" for the Lambda service's pollers)
+    index: int = 0  # 1-based position among the recorder's calls
 
 
 Fault = Callable[[Call, int], Exception | None]  # (the call, its 1-based index) -> an error to raise
@@ -33,7 +34,8 @@ Fault = Callable[[Call, int], Exception | None]  # (the call, its 1-based index)
 @dataclass
 class Recorder:
     calls: list[Call] = field(default_factory=list)
-    fault: Fault | None = None
+    fault: Fault | None = None  # raised before the call is sent: it never happened
+    fault_after: Fault | None = None  # raised after the answer: it happened, then the caller died
     active: bool = False
     caller: Callable[[], str] | None = None  # who is calling (e.g. the invoker's current function)
     _local: threading.local = field(default_factory=threading.local)
@@ -45,6 +47,7 @@ class Recorder:
             model.service_model.service_name, model.name, params, caller=self.caller() if self.caller else ""
         )
         self.calls.append(call)
+        call.index = len(self.calls)
         stack = getattr(self._local, "stack", [])
         stack.append((call, time.perf_counter()))
         self._local.stack = stack
@@ -64,9 +67,14 @@ class Recorder:
     def _after(self, http_response: Any = None, parsed: Any = None, **_: Any) -> None:
         code = (parsed or {}).get("Error", {}).get("Code") if isinstance(parsed, dict) else None
         stack = getattr(self._local, "stack", [])
-        if stack and isinstance(parsed, dict):
-            stack[-1][0].response = parsed
+        call = stack[-1][0] if stack else None
+        if call is not None and isinstance(parsed, dict):
+            call.response = parsed
         self._finish(error=code)
+        if self.fault_after and call is not None:
+            error = self.fault_after(call, call.index)
+            if error is not None:
+                raise error
 
     def _failed(self, exception: Exception | None = None, **_: Any) -> None:
         self._finish(error=type(exception).__name__ if exception else "error")

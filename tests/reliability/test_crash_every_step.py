@@ -1,0 +1,249 @@
+"""Crash at every step: one order's whole life (webhook, intake, publisher, notifier, fulfilment,
+channel sync, tracking poller, completer), with the k-th AWS call of one function failing, for
+every function and every k its happy path makes, in two ways: before the call is sent (it never
+happened) and after its answer (it happened, then the function died). After the redeliveries AWS
+would make (the store's webhook retry, SQS visibility, the stream's retry, the schedule's next
+run), the order's final state equals the run without a fault: its status path, stock, shipments,
+tracking and the distinct events it emitted.
+
+Emails are the one effect that cannot be exactly-once: a notifier that dies after SES accepted a
+message sends it again on redelivery. The test checks every email went out at least once and
+says how many such crash points there are."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+
+from oms_local import motofix
+from oms_local.awscalls import Call, Recorder
+from oms_local.cloud import LocalCloud
+from oms_local.invoke import InProcessInvoker
+from oms_local.runner import LOCAL_PARAMETERS
+from oms_local.samples import shopify_delivery, shopify_order
+from oms_local.seed import seed
+from tests.conftest import Stack
+
+pytestmark = pytest.mark.reliability
+SECRET = "crash-test-webhook-secret"
+STORE = "crash-shop"
+FUNCTIONS = (
+    "WebhookFunction",
+    "IntakeFunction",
+    "PublisherFunction",
+    "NotifierFunction",
+    "FulfilmentFunction",
+    "ChannelSyncFunction",
+    "TrackingPollerFunction",
+    "OrderCompleterFunction",
+)
+
+
+class World:
+    def __init__(self, stack: Stack, recorder: Recorder) -> None:
+        self.stack = stack
+        self.recorder = recorder
+        self.n = 0
+
+    def life(self) -> tuple[dict[str, Any], list[Call]]:
+        """Place one order and let everything run to completion, redelivering what failed."""
+        self.n += 1
+        stack, n = self.stack, 70_000 + self.n
+        sku = stack.new_sku("CRASH", wh_east=10)
+        delivery = shopify_delivery(
+            shopify_order(n, skus={sku: 2}),
+            store_id=STORE,
+            secret=SECRET,
+            shop_domain=f"{STORE}.myshopify.com",
+            event_id=f"crash-{n}",
+        )
+        order_id = f"{STORE}.{n}"
+        first = len(self.recorder.calls)
+        with self.recorder.recording():
+            for _ in range(3):  # the store retries until it gets a 2xx
+                if stack.send(delivery)[0] == 202:
+                    break
+            self.settle(order_id)
+        return self.state(order_id, sku), self.recorder.calls[first:]
+
+    def settle(self, order_id: str) -> None:
+        stack = self.stack
+        for _ in range(40):
+            stack.cloud.drain()
+            with self.paused():
+                order = stack.api("GET", f"/orders/{order_id}")[1]
+                shipments = stack.api("GET", f"/orders/{order_id}/shipments")[1].get("shipments", [])
+            if order.get("status") == "completed":
+                return
+            due = [s["tracking"]["next_check_at"] for s in shipments if s["tracking"].get("next_check_at")]
+            if due:
+                stack.cloud.fire("TrackingPollerFunctionPoll", datetime.fromisoformat(max(due)))
+            elif order.get("status") == "delivered":
+                at = datetime.fromisoformat(order["delivered_at"]) + timedelta(days=1)
+                stack.cloud.fire("OrderCompleterFunctionDaily", at)
+        raise AssertionError(f"{order_id} never completed")
+
+    def paused(self) -> Any:
+        """The test's own reads are not part of the order's life: no faults, no recording."""
+        recorder = self.recorder
+
+        class _Off:
+            def __enter__(self) -> None:
+                self.saved = recorder.active
+                recorder.active = False
+
+            def __exit__(self, *exc: object) -> None:
+                recorder.active = self.saved
+
+        return _Off()
+
+    def state(self, order_id: str, sku: str) -> dict[str, Any]:
+        stack = self.stack
+        order = stack.order(order_id)
+        shipments = stack.api("GET", f"/orders/{order_id}/shipments")[1]["shipments"]
+        events = {}
+        for e in stack.events.all():
+            if e["detail"].get("order_id") == order_id:
+                events[e["detail"].get("event_id") or e["id"]] = e["detail-type"]
+        stock = stack.stock(sku)
+        return {
+            "path": [(t.get("from_status"), t["to_status"]) for t in order["timeline"]],
+            "reserved": {k.replace(sku, "SKU"): v for k, v in order["reservation"]["reserved"].items()},
+            "stock": (
+                stock["on_hand"],
+                stock["reserved"],
+                [(x["location"], x["on_hand"], x["reserved"]) for x in stock["locations"]],
+            ),
+            "shipments": [
+                (
+                    s["location"],
+                    s["status"],
+                    [(line["quantity"]) for line in s["lines"]],
+                    [(t["status"], t["description"]) for t in s["tracking"]["events"]],
+                    [p["kind"] for p in s["tracking"]["problems"]],
+                    [(t.get("from_status"), t["to_status"]) for t in s["timeline"]],
+                )
+                for s in shipments
+            ],
+            "events": sorted(Counter(events.values()).items()),
+            "emails": sorted(
+                {
+                    m["subject"].split(": ", 1)[1].replace(order["number"], "#N")
+                    for m in self.emails(order["number"])
+                }
+            ),
+        }
+
+    def emails(self, number: str) -> list[dict[str, Any]]:
+        return [m for m in self.stack.cloud.sent_emails() if number in m["subject"]]
+
+
+@pytest.fixture(scope="module")
+def world() -> Iterator[World]:
+    motofix.install()
+    with mock_aws():
+        recorder = Recorder().install()  # before any client exists: clients copy the hooks
+        try:
+            cloud = LocalCloud(fast_retry=True, parameters=LOCAL_PARAMETERS)
+            invoker = cloud.invoker
+            assert isinstance(invoker, InProcessInvoker)
+            # In AWS a failed message comes back after its visibility timeout (6x the function's
+            # timeout), by when the dead invocation's in-progress idempotency record has expired
+            # (it lasts as long as the invocation could have). Here retries are immediate, so the
+            # functions that keep such records get a context with no time left: their in-progress
+            # records expire at once, as they would have by the time AWS redelivers.
+            for name in ("NotifierFunction", "ChannelSyncFunction"):
+                invoker.specs[name] = replace(invoker.specs[name], timeout=0)
+            recorder.caller = lambda: invoker.current
+            stack = Stack(cloud)
+            seed(stack.api)
+            status, body = stack.api(
+                "POST",
+                "/stores",
+                {
+                    "store_id": STORE,
+                    "channel": "shopify",
+                    "name": "Crash shop",
+                    "webhook_secret": SECRET,
+                    "shop_domain": f"{STORE}.myshopify.com",
+                    "settings": {
+                        "auto_fulfil": True,
+                        "return_window_days": 0,
+                        "location_priority": ["wh-east"],
+                    },
+                },
+            )
+            assert status == 201, body
+            yield World(stack, recorder)
+        finally:
+            recorder.uninstall()
+
+
+def crash(function: str, k: int) -> Any:
+    """A fault for the k-th call ``function`` makes (counted from when it is armed), once."""
+    seen = {"n": 0, "fired": False}
+
+    def fault(call: Call, index: int) -> Exception | None:
+        if call.caller != function or seen["fired"]:
+            return None
+        seen["n"] += 1
+        if seen["n"] == k:
+            seen["fired"] = True
+            return ClientError(
+                {"Error": {"Code": "InjectedCrash", "Message": f"{function} died at call {k}"}},
+                call.operation,
+            )
+        return None
+
+    fault.fired = lambda: seen["fired"]  # type: ignore[attr-defined]
+    return fault
+
+
+def test_a_crash_at_any_aws_call_of_any_function_ends_in_the_same_state(world: World) -> None:
+    world.life()  # warm: caches (store settings, secrets) filled as in a running system
+    baseline, calls = world.life()
+    assert baseline["path"][-1] == ("delivered", "completed")
+    per_function = Counter(c.caller for c in calls if c.caller)
+    assert set(per_function) == set(FUNCTIONS), per_function
+
+    cases = [
+        (f, k, mode) for f in FUNCTIONS for k in range(1, per_function[f] + 1) for mode in ("after", "before")
+    ]
+    cases = [c for c in cases if c[2] == "after" or c[1] == 1]  # before call k == after call k-1
+    differences = []
+    skipped = 0
+    for function, k, mode in cases:
+        fault = crash(function, k)
+        world.recorder.fault, world.recorder.fault_after = (
+            (fault, None) if mode == "before" else (None, fault)
+        )
+        try:
+            state, made = world.life()
+        finally:
+            world.recorder.fault = world.recorder.fault_after = None
+        if not fault.fired():
+            # Only when this run's path was shorter: a cache (store settings, secrets; a minute)
+            # answered a read the baseline made. Those reads change nothing.
+            assert sum(1 for c in made if c.caller == function) < k, (function, k, mode)
+            skipped += 1
+            continue
+        if state != baseline:
+            differences.append(
+                (
+                    (function, k, mode),
+                    {key: (state[key], baseline[key]) for key in state if state[key] != baseline[key]},
+                )
+            )
+    assert not differences, json.dumps(differences, indent=1, default=str)[:4000]
+    print(
+        f"{len(cases) - skipped} crash points converged ({skipped} not on a cached run's path); "
+        f"{sum(per_function.values())} AWS calls per order life: {dict(per_function)}"
+    )
