@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from oms_local.events import scheduled_event, sqs_record, stream_record
 from oms_local.invoke import Invoker, InvokeResult
 from oms_local.patterns import matches
@@ -57,13 +59,18 @@ class SqsSource:
         window = 0 if self.fifo or self.fast_retry else self.window_seconds
         deadline = time.monotonic() + window
         while len(messages) < self.batch_size:
-            response = self.sqs.receive_message(
-                QueueUrl=self.queue_url,
-                MaxNumberOfMessages=min(10, self.batch_size - len(messages)),
-                AttributeNames=["All"],
-                MessageAttributeNames=["All"],
-                WaitTimeSeconds=wait_seconds if not messages else 0,
-            )
+            try:
+                response = self.sqs.receive_message(
+                    QueueUrl=self.queue_url,
+                    MaxNumberOfMessages=min(10, self.batch_size - len(messages)),
+                    AttributeNames=["All"],
+                    MessageAttributeNames=["All"],
+                    WaitTimeSeconds=wait_seconds if not messages else 0,
+                )
+            except ClientError as error:
+                # Lambda's poller backs off and polls again; what it had received is processed.
+                log.warning("%s: receive failed (%s); polling again", self.function, _code(error))
+                break
             got = response.get("Messages", [])
             messages += got
             if not got and (not messages or time.monotonic() >= deadline):
@@ -112,13 +119,34 @@ class SqsSource:
     def _delete(self, records: list[dict[str, Any]]) -> None:
         for start in range(0, len(records), 10):
             chunk = records[start : start + 10]
-            if chunk:
+            if not chunk:
+                continue
+            try:
                 self.sqs.delete_message_batch(
                     QueueUrl=self.queue_url,
                     Entries=[
                         {"Id": str(i), "ReceiptHandle": r["receiptHandle"]} for i, r in enumerate(chunk)
                     ],
                 )
+            except ClientError as error:
+                # As in AWS: undeleted messages come back after their visibility timeout and are
+                # processed again (at once in tests), which handlers must take in their stride.
+                log.warning(
+                    "%s: delete failed (%s); messages will be redelivered", self.function, _code(error)
+                )
+                if self.fast_retry:
+                    with contextlib.suppress(ClientError):
+                        self.sqs.change_message_visibility_batch(
+                            QueueUrl=self.queue_url,
+                            Entries=[
+                                {"Id": str(i), "ReceiptHandle": r["receiptHandle"], "VisibilityTimeout": 0}
+                                for i, r in enumerate(chunk)
+                            ],
+                        )
+
+
+def _code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", "error"))
 
 
 def _filterable(record: dict[str, Any]) -> dict[str, Any]:
