@@ -1,0 +1,158 @@
+"""A model-based test of stock (hypothesis stateful): random interleavings of reserve, release,
+allocate, deallocate, ship (commit) and restock (a count) against the real conditional writes on
+DynamoDB (moto). After every step the stored levels equal the model's, available is on hand minus
+reserved, and nothing is ever negative; a move the stock cannot cover changes nothing."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import boto3
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+from moto import mock_aws
+
+from oms.data.stock import StockRepository, move_update
+from oms.data.table import Table, TransactionCancelled
+from oms.errors import Conflict
+from oms.orders import MoveKind, StockMove
+
+pytestmark = pytest.mark.reliability
+LOCATIONS = ("wh-a", "wh-b")
+TABLE = "stock-model"
+NOW = datetime(2026, 11, 22, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def table() -> Iterator[Table]:
+    with mock_aws():
+        ddb = boto3.client("dynamodb", region_name=os.environ.get("AWS_REGION", "us-east-1"))
+        ddb.create_table(
+            TableName=TABLE,
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[
+                {"AttributeName": "PK", "AttributeType": "S"},
+                {"AttributeName": "SK", "AttributeType": "S"},
+            ],
+            KeySchema=[
+                {"AttributeName": "PK", "KeyType": "HASH"},
+                {"AttributeName": "SK", "KeyType": "RANGE"},
+            ],
+        )
+        for location in LOCATIONS:
+            ddb.put_item(TableName=TABLE, Item={"PK": {"S": f"LOCATION#{location}"}, "SK": {"S": "LOCATION"}})
+        from oms.data import aws
+
+        aws.client.cache_clear()  # clients of this mock
+        yield Table(TABLE)
+        aws.client.cache_clear()
+
+
+def test_stock_levels_follow_the_model_under_any_interleaving(table: Table) -> None:
+    class StockMachine(RuleBasedStateMachine):
+        @initialize()
+        def fresh_sku(self) -> None:
+            self.sku = f"MODEL-{uuid.uuid4().hex[:8]}"
+            self.repo = StockRepository(table)
+            self.total = {"on_hand": 0, "reserved": 0}
+            self.at = {loc: {"on_hand": 0, "reserved": 0} for loc in LOCATIONS}
+            self.known: set[str] = set()
+
+        def _moves(self, *moves: StockMove) -> bool:
+            try:
+                table.transact([move_update(m, NOW) for m in moves])
+            except TransactionCancelled:
+                return False
+            return True
+
+        @rule(location=st.sampled_from(LOCATIONS), count=st.integers(0, 20))
+        def restock(self, location: str, count: int) -> None:
+            level = self.at[location]
+            total_after = self.total["on_hand"] + count - level["on_hand"]
+            ok = count >= level["reserved"] and total_after >= self.total["reserved"]
+            if not ok:
+                with pytest.raises(Conflict) as refused:
+                    self.repo.set_counts(self.sku, {location: count}, at=NOW, actor="model")
+                assert refused.value.code == "on_hand_below_reserved"
+                return
+            self.repo.set_counts(self.sku, {location: count}, at=NOW, actor="model")
+            self.total["on_hand"] = total_after
+            level["on_hand"] = count
+            self.known.add(location)
+
+        @rule(q=st.integers(1, 8))
+        def reserve(self, q: int) -> None:
+            ok = bool(self.known) and self.total["on_hand"] - self.total["reserved"] >= q
+            assert self._moves(StockMove(self.sku, q, MoveKind.RESERVE)) == ok
+            if ok:
+                self.total["reserved"] += q
+
+        @rule(q=st.integers(1, 8))
+        def release(self, q: int) -> None:
+            ok = bool(self.known) and self.total["reserved"] >= q
+            assert self._moves(StockMove(self.sku, q, MoveKind.RELEASE)) == ok
+            if ok:
+                self.total["reserved"] -= q
+
+        @rule(location=st.sampled_from(LOCATIONS), q=st.integers(1, 8))
+        def allocate(self, location: str, q: int) -> None:
+            level = self.at[location]
+            ok = location in self.known and level["on_hand"] - level["reserved"] >= q
+            assert self._moves(StockMove(self.sku, q, MoveKind.ALLOCATE, location)) == ok
+            if ok:
+                level["reserved"] += q
+
+        @rule(location=st.sampled_from(LOCATIONS), q=st.integers(1, 8))
+        def deallocate(self, location: str, q: int) -> None:
+            level = self.at[location]
+            ok = location in self.known and level["reserved"] >= q
+            assert self._moves(StockMove(self.sku, q, MoveKind.DEALLOCATE, location)) == ok
+            if ok:
+                level["reserved"] -= q
+
+        @rule(location=st.sampled_from(LOCATIONS), q=st.integers(1, 8))
+        def ship(self, location: str, q: int) -> None:
+            """A shipment leaves: committed at its location and in the total, together or not at all."""
+            level = self.at[location]
+            ok = (
+                location in self.known
+                and level["reserved"] >= q
+                and level["on_hand"] >= q
+                and self.total["reserved"] >= q
+                and self.total["on_hand"] >= q
+            )
+            moves = (
+                StockMove(self.sku, q, MoveKind.COMMIT, location),
+                StockMove(self.sku, q, MoveKind.COMMIT),
+            )
+            assert self._moves(*moves) == ok
+            if ok:
+                for counts in (level, self.total):
+                    counts["on_hand"] -= q
+                    counts["reserved"] -= q
+
+        @invariant()
+        def stored_levels_equal_the_model(self) -> None:
+            if not self.known:
+                return
+            total, locations = self.repo.levels(self.sku)
+            assert (total.on_hand, total.reserved) == (self.total["on_hand"], self.total["reserved"])
+            assert total.available == total.on_hand - total.reserved >= 0
+            for stored in locations:
+                model = self.at[str(stored.location)]
+                assert (stored.on_hand, stored.reserved) == (model["on_hand"], model["reserved"])
+                assert stored.available == stored.on_hand - stored.reserved >= 0
+                assert stored.reserved >= 0
+
+    StockMachine.TestCase.settings = settings(
+        max_examples=40,
+        stateful_step_count=25,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    StockMachine.TestCase().runTest()
