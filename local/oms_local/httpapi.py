@@ -38,6 +38,13 @@ class HttpApi:
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _any
 
+            def __getattr__(self, name: str) -> Any:
+                # Any other method (TRACE, PROPFIND...) is routed too: API Gateway answers a
+                # method without a route 404 {"message": "Not Found"}, not 501.
+                if name.startswith("do_") and name[3:].isalpha() and name[3:].isupper():
+                    return self._any
+                raise AttributeError(name)
+
         self.server = ThreadingHTTPServer((host, port), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, name="http-api", daemon=True)

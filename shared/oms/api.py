@@ -4,10 +4,14 @@ a human message and, for validation errors, the field at fault."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import BaseModel
 
@@ -74,8 +78,29 @@ def _field(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts) or "body"
 
 
+UNSUPPORTED_MEDIA_TYPE = {"code": "unsupported_content_type", "message": "send the body as application/json"}
+
+
+class JsonApiResolver(APIGatewayHttpResolver):
+    """The admin API takes JSON bodies only: anything else is refused with 415 before Powertools
+    tries to parse it as a form or a multipart upload (where a malformed header would be a 500)."""
+
+    def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+        headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+        media = (headers.get("content-type") or "").split(";")[0].strip().lower()
+        if event.get("body") and media and media != JSON and not media.endswith("+json"):
+            return {
+                "statusCode": 415,
+                "headers": {"Content-Type": JSON},
+                "body": json.dumps(UNSUPPORTED_MEDIA_TYPE),
+                "isBase64Encoded": False,
+            }
+        result: dict[str, Any] = super().resolve(event, context)
+        return result
+
+
 def create_app() -> APIGatewayHttpResolver:
-    app = APIGatewayHttpResolver(enable_validation=True)
+    app = JsonApiResolver(enable_validation=True)
 
     @app.exception_handler(OmsError)  # type: ignore[untyped-decorator]
     def _oms_error(error: OmsError) -> Response[str]:
@@ -102,6 +127,15 @@ def create_app() -> APIGatewayHttpResolver:
                 "errors": details,
             },
         )
+
+    @app.exception_handler(RequestUnsupportedContentType)  # type: ignore[untyped-decorator]
+    def _unsupported(_: Exception) -> Response[str]:
+        return json_response(415, UNSUPPORTED_MEDIA_TYPE)
+
+    @app.exception_handler(UnicodeDecodeError)  # type: ignore[untyped-decorator]
+    def _not_text(_: Exception) -> Response[str]:
+        # A body that is not UTF-8 (API Gateway passes it base64-encoded) cannot be JSON.
+        return json_response(400, {"code": "invalid_json", "message": "the body is not UTF-8 JSON"})
 
     @app.not_found
     def _no_route(_: Exception) -> Response[str]:

@@ -236,9 +236,10 @@ class RateChoice(StrEnum):
 
 
 class Box(Model):
-    length_cm: float = Field(default=30, gt=0, le=300)
-    width_cm: float = Field(default=20, gt=0, le=300)
-    height_cm: float = Field(default=10, gt=0, le=300)
+    # At least a millimetre: carriers quote in tenths, and DynamoDB cannot store 5e-324.
+    length_cm: float = Field(default=30, ge=0.1, le=300)
+    width_cm: float = Field(default=20, ge=0.1, le=300)
+    height_cm: float = Field(default=10, ge=0.1, le=300)
     weight_grams: int = Field(default=200, ge=0, le=100_000)
 
 
