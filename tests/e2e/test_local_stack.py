@@ -222,3 +222,21 @@ def test_a_poison_message_reaches_the_dlq_after_max_receive_count_and_its_batch_
     assert len(failures) == int(max_receive) == 5
     message = sqs.receive_message(QueueUrl=dlq, MessageAttributeNames=["All"])["Messages"][0]
     assert message["Body"] == "{this is not json"
+    # The DLQ's alarm watches exactly the figure that moved: the queue's visible messages, above 0.
+    cloudwatch = boto3.client(
+        "cloudwatch",
+        endpoint_url=local.moto.endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    dlq_name = dlq.rsplit("/", 1)[-1]
+    (alarm,) = [
+        a
+        for a in cloudwatch.describe_alarms()["MetricAlarms"]
+        if {"Name": "QueueName", "Value": dlq_name} in a["Dimensions"]
+    ]
+    assert (alarm["Namespace"], alarm["MetricName"]) == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")
+    assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
+    assert alarm["AlarmActions"] == [local.cloud.ref("AlertsTopic")]
+    assert alarm["Threshold"] == 0  # in_dlq() saw 1 visible message: above it, the alarm fires
