@@ -25,6 +25,7 @@ def per_thousand(flow: dict[str, Any], warm: dict[str, Any] | None) -> dict[str,
         "IntakeFunction": (warm or {}).get("intake_message", {}).get("median_ms", 5.0),
         "PublisherFunction": (warm or {}).get("publisher_record", {}).get("median_ms", 2.0),
         "NotifierFunction": (warm or {}).get("notifier_event", {}).get("median_ms", 3.0),
+        "FulfilmentFunction": (warm or {}).get("fulfilment_event", {}).get("median_ms", 10.0),
     }
     lines: dict[str, float] = {}
     gb = a["memory_mb"] / 1024
