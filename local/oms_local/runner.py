@@ -265,7 +265,8 @@ def banner(running: Running, data: dict[str, Any], sample: Path) -> str:
         lines.append(f"  {'':<16} secret: {store['webhook_secret']}")
     lines += [
         "",
-        "Send a signed Shopify order (the real fixture) and see it confirmed:",
+        "Send a signed Shopify order (the real fixture): demo-shopify auto-fulfils, so within a minute",
+        "it is confirmed, shipped, tracked to delivered and completed (GET it again to follow it):",
         "",
         f"  curl -s -X POST {shop['webhook_url']} -H 'content-type: application/json' "
         f"-H 'x-shopify-topic: orders/create' -H 'x-shopify-shop-domain: demo-shop.myshopify.com' "
@@ -276,7 +277,7 @@ def banner(running: Running, data: dict[str, Any], sample: Path) -> str:
         "",
         f"Functions: {len(running.cloud.specs)}  queues/streams/rules: {len(running.cloud.sources)}  "
         f"schedules: {len(running.cloud.schedules)}  "
-        f"time scale: x{running.clock.scale if running.clock else 1:g}",
+        f"time scale: x{running.clock.scale if running.clock else 1:g} (schedules and retries run faster)",
     ]
     if unsupported:
         lines.append(
