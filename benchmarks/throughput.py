@@ -12,8 +12,6 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import boto3
-
 from oms_local.logs import LogPrinter
 from oms_local.runner import start, wait_for
 from oms_local.samples import shopify_delivery, shopify_order
@@ -27,13 +25,7 @@ def measure(orders: int, senders: int = 8) -> dict[str, Any]:
         port=0, time_scale=6, printer=LogPrinter(stream=io.StringIO()), paused=("FulfilmentFunction",)
     )
     try:
-        kw = {
-            "endpoint_url": running.moto.endpoint,
-            "region_name": "us-east-1",
-            "aws_access_key_id": "testing",
-            "aws_secret_access_key": "testing",
-        }
-        sqs, events = boto3.client("sqs", **kw), boto3.client("events", **kw)
+        sqs, events = running.client("sqs"), running.client("events")
         capture = sqs.create_queue(QueueName="bench-capture")["QueueUrl"]
         arn = sqs.get_queue_attributes(QueueUrl=capture, AttributeNames=["QueueArn"])["Attributes"][
             "QueueArn"

@@ -129,6 +129,31 @@ class EventCapture:
         ]
 
 
+def redelivered(event: dict[str, Any]) -> dict[str, Any]:
+    """An event the bus delivered once, delivered again through its queue (an SQS batch of one,
+    received for the second time), for invoking a queue consumer directly."""
+    return {
+        "Records": [
+            {
+                "messageId": f"redelivered-{event.get('id', '')}",
+                "receiptHandle": "redelivered",
+                "body": json.dumps(event),
+                "attributes": {
+                    "ApproximateReceiveCount": "2",
+                    "SentTimestamp": "1795315673873",
+                    "SenderId": "AIDAEXAMPLE",
+                    "ApproximateFirstReceiveTimestamp": "1795315673900",
+                },
+                "messageAttributes": {},
+                "md5OfBody": "x",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:redelivered",
+                "awsRegion": "us-east-1",
+            }
+        ]
+    }
+
+
 @pytest.fixture
 def aws() -> Iterator[None]:
     with mock_aws():

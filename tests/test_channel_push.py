@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 from oms_local.samples import fixture, shopify_delivery, woocommerce_delivery, woocommerce_order
-from tests.conftest import Stack
+from tests.conftest import Stack, redelivered
 from tests.replay import Replay, recorded
 
 SHOP_SECRET = "push-shop-webhook-secret"
@@ -114,7 +114,7 @@ def test_a_shipped_shopify_order_becomes_one_fulfillment_with_tracking_despite_a
     # The same ShipmentShipped delivered again: the push already happened, nothing is sent.
     shipped = shop.events.of_type("ShipmentShipped", "push-shop.450789469")
     assert len(shipped) == 1
-    again = {"Records": [_record(shipped[0])]}
+    again = redelivered(shipped[0])
     result = shop.cloud.invoker.invoke("ChannelSyncFunction", again)
     assert result.ok
     assert result.value == {"batchItemFailures": []}
@@ -238,22 +238,3 @@ def test_a_push_that_keeps_failing_ends_in_the_dlq_and_the_order_is_untouched(fu
     assert shop.queue_depth("ChannelSyncDLQ") == 1
     order = shop.order("down-woo.4712")
     assert order["status"] == "shipped"
-
-
-def _record(event: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "messageId": "redelivered-1",
-        "receiptHandle": "redelivered-1",
-        "body": json.dumps(event),
-        "attributes": {
-            "ApproximateReceiveCount": "2",
-            "SentTimestamp": "1795315673873",
-            "SenderId": "AIDAEXAMPLE",
-            "ApproximateFirstReceiveTimestamp": "1795315673900",
-        },
-        "messageAttributes": {},
-        "md5OfBody": "x",
-        "eventSource": "aws:sqs",
-        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:channel-sync",
-        "awsRegion": "us-east-1",
-    }

@@ -3,14 +3,13 @@ shipping, partial shipments, the tracking poller through each sandbox scenario, 
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
 from oms_local.samples import shopify_delivery, shopify_order
-from tests.conftest import Stack
+from tests.conftest import Stack, redelivered
 
 SECRET = "fulfilment-test-webhook-secret"
 POLLER, COMPLETER = "TrackingPollerFunctionPoll", "OrderCompleterFunctionDaily"
@@ -151,7 +150,7 @@ def test_stock_is_committed_once_per_shipment_and_partial_shipping_is_tracked(fu
     before = kinds(shop, order_id)
     act(shop, "POST", f"/shipments/{east['shipment_id']}/ship")
     confirmed = shop.events.of_type("OrderConfirmed", order_id)
-    result = shop.cloud.invoker.invoke("FulfilmentFunction", _sqs(confirmed[0]))
+    result = shop.cloud.invoker.invoke("FulfilmentFunction", redelivered(confirmed[0]))
     assert result.ok
     assert result.value == {"batchItemFailures": []}
     shop.cloud.drain()
@@ -302,29 +301,3 @@ def test_the_completer_closes_delivered_orders_once_their_return_window_has_pass
     assert shop.order(order_id)["status"] == "completed"
     assert complete(delivered_at + timedelta(days=4)) == 0
     assert kinds(shop, order_id).count("OrderCompleted") == 1
-
-
-def _sqs(event: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "Records": [
-            {
-                "messageId": "redelivered",
-                "receiptHandle": "redelivered",
-                "body": json.dumps(event),
-                "attributes": {
-                    "ApproximateReceiveCount": "2",
-                    "SentTimestamp": "1795315673873",
-                    "SenderId": "AIDAEXAMPLE",
-                    "ApproximateFirstReceiveTimestamp": "1795315673900",
-                },
-                "messageAttributes": {},
-                "md5OfBody": "x",
-                "eventSource": "aws:sqs",
-                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:fulfilment",
-                "awsRegion": "us-east-1",
-            }
-        ]
-    }
-
-
-_ = UTC

@@ -118,6 +118,18 @@ class Running:
         except ValueError:
             return status, payload.decode(errors="replace")
 
+    def client(self, service: str) -> Any:
+        """A boto3 client for this stack's moto (tests and benchmarks look behind the API)."""
+        import boto3
+
+        return boto3.client(
+            service,
+            endpoint_url=self.moto.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",  # noqa: S106 - moto accepts any
+        )
+
     def close(self) -> None:
         self.stop.set()
         for thread in self.threads:

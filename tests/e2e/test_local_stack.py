@@ -7,7 +7,6 @@ import json
 import time
 from typing import Any
 
-import boto3
 import pytest
 
 from oms_local.runner import Running, wait_for
@@ -119,13 +118,7 @@ def test_staff_ship_a_woocommerce_order_and_its_stock_is_committed(local: Runnin
 
 
 def test_a_forged_signature_gets_401_and_queues_nothing(local: Running) -> None:
-    sqs = boto3.client(
-        "sqs",
-        endpoint_url=local.moto.endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    sqs = local.client("sqs")
     url = local.cloud.ref("IntakeQueue")
     before = int(
         sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"][
@@ -164,13 +157,7 @@ def test_admin_routes_need_a_valid_token(local: Running) -> None:
 def test_a_poison_message_reaches_the_dlq_after_max_receive_count_and_its_batch_commits(
     local: Running, logs: Captured
 ) -> None:
-    sqs = boto3.client(
-        "sqs",
-        endpoint_url=local.moto.endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    sqs = local.client("sqs")
     url, dlq = local.cloud.ref("IntakeQueue"), local.cloud.ref("IntakeDLQ")
     attrs = {
         name: {"DataType": "String", "StringValue": value}
@@ -223,13 +210,7 @@ def test_a_poison_message_reaches_the_dlq_after_max_receive_count_and_its_batch_
     message = sqs.receive_message(QueueUrl=dlq, MessageAttributeNames=["All"])["Messages"][0]
     assert message["Body"] == "{this is not json"
     # The DLQ's alarm watches exactly the figure that moved: the queue's visible messages, above 0.
-    cloudwatch = boto3.client(
-        "cloudwatch",
-        endpoint_url=local.moto.endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    cloudwatch = local.client("cloudwatch")
     dlq_name = dlq.rsplit("/", 1)[-1]
     (alarm,) = [
         a

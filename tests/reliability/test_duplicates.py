@@ -11,7 +11,6 @@ from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
-import boto3
 import pytest
 
 from oms_local.logs import LogPrinter
@@ -38,13 +37,7 @@ def local() -> Iterator[Running]:
 
 
 def test_redelivered_webhooks_make_each_order_exactly_once(local: Running) -> None:
-    kw = {
-        "endpoint_url": local.moto.endpoint,
-        "region_name": "us-east-1",
-        "aws_access_key_id": "testing",
-        "aws_secret_access_key": "testing",
-    }
-    sqs, events = boto3.client("sqs", **kw), boto3.client("events", **kw)
+    sqs, events = local.client("sqs"), local.client("events")
     capture = sqs.create_queue(QueueName="dup-capture")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=capture, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     bus = local.cloud.ref("OmsBus")
