@@ -221,3 +221,41 @@ def test_a_carrier_outage_on_one_parcel_defers_it_and_the_rest_are_checked(full_
     _, body = full_shop.api("GET", f"/shipments/{parcels[0]['shipment_id']}")
     assert body["tracking"]["failed_checks"] == 1
     assert datetime.fromisoformat(body["tracking"]["next_check_at"]) == run_at + H
+
+
+class NoCarriers:
+    """No tracking provider for these labels any more (its key was removed)."""
+
+    def for_store(self, store: Any) -> Any:
+        return None
+
+    def for_label(self, label: Label) -> Any:
+        return None
+
+
+def test_a_parcel_nobody_can_track_backs_off_instead_of_blocking_the_queue(full_shop: Stack) -> None:
+    parcels = _shipped_parcels(full_shop, 2)
+    module = full_shop.cloud.invoker.load("TrackingPollerFunction")
+    module.service.carriers = NoCarriers()
+    run_at = max(datetime.fromisoformat(p["shipped_at"]) for p in parcels) + 2 * H
+    report = module.service.poll(
+        run_at,
+        remaining=lambda: 60.0,
+        stalled_after=timedelta(days=5),
+        concurrency=1,
+        limit=100,
+        actor=Actor("tracking-poller", "schedule:3", run_at),
+    )
+    assert (report.due, report.checked) == (2, 0)
+    for parcel in parcels:
+        _, body = full_shop.api("GET", f"/shipments/{parcel['shipment_id']}")
+        assert datetime.fromisoformat(body["tracking"]["next_check_at"]) == run_at + H
+    again = module.service.poll(
+        run_at,
+        remaining=lambda: 60.0,
+        stalled_after=timedelta(days=5),
+        concurrency=1,
+        limit=100,
+        actor=Actor("tracking-poller", "schedule:3", run_at),
+    )
+    assert again.due == 0  # no longer at the head of the queue

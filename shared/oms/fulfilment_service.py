@@ -346,6 +346,12 @@ class FulfilmentService:
             return "skipped"
         carrier = self.carriers.for_label(shipment.label)
         if carrier is None:
+            # Nobody can track it now (e.g. the tracking provider's key was removed): back off, so
+            # it does not stay at the head of the queue crowding out parcels that can be checked.
+            with contextlib.suppress(ConcurrentModification):
+                self.shipments.save(
+                    fulfilment.finish(FulfilmentChange(order=None, shipments=[tracking.defer(shipment, now)]))
+                )
             return "skipped"
         try:
             result = carrier.track(
