@@ -221,7 +221,7 @@ def start(
             running.threads.append(_loop(source.name, source.poll_once, stop, 0.2))
     clock = scheduler.Clock(time_scale)
     running.clock = clock
-    jobs = [scheduler.Job(s.name, s.expression, partial(_fire, invoker, s)) for s in cloud.schedules]
+    jobs = [scheduler.Job(s.name, s.expression, partial(_fire, invoker, s, stop)) for s in cloud.schedules]
     sched = threading.Thread(target=scheduler.run, args=(jobs, clock, stop), name="scheduler", daemon=True)
     sched.start()
     running.threads.append(sched)
@@ -232,9 +232,9 @@ def start(
     return running
 
 
-def _fire(invoker: WorkerInvoker, schedule: Any, at: Any) -> None:
+def _fire(invoker: WorkerInvoker, schedule: Any, stop: threading.Event, at: Any) -> None:
     result = invoker.invoke(schedule.function, schedule.event(at))
-    if not result.ok:
+    if not result.ok and not stop.is_set():  # a firing cut short by Ctrl-C is not an error
         log.error("schedule %s: %s failed: %s", schedule.name, schedule.function, result.error)
 
 

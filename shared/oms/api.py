@@ -50,7 +50,8 @@ _DESCRIPTIONS = {
     404: "Not found",
     409: "Conflict",
     413: "Body too large",
-    422: "Validation error: the fields at fault are listed",
+    415: "The body is not application/json",
+    422: "Validation error: the fields at fault are listed (a body that is not JSON: field body)",
 }
 
 
@@ -58,7 +59,7 @@ def responses(ok: int, *errors: int) -> dict[int, OpenAPIResponse]:
     """OpenAPI responses of a route: its success status and the errors it can answer."""
     out: dict[int, OpenAPIResponse] = {ok: {"description": _DESCRIPTIONS[ok]}}
     out[401] = {"description": _DESCRIPTIONS[401], "content": {JSON: {"model": GatewayError}}}
-    for status in (422, *errors):
+    for status in (415, 422, *errors):
         out[status] = {"description": _DESCRIPTIONS[status], "content": {JSON: {"model": ErrorBody}}}
     return out
 
@@ -134,8 +135,17 @@ def create_app() -> APIGatewayHttpResolver:
 
     @app.exception_handler(UnicodeDecodeError)  # type: ignore[untyped-decorator]
     def _not_text(_: Exception) -> Response[str]:
-        # A body that is not UTF-8 (API Gateway passes it base64-encoded) cannot be JSON.
-        return json_response(400, {"code": "invalid_json", "message": "the body is not UTF-8 JSON"})
+        # A body that is not UTF-8 (API Gateway passes it base64-encoded) cannot be JSON: the same
+        # answer as any other body that is not JSON.
+        message = "body: the body is not UTF-8 JSON"
+        return json_response(
+            422,
+            {
+                "code": "validation_error",
+                "message": message,
+                "errors": [{"field": "body", "message": message, "type": "json_invalid"}],
+            },
+        )
 
     @app.not_found
     def _no_route(_: Exception) -> Response[str]:
