@@ -20,8 +20,9 @@ from oms_local.seed import SHOPIFY_STORE, WOO_STORE, seed
 from tests.conftest import Stack
 
 FUZZ = settings(
-    max_examples=60,
+    max_examples=150,
     deadline=None,
+    derandomize=True,  # the same cases on every CI run; raise max_examples to explore further
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 JSON = st.recursive(

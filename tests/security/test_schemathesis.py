@@ -36,7 +36,7 @@ def local() -> Iterator[Running]:
 
 
 @schema.parametrize()
-@settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=4, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_every_admin_operation_keeps_to_its_document(case: schemathesis.Case, local: Running) -> None:
     response = case.call(base_url=local.api_url, headers={"authorization": f"Bearer {local.admin_token}"})
     case.validate_response(
