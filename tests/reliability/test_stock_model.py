@@ -150,7 +150,8 @@ def test_stock_levels_follow_the_model_under_any_interleaving(table: Table) -> N
                 assert stored.reserved >= 0
 
     StockMachine.TestCase.settings = settings(
-        max_examples=40,
+        max_examples=25,
+        derandomize=True,  # the same interleavings on every CI run
         stateful_step_count=25,
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow],
