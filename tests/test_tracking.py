@@ -171,6 +171,19 @@ def _shipped_parcels(shop: Stack, count: int) -> list[dict[str, Any]]:
     return parcels
 
 
+def poll(service: Any, run_at: datetime, *, budget: float = 60.0, concurrency: int = 1) -> Any:
+    """One poller run at ``run_at`` with ``budget`` seconds to spend."""
+    deadline = time.monotonic() + budget
+    return service.poll(
+        run_at,
+        remaining=lambda: deadline - time.monotonic(),
+        stalled_after=timedelta(days=5),
+        concurrency=concurrency,
+        limit=100,
+        actor=Actor("tracking-poller", f"schedule:{run_at.isoformat()}", run_at),
+    )
+
+
 def test_the_poller_stops_at_its_time_budget_and_the_next_run_takes_the_rest(full_shop: Stack) -> None:
     parcels = _shipped_parcels(full_shop, 8)
     module = full_shop.cloud.invoker.load("TrackingPollerFunction")
@@ -178,24 +191,12 @@ def test_the_poller_stops_at_its_time_budget_and_the_next_run_takes_the_rest(ful
     carriers = SlowCarriers()
     service.carriers = carriers
     run_at = max(datetime.fromisoformat(p["shipped_at"]) for p in parcels) + 2 * H
-    actor = Actor("tracking-poller", "schedule:1", run_at)
 
-    def run(budget: float) -> Any:
-        deadline = time.monotonic() + budget
-        return service.poll(
-            run_at,
-            remaining=lambda: deadline - time.monotonic(),
-            stalled_after=timedelta(days=5),
-            concurrency=2,
-            limit=100,
-            actor=actor,
-        )
-
-    first = run(0.6)  # room for a few 0.25 s checks, two at a time
+    first = poll(service, run_at, budget=0.6, concurrency=2)  # a few 0.25 s checks, two at a time
     assert first.due == 8
     assert 0 < first.checked < 8
     assert first.checked + first.left_for_next_run == 8
-    second = run(60)
+    second = poll(service, run_at, concurrency=2)
     # The parcels left over are due first; the ones checked are not due again yet: none starves,
     # none is asked twice.
     assert second.due == first.left_for_next_run
@@ -209,14 +210,7 @@ def test_a_carrier_outage_on_one_parcel_defers_it_and_the_rest_are_checked(full_
     down = parcels[0]["label"]["tracking_number"]
     module.service.carriers = SlowCarriers(down={down})
     run_at = max(datetime.fromisoformat(p["shipped_at"]) for p in parcels) + 2 * H
-    report = module.service.poll(
-        run_at,
-        remaining=lambda: 60.0,
-        stalled_after=timedelta(days=5),
-        concurrency=3,
-        limit=100,
-        actor=Actor("tracking-poller", "schedule:2", run_at),
-    )
+    report = poll(module.service, run_at, concurrency=3)
     assert (report.due, report.checked, report.failed) == (3, 2, 1)
     _, body = full_shop.api("GET", f"/shipments/{parcels[0]['shipment_id']}")
     assert body["tracking"]["failed_checks"] == 1
@@ -238,24 +232,10 @@ def test_a_parcel_nobody_can_track_backs_off_instead_of_blocking_the_queue(full_
     module = full_shop.cloud.invoker.load("TrackingPollerFunction")
     module.service.carriers = NoCarriers()
     run_at = max(datetime.fromisoformat(p["shipped_at"]) for p in parcels) + 2 * H
-    report = module.service.poll(
-        run_at,
-        remaining=lambda: 60.0,
-        stalled_after=timedelta(days=5),
-        concurrency=1,
-        limit=100,
-        actor=Actor("tracking-poller", "schedule:3", run_at),
-    )
+    report = poll(module.service, run_at, concurrency=1)
     assert (report.due, report.checked) == (2, 0)
     for parcel in parcels:
         _, body = full_shop.api("GET", f"/shipments/{parcel['shipment_id']}")
         assert datetime.fromisoformat(body["tracking"]["next_check_at"]) == run_at + H
-    again = module.service.poll(
-        run_at,
-        remaining=lambda: 60.0,
-        stalled_after=timedelta(days=5),
-        concurrency=1,
-        limit=100,
-        actor=Actor("tracking-poller", "schedule:3", run_at),
-    )
+    again = poll(module.service, run_at, concurrency=1)
     assert again.due == 0  # no longer at the head of the queue

@@ -348,10 +348,7 @@ class FulfilmentService:
         if carrier is None:
             # Nobody can track it now (e.g. the tracking provider's key was removed): back off, so
             # it does not stay at the head of the queue crowding out parcels that can be checked.
-            with contextlib.suppress(ConcurrentModification):
-                self.shipments.save(
-                    fulfilment.finish(FulfilmentChange(order=None, shipments=[tracking.defer(shipment, now)]))
-                )
+            self._defer(shipment, now)
             return "skipped"
         try:
             result = carrier.track(
@@ -363,10 +360,7 @@ class FulfilmentService:
         except (CarrierUnavailable, CarrierRejected):
             # Try this parcel again later (backing off), so a carrier outage cannot keep it at the
             # head of the queue and crowd out the parcels behind it.
-            with contextlib.suppress(ConcurrentModification):
-                self.shipments.save(
-                    fulfilment.finish(FulfilmentChange(order=None, shipments=[tracking.defer(shipment, now)]))
-                )
+            self._defer(shipment, now)
             raise
         before = len(shipment.tracking.problems)
         try:
@@ -377,6 +371,12 @@ class FulfilmentService:
         if updated.status == ShipmentStatus.DELIVERED:
             return "delivered"
         return "problem" if len(updated.tracking.problems) > before else "checked"
+
+    def _defer(self, shipment: Shipment, now: datetime) -> None:
+        with contextlib.suppress(ConcurrentModification):  # changed meanwhile: its next check too
+            self.shipments.save(
+                fulfilment.finish(FulfilmentChange(order=None, shipments=[tracking.defer(shipment, now)]))
+            )
 
     def _record(
         self, shipment: Shipment, result: TrackResult, now: datetime, stalled_after: timedelta, actor: Actor
