@@ -61,10 +61,10 @@ bench: venv ## Benchmarks: cold start, own-code time, AWS calls and cost per ord
 	@$(PY) -m benchmarks $(ARGS)
 
 events: venv ## Regenerate the sample events in events/ (signed with the demo secrets)
-	@$(PY) -m oms_local.sample_events
+	@$(PY) -m scripts.generate_events
 
 docs: venv ## Regenerate docs/events.md and docs/openapi.json from the code
-	@$(PY) -m oms_local.docs
+	@$(PY) -m scripts.generate_docs
 
 clean: ## Remove environments and build output
 	rm -rf .venv .venv-sam .venv-checkov .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -10,7 +10,7 @@ import statistics
 from typing import Any
 
 from benchmarks.harness import Bench
-from oms_local.events import http_event, sqs_record, stream_record
+from oms_local.lambda_events import http_event, sqs_record, stream_record
 from oms_local.samples import shopify_delivery, shopify_order
 from oms_local.seed import SHOPIFY_STORE
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from oms.integrations.http import HttpError, HttpResponse
+from oms.integrations.http_transport import HttpError, HttpResponse
 
 EXCHANGES = Path(__file__).parent / "fixtures" / "exchanges"
 

@@ -7,9 +7,16 @@ from decimal import Decimal
 
 import pytest
 
-from oms.carriers import CarrierRejected, CarrierUnavailable, Rate, TrackContext, choose_rate, parcel_for
-from oms.carriers.easypost import EasyPostCarrier
-from oms.carriers.sandbox import SandboxCarrier
+from oms.carriers.carrier import (
+    CarrierRejected,
+    CarrierUnavailable,
+    Rate,
+    TrackContext,
+    choose_rate,
+    parcel_for,
+)
+from oms.carriers.easypost_carrier import EasyPostCarrier
+from oms.carriers.sandbox_carrier import SandboxCarrier
 from oms.errors import BadRequest
 from oms.models import Address, Box, RateChoice
 from oms.money import Money

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from oms.channels import OrderDeleted, normalise
+from oms.channels.incoming import OrderDeleted, normalise
 from oms.errors import BadRequest
 from oms.models import OrderSnapshot, PaymentStatus
 from oms_local.samples import fixture

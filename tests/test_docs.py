@@ -3,7 +3,7 @@
 import json
 
 from oms_local.cloud import ROOT
-from oms_local.docs import events_markdown, openapi
+from scripts.generate_docs import events_markdown, openapi
 
 
 def test_event_catalogue_is_current() -> None:
@@ -28,7 +28,7 @@ def test_openapi_document_is_current_and_covers_every_admin_route() -> None:
 
 
 def test_the_state_diagram_is_the_lifecycle_table() -> None:
-    from oms_local.docs import state_diagram
+    from scripts.generate_docs import state_diagram
 
     text = (ROOT / "docs" / "architecture.md").read_text()
     assert state_diagram() in text, "run: make docs"

@@ -135,7 +135,7 @@ def test_a_redelivered_sqs_message_changes_nothing(shop: Stack, shopify_secret: 
     message = sqs.receive_message(QueueUrl=url, AttributeNames=["All"], MessageAttributeNames=["All"])[
         "Messages"
     ][0]
-    from oms_local.events import sqs_record
+    from oms_local.lambda_events import sqs_record
 
     event = {"Records": [sqs_record(message, shop.cloud.att("IntakeQueue", "Arn"))]}
     first = shop.cloud.invoker.invoke("IntakeFunction", event)

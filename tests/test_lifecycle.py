@@ -3,9 +3,16 @@ from datetime import UTC, datetime
 import pytest
 
 from oms.errors import IllegalTransition
-from oms.lifecycle import TERMINAL, TRANSITIONS, HoldReason, OrderStatus, can_transition, check_transition
 from oms.models import Hold
-from oms.orders import Actor, new_order, transition
+from oms.order_changes import Actor, new_order, transition
+from oms.order_lifecycle import (
+    TERMINAL,
+    TRANSITIONS,
+    HoldReason,
+    OrderStatus,
+    can_transition,
+    check_transition,
+)
 from oms_local.samples import fixture
 
 S = OrderStatus
@@ -13,7 +20,7 @@ ACTOR = Actor("test", "evt-1", datetime(2026, 1, 1, tzinfo=UTC))
 
 
 def _order():
-    from oms.channels import normalise
+    from oms.channels.incoming import normalise
 
     snapshot = normalise(
         "shopify",

@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from oms.channels import normalise
+from oms.channels.incoming import normalise
 from oms.intake import record
-from oms.lifecycle import OrderStatus
-from oms.orders import Actor
+from oms.order_changes import Actor
+from oms.order_lifecycle import OrderStatus
 from oms_local.cloud import LocalApi, LocalCloud
 from oms_local.motoserver import MotoServer
 from oms_local.samples import shopify_order
@@ -37,7 +37,7 @@ def server_cloud() -> Iterator[LocalCloud]:
 
 
 def _fresh_clients() -> None:
-    from oms.data.aws import client
+    from oms.data.aws_clients import client
     from oms.settings import get_settings
 
     client.cache_clear()
@@ -50,9 +50,9 @@ def test_fifty_buyers_for_ten_units_confirm_exactly_ten(server_cloud: LocalCloud
     status, body = api("PUT", f"/stock/{sku}", {"locations": [{"location": "wh-east", "on_hand": 10}]})
     assert status == 200, body
     _fresh_clients()
-    from oms.data.orders import OrderStore
+    from oms.data.order_repository import OrderRepository
 
-    orders = OrderStore()  # one thread-safe boto3 client, against the server
+    orders = OrderRepository()  # one thread-safe boto3 client, against the server
     ddb = server_cloud.clients["dynamodb"]
     table = server_cloud.ref("OmsTable")
     lowest = {"available": 10}

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from oms.carriers import CarrierUnavailable, TrackContext, TrackResult
-from oms.carriers.sandbox import SandboxCarrier
-from oms.orders import Actor
+from oms.carriers.carrier import CarrierUnavailable, TrackContext, TrackResult
+from oms.carriers.sandbox_carrier import SandboxCarrier
+from oms.order_changes import Actor
 from oms.shipments import Label, Shipment, ShipmentLine, ShipmentStatus, Tracking, TrackingEvent
-from oms.tracking import apply, defer, next_check
+from oms.tracking_policy import apply, defer, next_check
 from oms_local.samples import shopify_delivery, shopify_order
 from tests.conftest import Stack
 

@@ -169,7 +169,7 @@ def test_the_signature_is_checked_over_the_raw_bytes_of_a_base64_body(shop: Stac
         woocommerce_order(9001, skus={"Bar3": 1}), store_id="demo-woo", secret=woo_secret
     )
     headers = {**delivery.headers, "content-type": "application/octet-stream"}
-    from oms_local.events import http_event
+    from oms_local.lambda_events import http_event
 
     event = http_event(
         "POST",

@@ -14,17 +14,17 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.idempotency import idempotent_function
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from oms.bus_message import BusEventRecord
 from oms.channel_push import PushStep, plan_push
-from oms.data.idempotency import idempotency
-from oms.data.shipments import ShipmentStore
-from oms.data.stores import StoreRepository
-from oms.integrations.http import HttpError, UrllibTransport
+from oms.data.idempotency_store import idempotency
+from oms.data.shipment_repository import ShipmentRepository
+from oms.data.store_repository import StoreRepository
+from oms.event_records import BusEventRecord
+from oms.integrations.http_transport import HttpError, UrllibTransport
 from oms.observability import count, logger, metrics, traced
 from oms.settings import get_settings
 
 settings = get_settings()
-shipments = ShipmentStore()
+shipments = ShipmentRepository()
 stores = StoreRepository(shipments.table, settings, cache_seconds=60)
 transport = UrllibTransport()
 processor = BatchProcessor(event_type=EventType.SQS, model=BusEventRecord)

@@ -11,10 +11,10 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from oms.bus_message import BusEventRecord
-from oms.data.fulfilment import fulfilment_service
+from oms.event_records import BusEventRecord
 from oms.observability import count, logger, metrics, traced
 from oms.timeutil import utcnow
+from oms.wiring import fulfilment_service
 
 service, _ = fulfilment_service()
 processor = BatchProcessor(event_type=EventType.SQS, model=BusEventRecord)

@@ -13,21 +13,22 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from oms import documents
-from oms.api import create_app, json_response, responses, staff_actor
-from oms.data.fulfilment import fulfilment_service
+from oms.admin_api import create_app, json_response, responses, staff_actor
 from oms.errors import NotFound
+from oms.identifiers import LOCATION_ID_PATTERN, SHIPMENT_ID_PATTERN
 from oms.observability import count, logger, metrics, traced
-from oms.orders import Actor
+from oms.order_changes import Actor
 from oms.shipments import Shipment, ShipmentStatus
 from oms.timeutil import utcnow
+from oms.wiring import fulfilment_service
 
 app = create_app()
 # Staff see store and location changes at once: no caching here.
 service, shipments = fulfilment_service(cache_seconds=0)
 
-ShipmentId = Annotated[str, Path(min_length=3, max_length=220, pattern=r"^[A-Za-z0-9._:-]+-S\d{1,4}$")]
+ShipmentId = Annotated[str, Path(min_length=3, max_length=220, pattern=SHIPMENT_ID_PATTERN)]
 OrderId = Annotated[str, Path(min_length=1, max_length=200)]
-LocationId = Annotated[str, Query(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
+LocationId = Annotated[str, Query(pattern=LOCATION_ID_PATTERN)]
 
 
 class Format(StrEnum):

@@ -8,14 +8,14 @@ from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, proce
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from oms.data.orders import OrderStore
+from oms.data.order_repository import OrderRepository
 from oms.intake import record as record_order
 from oms.intake_message import IntakeRecord
 from oms.observability import count, logger, metrics, traced
 from oms.timeutil import utcnow
 from oms.webhooks import CREATE_TOPICS
 
-orders = OrderStore()
+orders = OrderRepository()
 # One failed message stops the rest of *its* order's group, not the other orders in the batch.
 processor = SqsFifoPartialProcessor(model=IntakeRecord, skip_group_on_error=True)
 

@@ -11,16 +11,16 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.idempotency import idempotent_function
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from oms.data.idempotency import idempotency
-from oms.data.notify import Sender
-from oms.data.orders import OrderStore
-from oms.data.stores import StoreRepository
+from oms.data.idempotency_store import idempotency
+from oms.data.notification_sender import Sender
+from oms.data.order_repository import OrderRepository
+from oms.data.store_repository import StoreRepository
 from oms.notifications import NEEDS_ORDER, Notification, plan
 from oms.observability import count, logger, metrics, traced
 from oms.settings import get_settings
 
 settings = get_settings()
-orders = OrderStore()
+orders = OrderRepository()
 stores = StoreRepository(orders.table, settings, cache_seconds=60)
 sender = Sender(settings)
 processor = BatchProcessor(event_type=EventType.SQS)

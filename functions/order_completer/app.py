@@ -9,10 +9,10 @@ from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from oms.data.fulfilment import fulfilment_service
 from oms.observability import count, logger, metrics, traced
-from oms.orders import Actor
+from oms.order_changes import Actor
 from oms.timeutil import to_utc
+from oms.wiring import fulfilment_service
 
 service, _ = fulfilment_service()
 

@@ -10,20 +10,21 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from oms.api import create_app, json_response, responses, staff_actor
-from oms.channels.manual import ManualOrderRequest, QueuedManualOrder
+from oms.admin_api import create_app, json_response, responses, staff_actor
+from oms.channels.manual_orders import ManualOrderRequest, QueuedManualOrder
 from oms.data.intake_queue import IntakeQueue
-from oms.data.orders import OrderStore
-from oms.data.stores import StoreRepository
+from oms.data.order_repository import OrderRepository
+from oms.data.store_repository import StoreRepository
 from oms.errors import BadRequest, NotFound
-from oms.lifecycle import OrderStatus
-from oms.models import CHANNEL_ORDER_ID_PATTERN, STORE_ID_PATTERN, Channel, order_id_for
+from oms.identifiers import CHANNEL_ORDER_ID_PATTERN, MANUAL, STORE_ID_PATTERN, order_id_for
+from oms.models import Channel
 from oms.observability import logger, metrics, traced
+from oms.order_lifecycle import OrderStatus
 from oms.timeutil import iso, utcnow
-from oms.webhooks import MANUAL, IntakeMessage
+from oms.webhooks import IntakeMessage
 
 app = create_app()
-orders = OrderStore()
+orders = OrderRepository()
 stores = StoreRepository(orders.table)
 queue = IntakeQueue()
 

@@ -15,10 +15,10 @@ from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent, ev
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
 
-from oms.data.bus import MAX_ENTRIES, EventBus, PublishError
-from oms.data.codec import from_item
+from oms.data.event_bus import MAX_ENTRIES, EventBus, PublishError
+from oms.data.item_codec import from_item
 from oms.observability import count, logger, metrics, traced
-from oms.relay import events_of_change
+from oms.outbox_relay import events_of_change
 from oms.settings import get_settings
 from oms.timeutil import utcnow
 

@@ -8,10 +8,11 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from oms.api import create_app, json_response, responses, staff_actor
-from oms.data.stock import StockRepository
-from oms.data.stores import LocationRepository
+from oms.admin_api import create_app, json_response, responses, staff_actor
+from oms.data.stock_repository import StockRepository
+from oms.data.store_repository import LocationRepository
 from oms.errors import BadRequest
+from oms.identifiers import LOCATION_ID_PATTERN
 from oms.models import Address, Location
 from oms.observability import logger, metrics, traced
 from oms.timeutil import utcnow
@@ -20,7 +21,7 @@ app = create_app()
 stock = StockRepository()
 locations = LocationRepository(stock.table)
 
-LocationId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
+LocationId = Annotated[str, StringConstraints(pattern=LOCATION_ID_PATTERN)]
 
 
 class LocationCount(BaseModel):
@@ -133,9 +134,7 @@ def list_locations(
     tags=["stock"],
     responses=responses(200),
 )
-def put_location(
-    location_id: Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")], body: LocationUpdate
-) -> Any:
+def put_location(location_id: Annotated[str, Path(pattern=LOCATION_ID_PATTERN)], body: LocationUpdate) -> Any:
     fields = dict(body)
     if body.address is not None:
         fields["address"] = Address(**body.address.model_dump())

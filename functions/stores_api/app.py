@@ -13,10 +13,11 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from oms.api import base_url, create_app, json_response, responses
-from oms.data.stores import StoreRepository
+from oms.admin_api import base_url, create_app, json_response, responses
+from oms.data.store_repository import StoreRepository
 from oms.errors import BadRequest
-from oms.models import STORE_ID_PATTERN, Channel, Store, StoreSettings
+from oms.identifiers import SHOP_DOMAIN_PATTERN, STORE_ID_PATTERN
+from oms.models import Channel, Store, StoreSettings
 from oms.observability import logger, metrics, traced
 from oms.timeutil import utcnow
 from oms.webhooks import StoreCredentials
@@ -25,9 +26,7 @@ app = create_app()
 stores = StoreRepository()
 
 Secret = Annotated[str, StringConstraints(min_length=16, max_length=512)]
-ShopDomain = Annotated[
-    str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$", max_length=255)
-]
+ShopDomain = Annotated[str, StringConstraints(pattern=SHOP_DOMAIN_PATTERN, max_length=255)]
 SiteUrl = Annotated[str, StringConstraints(pattern=r"^https?://[^\s]+$", max_length=500)]
 
 

@@ -11,11 +11,11 @@ from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from oms.data.fulfilment import fulfilment_service
 from oms.observability import count, logger, metrics, traced
-from oms.orders import Actor
+from oms.order_changes import Actor
 from oms.settings import get_settings
 from oms.timeutil import to_utc
+from oms.wiring import fulfilment_service
 
 # Stop starting checks this long before the function's timeout (one carrier call's timeout,
 # plus the write): checks in flight then finish in time.

@@ -13,8 +13,8 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
 
-from oms.data.credentials import WebhookCredentials
 from oms.data.intake_queue import IntakeQueue
+from oms.data.store_secrets import WebhookCredentials
 from oms.errors import OmsError
 from oms.observability import count, logger, metrics, traced
 from oms.settings import get_settings

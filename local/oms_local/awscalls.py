@@ -1,6 +1,6 @@
 """Every AWS call a piece of code makes, seen through botocore's event hooks: counted, timed and,
 for fault injection, made to fail on demand. Registered on boto3's default session, so it sees the
-clients the functions create (oms.data.aws) whenever they are created."""
+clients the functions create (oms.data.aws_clients) whenever they are created."""
 
 from __future__ import annotations
 

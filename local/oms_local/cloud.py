@@ -193,7 +193,7 @@ class LocalApi:
         raw_body: bytes | None = None,
         query: str = "",
     ) -> tuple[int, dict[str, str], Any]:
-        from oms_local.events import http_event, http_result
+        from oms_local.lambda_events import http_event, http_result
         from oms_local.routes import match
 
         found = match(self.routes, method, path)

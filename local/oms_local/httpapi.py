@@ -10,9 +10,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from oms_local.events import http_event, http_result
 from oms_local.invoke import Invoker
 from oms_local.issuer import LocalIssuer, Unauthorized
+from oms_local.lambda_events import http_event, http_result
 from oms_local.routes import Route, match
 
 log = logging.getLogger("oms_local")

@@ -49,7 +49,7 @@ def reset_shared_state() -> None:
     settings = sys.modules.get("oms.settings")
     if settings is not None:
         settings.get_settings.cache_clear()
-    aws = sys.modules.get("oms.data.aws")
+    aws = sys.modules.get("oms.data.aws_clients")
     if aws is not None:
         aws.client.cache_clear()
 

@@ -18,18 +18,6 @@ import boto3
 
 from oms_local.template import ACCOUNT, REGION, Stack
 
-# Types the runner executes or that need no local counterpart (IAM is not enforced by moto).
-RECORDED_ONLY = {
-    "AWS::Lambda::Function",
-    "AWS::Lambda::LayerVersion",
-    "AWS::Lambda::Permission",
-    "AWS::Lambda::EventSourceMapping",
-    "AWS::ApiGatewayV2::Api",
-    "AWS::ApiGatewayV2::Stage",
-    "AWS::IAM::Role",
-    "AWS::SQS::QueuePolicy",
-}
-
 
 @dataclass
 class Provisioned:

@@ -39,32 +39,6 @@ LOCAL_PARAMETERS = {
     "TrackingPollRate": "rate(1 hour)",
 }
 DEFAULT_TIME_SCALE = 3600.0
-SUPPORTED = sorted(
-    {
-        "AWS::DynamoDB::Table",
-        "AWS::SQS::Queue",
-        "AWS::SQS::QueuePolicy",
-        "AWS::SNS::Topic",
-        "AWS::SNS::Subscription",
-        "AWS::Events::EventBus",
-        "AWS::Events::Archive",
-        "AWS::Events::Rule",
-        "AWS::SSM::Parameter",
-        "AWS::SecretsManager::Secret",
-        "AWS::CloudWatch::Alarm",
-        "AWS::Logs::LogGroup",
-        "AWS::Cognito::UserPool",
-        "AWS::Cognito::UserPoolClient",
-        "AWS::SES::EmailIdentity",
-        "AWS::IAM::Role",
-        "AWS::Lambda::Function",
-        "AWS::Lambda::LayerVersion",
-        "AWS::Lambda::Permission",
-        "AWS::Lambda::EventSourceMapping",
-        "AWS::ApiGatewayV2::Api",
-        "AWS::ApiGatewayV2::Stage",
-    }
-)
 
 
 def lambda_python() -> str:

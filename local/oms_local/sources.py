@@ -16,8 +16,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from oms_local.events import scheduled_event, sqs_record, stream_record
 from oms_local.invoke import Invoker, InvokeResult
+from oms_local.lambda_events import scheduled_event, sqs_record, stream_record
 from oms_local.patterns import matches
 from oms_local.template import Stack
 

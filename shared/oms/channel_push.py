@@ -1,8 +1,8 @@
 """Telling the store a shipment left: the steps to push to its channel, each safe to retry.
 
-Shopify: one fulfillment with the tracking number (oms.integrations.shopify). WooCommerce: a note
+Shopify: one fulfillment with the tracking number (oms.integrations.shopify_admin). WooCommerce: a note
 to the customer with the tracking number, then, once every line has shipped, status
-``completed`` (oms.integrations.woocommerce). Each step runs at most once per shipment (the
+``completed`` (oms.integrations.woocommerce_rest). Each step runs at most once per shipment (the
 function keys them), so a retry after a half-done push repeats only what did not happen.
 A failure never touches the order: the message is retried from the queue, then kept in its DLQ.
 """
@@ -13,10 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from oms.integrations import shopify, woocommerce
-from oms.integrations.http import Transport
-from oms.lifecycle import OrderStatus
+from oms.integrations import shopify_admin, woocommerce_rest
+from oms.integrations.http_transport import Transport
 from oms.models import Channel, Order, Store
+from oms.order_lifecycle import OrderStatus
 from oms.shipments import Shipment
 
 FULLY_SHIPPED = frozenset({OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED})
@@ -53,7 +53,7 @@ def plan_push(
             [
                 PushStep(
                     "shopify-fulfillment",
-                    lambda: shopify.push_fulfilment(
+                    lambda: shopify_admin.push_fulfilment(
                         transport,
                         shop_domain=str(store.shop_domain),
                         access_token=token,
@@ -71,7 +71,7 @@ def plan_push(
         steps = [
             PushStep(
                 "woocommerce-note",
-                lambda: woocommerce.add_note(
+                lambda: woocommerce_rest.add_note(
                     transport,
                     site_url=site,
                     consumer_key=key,
@@ -85,7 +85,7 @@ def plan_push(
             steps.append(
                 PushStep(
                     "woocommerce-complete",
-                    lambda: woocommerce.complete_order(
+                    lambda: woocommerce_rest.complete_order(
                         transport, site_url=site, consumer_key=key, consumer_secret=secret, order=order
                     ),
                 )

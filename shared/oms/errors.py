@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from oms.models import ShortLine
 
 
 class OmsError(Exception):
@@ -71,3 +74,18 @@ class IllegalTransition(Conflict):
 class ServiceUnavailable(OmsError):
     code = "service_unavailable"
     status = 503
+
+
+# Raised by the data layer when a write loses (services retry or turn them into 409s).
+
+
+class StockShortage(Exception):
+    """The reservation could not be made: these lines are short (``available`` None: unknown SKU)."""
+
+    def __init__(self, short: list[ShortLine]) -> None:
+        super().__init__(f"{len(short)} line(s) short")
+        self.short = short
+
+
+class ConcurrentModification(Exception):
+    """The order changed between our read and our write (or the transaction conflicted)."""

@@ -8,11 +8,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from oms.allocation import AllocationRules, allocate
+from oms.domain_events import SOURCE_SHIPMENTS, EventLine, OutboxEvent, ShipmentEventDetail, numbered
 from oms.errors import Conflict
-from oms.events import SOURCE_SHIPMENTS, EventLine, OutboxEvent, ShipmentEventDetail, numbered
-from oms.lifecycle import HoldReason, OrderStatus
+from oms.identifiers import shipment_id_for
 from oms.models import Hold, Location, Order, Reservation, Store
-from oms.orders import Actor, MoveKind, OrderChange, StockMove, transition
+from oms.order_changes import Actor, MoveKind, OrderChange, StockMove, transition
+from oms.order_lifecycle import HoldReason, OrderStatus
 from oms.shipments import (
     EVENT_TYPE,
     OPEN,
@@ -22,7 +23,6 @@ from oms.shipments import (
     ShipmentLine,
     ShipmentStatus,
     check_shipment_transition,
-    shipment_id_for,
 )
 
 S = ShipmentStatus

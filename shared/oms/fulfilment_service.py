@@ -1,4 +1,4 @@
-"""Running fulfilment: load what a step needs, decide (oms.fulfilment, oms.tracking), commit
+"""Running fulfilment: load what a step needs, decide (oms.fulfilment, oms.tracking_policy), commit
 atomically, retry on a concurrent change. Carriers and stores are passed in."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from oms import fulfilment, tracking
-from oms.carriers import (
+from oms import fulfilment, tracking_policy
+from oms.carriers.carrier import (
     Carrier,
     CarrierRejected,
     CarrierUnavailable,
@@ -24,11 +24,11 @@ from oms.carriers import (
 )
 from oms.errors import BadRequest, Conflict, NotFound
 from oms.fulfilment import FulfilmentChange
-from oms.intake import ConcurrentModification
-from oms.lifecycle import OrderStatus
+from oms.errors import ConcurrentModification
 from oms.models import Address, Location, Order, Store, StoreSettings
 from oms.observability import logger
-from oms.orders import Actor, OrderChange, transition
+from oms.order_changes import Actor, OrderChange, transition
+from oms.order_lifecycle import OrderStatus
 from oms.shipments import ON_THE_WAY, OPEN, Label, Shipment, ShipmentStatus, TrackingEvent
 
 ATTEMPTS = 5
@@ -375,13 +375,15 @@ class FulfilmentService:
     def _defer(self, shipment: Shipment, now: datetime) -> None:
         with contextlib.suppress(ConcurrentModification):  # changed meanwhile: its next check too
             self.shipments.save(
-                fulfilment.finish(FulfilmentChange(order=None, shipments=[tracking.defer(shipment, now)]))
+                fulfilment.finish(
+                    FulfilmentChange(order=None, shipments=[tracking_policy.defer(shipment, now)])
+                )
             )
 
     def _record(
         self, shipment: Shipment, result: TrackResult, now: datetime, stalled_after: timedelta, actor: Actor
     ) -> Shipment:
-        change = tracking.apply(shipment, result, now, stalled_after=stalled_after, actor=actor)
+        change = tracking_policy.apply(shipment, result, now, stalled_after=stalled_after, actor=actor)
         full = FulfilmentChange(order=None, shipments=[change])
         if change.shipment.status == ShipmentStatus.DELIVERED and shipment.status != ShipmentStatus.DELIVERED:
             order, others = self.shipments.order_with_shipments(shipment.order_id)

@@ -10,12 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from oms.channels import IncomingOrder, OrderDeleted
-from oms.events import numbered, order_updated_event
-from oms.lifecycle import HoldReason, OrderStatus, can_transition
+from oms.channels.incoming import IncomingOrder, OrderDeleted
+from oms.domain_events import numbered, order_updated_event
+from oms.errors import ConcurrentModification, StockShortage
+from oms.identifiers import order_id_for
 from oms.models import Hold, Order, OrderSnapshot, PaymentStatus, ShortLine
 from oms.observability import logger
-from oms.orders import (
+from oms.order_changes import (
     Actor,
     Intent,
     OrderChange,
@@ -26,22 +27,13 @@ from oms.orders import (
     reserve_delta,
     transition,
 )
+from oms.order_lifecycle import HoldReason, OrderStatus, can_transition
 from oms.stock import MAX_SKUS_PER_RESERVATION
 
 
-class StockShortage(Exception):
-    """The reservation could not be made: these lines are short (``available`` None: unknown SKU)."""
-
-    def __init__(self, short: list[ShortLine]) -> None:
-        super().__init__(f"{len(short)} line(s) short")
-        self.short = short
 
 
-class ConcurrentModification(Exception):
-    """The order changed between our read and our write (or the transaction conflicted)."""
-
-
-class OrderRepository(Protocol):
+class Orders(Protocol):
     def get(self, order_id: str) -> Order | None: ...
 
     def save(self, change: OrderChange) -> None:
@@ -233,7 +225,7 @@ class IntakeResult:
     events: tuple[str, ...] = ()
 
 
-def _try_create(snapshot: OrderSnapshot, actor: Actor, orders: OrderRepository) -> IntakeResult | None:
+def _try_create(snapshot: OrderSnapshot, actor: Actor, orders: Orders) -> IntakeResult | None:
     change = decide(None, snapshot, actor)
     assert change is not None
     try:
@@ -254,8 +246,6 @@ def _try_create(snapshot: OrderSnapshot, actor: Actor, orders: OrderRepository) 
 
 def order_id_of(incoming: IncomingOrder) -> str:
     if isinstance(incoming, OrderDeleted):
-        from oms.models import order_id_for
-
         return order_id_for(incoming.store_id, incoming.channel_order_id)
     return incoming.derive_order_id()
 
@@ -263,7 +253,7 @@ def order_id_of(incoming: IncomingOrder) -> str:
 def record(
     incoming: IncomingOrder,
     actor: Actor,
-    orders: OrderRepository,
+    orders: Orders,
     *,
     attempts: int = 4,
     expect_new: bool = False,

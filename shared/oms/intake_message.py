@@ -8,9 +8,9 @@ from typing import Any
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from pydantic import BaseModel, field_validator
 
-from oms.channels import IncomingOrder, normalise
+from oms.channels.incoming import IncomingOrder, normalise
 from oms.errors import BadRequest
-from oms.orders import Actor
+from oms.order_changes import Actor
 from oms.timeutil import UtcDateTime, parse_iso
 
 

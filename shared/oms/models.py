@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-import re
 from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from oms.lifecycle import HoldReason, OrderStatus
+from oms.identifiers import (
+    CHANNEL_ORDER_ID_PATTERN,
+    COUNTRY_CODE_PATTERN,
+    LOCATION_ID_PATTERN,
+    MANUAL,
+    SHOPIFY,
+    STORE_ID_PATTERN,
+    WOOCOMMERCE,
+    order_id_for,
+)
 from oms.money import Money
+from oms.order_lifecycle import HoldReason, OrderStatus
 from oms.timeutil import UtcDateTime
-
-STORE_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$"
-CHANNEL_ORDER_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
-_STORE_ID = re.compile(STORE_ID_PATTERN)
-_CHANNEL_ORDER_ID = re.compile(CHANNEL_ORDER_ID_PATTERN)
 
 StoreId = Annotated[str, StringConstraints(pattern=STORE_ID_PATTERN)]
 Sku = Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)]
@@ -23,9 +27,9 @@ ShortText = Annotated[str, StringConstraints(max_length=500)]
 
 
 class Channel(StrEnum):
-    SHOPIFY = "shopify"
-    WOOCOMMERCE = "woocommerce"
-    MANUAL = "manual"
+    SHOPIFY = SHOPIFY
+    WOOCOMMERCE = WOOCOMMERCE
+    MANUAL = MANUAL
 
 
 class PaymentStatus(StrEnum):
@@ -44,18 +48,6 @@ class Model(BaseModel):
     # defer_build: a model's validator is built when first used, so a function pays at cold start
     # only for the models it actually uses.
     model_config = ConfigDict(extra="ignore", populate_by_name=True, defer_build=True)
-
-
-def order_id_for(store_id: str, channel_order_id: str) -> str:
-    """Our order id: deterministic from the order's key, so every redelivery finds the same order.
-
-    A store belongs to exactly one channel, so (store, channel order id) is the full key.
-    """
-    if not _STORE_ID.match(store_id):
-        raise ValueError(f"invalid store id {store_id!r}")
-    if not _CHANNEL_ORDER_ID.match(channel_order_id):
-        raise ValueError(f"invalid channel order id {channel_order_id!r}")
-    return f"{store_id}.{channel_order_id}"
 
 
 class Address(Model):
@@ -250,7 +242,7 @@ class StoreSettings(Model):
     location_priority: list[str] = Field(default_factory=list, max_length=50)
     allow_split: bool = True
     prefer_same_country: bool = True
-    # The sandbox carrier's tracking story for new labels (oms.carriers.sandbox).
+    # The sandbox carrier's tracking story for new labels (oms.carriers.sandbox_carrier).
     sandbox_scenario: Annotated[
         str, StringConstraints(pattern=r"^(delivered(:\d{1,2})?|exception|returned|stalled)$")
     ] = "delivered:3"
@@ -286,12 +278,14 @@ class StockLevel(Model):
 
 
 class Location(Model):
-    location_id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
+    location_id: Annotated[str, StringConstraints(pattern=LOCATION_ID_PATTERN)]
     name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    country_code: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+    country_code: Annotated[str, StringConstraints(pattern=COUNTRY_CODE_PATTERN)]
     address: Address | None = None  # where labels ship from
     # Countries this location ships to; empty means anywhere.
-    ships_to: list[Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]] = Field(default_factory=list)
+    ships_to: list[Annotated[str, StringConstraints(pattern=COUNTRY_CODE_PATTERN)]] = Field(
+        default_factory=list
+    )
     active: bool = True
     updated_at: UtcDateTime | None = None
 

@@ -93,7 +93,7 @@ class Problem(Model):
 class Tracking(Model):
     events: list[TrackingEvent] = Field(default_factory=list)
     checks: int = 0
-    failed_checks: int = 0  # in a row: the carrier could not be reached (see oms.tracking.defer)
+    failed_checks: int = 0  # in a row: the carrier could not be reached (see oms.tracking_policy.defer)
     last_checked_at: UtcDateTime | None = None
     last_event_at: UtcDateTime | None = None
     next_check_at: UtcDateTime | None = None
@@ -143,7 +143,3 @@ class Shipment(Model):
     @property
     def weight_grams(self) -> int:
         return sum((line.grams or 0) * line.quantity for line in self.lines)
-
-
-def shipment_id_for(order_id: str, n: int) -> str:
-    return f"{order_id}-S{n}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from oms.events import SOURCE_STOCK, OutboxEvent, StockEventDetail
+from oms.domain_events import SOURCE_STOCK, OutboxEvent, StockEventDetail
 
 # A reservation is one DynamoDB transaction: at most 100 items, one of them the order itself.
 MAX_SKUS_PER_RESERVATION = 99

@@ -17,11 +17,9 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from oms.errors import BadRequest, NotFound, PayloadTooLarge, Unauthorized
+from oms.identifiers import MANUAL, SHOPIFY, WEBHOOK_CHANNELS, WOOCOMMERCE, is_channel_order_id, is_store_id
 
-SHOPIFY = "shopify"
-WOOCOMMERCE = "woocommerce"
-MANUAL = "manual"
-CHANNELS = (SHOPIFY, WOOCOMMERCE)
+CHANNELS = WEBHOOK_CHANNELS
 
 ORDER_TOPICS: Mapping[str, frozenset[str]] = {
     SHOPIFY: frozenset({"orders/create", "orders/updated", "orders/paid", "orders/cancelled"}),
@@ -36,7 +34,6 @@ MAX_BODY_BYTES = 1_000_000
 # Topics that normally announce an order we have not seen yet.
 CREATE_TOPICS = frozenset({"orders/create", "order.created"})
 _PING = re.compile(rb"^webhook_id=\d+$")
-_STORE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +161,7 @@ def _order_id(body: bytes) -> str:
     if isinstance(order_id, bool) or not isinstance(order_id, int | str) or not str(order_id).strip():
         raise BadRequest("the payload has no order id", code="invalid_payload")
     text = str(order_id).strip()
-    if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", text):
+    if not is_channel_order_id(text):
         raise BadRequest("the order id is malformed", code="invalid_payload")
     return text
 
@@ -205,7 +202,7 @@ def receive(
     """Verify one delivery and queue it; raises an :class:`OmsError` (4xx) for anything refused."""
     if request.channel not in CHANNELS:
         raise NotFound(f"unknown channel {request.channel!r}", code="unknown_channel")
-    if not _STORE_ID.match(request.store_id):
+    if not is_store_id(request.store_id):
         raise NotFound("unknown store", code="unknown_store")
     if len(request.body) > MAX_BODY_BYTES:
         raise PayloadTooLarge(f"the body is larger than {MAX_BODY_BYTES} bytes")

@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 from moto import mock_aws
 
-from oms.data.stock import StockRepository, move_update
-from oms.data.table import Table, TransactionCancelled
+from oms.data.dynamo_table import Table, TransactionCancelled
+from oms.data.stock_repository import StockRepository, move_update
 from oms.errors import Conflict
-from oms.orders import MoveKind, StockMove
+from oms.order_changes import MoveKind, StockMove
 
 pytestmark = pytest.mark.reliability
 LOCATIONS = ("wh-a", "wh-b")
@@ -46,7 +46,7 @@ def table() -> Iterator[Table]:
         )
         for location in LOCATIONS:
             ddb.put_item(TableName=TABLE, Item={"PK": {"S": f"LOCATION#{location}"}, "SK": {"S": "LOCATION"}})
-        from oms.data import aws
+        from oms.data import aws_clients as aws
 
         aws.client.cache_clear()  # clients of this mock
         yield Table(TABLE)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from oms.data.aws import client
+from oms.data.aws_clients import client
 from oms.settings import Settings, get_settings
 from oms.webhooks import IntakeMessage
 

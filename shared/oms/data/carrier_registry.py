@@ -7,13 +7,13 @@ import time
 from aws_lambda_powertools.utilities.parameters import SSMProvider
 from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 
-from oms.carriers import Carrier
-from oms.carriers.easypost import EasyPostCarrier
-from oms.carriers.manual import ManualCarrier
-from oms.carriers.sandbox import SandboxCarrier
-from oms.data.aws import client
+from oms.carriers.carrier import Carrier
+from oms.carriers.easypost_carrier import EasyPostCarrier
+from oms.carriers.manual_carrier import ManualCarrier
+from oms.carriers.sandbox_carrier import SandboxCarrier
+from oms.data.aws_clients import client
 from oms.errors import BadRequest
-from oms.integrations.http import Transport, UrllibTransport
+from oms.integrations.http_transport import Transport, UrllibTransport
 from oms.models import Store
 from oms.settings import Settings, get_settings
 from oms.shipments import Label

@@ -12,9 +12,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from oms.lifecycle import EVENT_TYPE, OrderStatus
 from oms.models import Hold, Order, TimelineEntry
 from oms.money import Money
+from oms.order_lifecycle import EVENT_TYPE, OrderStatus
 from oms.timeutil import UtcDateTime
 
 SCHEMA_VERSION = 1

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from oms.events import OutboxEvent, order_transition_event
-from oms.lifecycle import HoldReason, OrderStatus, check_transition
+from oms.domain_events import OutboxEvent, order_transition_event
 from oms.models import Hold, Order, OrderSnapshot, Reservation, ShortLine, TimelineEntry
+from oms.order_lifecycle import HoldReason, OrderStatus, check_transition
 
 
 class MoveKind(StrEnum):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
 
-from oms.data.table import Table
+from oms.data.dynamo_table import Table
 from oms.settings import Settings
 
 

@@ -3,7 +3,7 @@ configured tracking provider (EasyPost trackers follow most carriers' numbers) w
 
 from __future__ import annotations
 
-from oms.carriers import Carrier, Parcel, Rate, TrackContext, TrackResult
+from oms.carriers.carrier import Carrier, Parcel, Rate, TrackContext, TrackResult
 from oms.errors import BadRequest
 from oms.models import Address
 from oms.shipments import Label, Shipment

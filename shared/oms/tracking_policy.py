@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from oms.carriers import TrackResult
+from oms.carriers.carrier import TrackResult
 from oms.fulfilment import ShipmentChange, move_shipment, shipment_event
-from oms.orders import Actor
+from oms.order_changes import Actor
 from oms.shipments import (
     FINAL,
     SHIPMENT_TRANSITIONS,

@@ -8,7 +8,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel, SqsRecordModel
 from pydantic import Json
 
-from oms.orders import Actor
+from oms.order_changes import Actor
 
 
 class BusEvent(EventBridgeModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from oms.channels._common import describe, ident, money, order_id, split_tags, text
+from oms.channels.payload_fields import describe, ident, money, order_id, split_tags, text
 from oms.errors import BadRequest
 from oms.models import (
     Address,

@@ -18,7 +18,7 @@ import re
 from datetime import timedelta
 from decimal import Decimal
 
-from oms.carriers import Parcel, Rate, TrackContext, TrackResult
+from oms.carriers.carrier import Parcel, Rate, TrackContext, TrackResult
 from oms.errors import BadRequest
 from oms.models import Address
 from oms.money import Money

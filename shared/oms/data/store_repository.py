@@ -8,11 +8,11 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from oms.data import keys
-from oms.data.aws import client
-from oms.data.codec import from_item, to_item
-from oms.data.credentials import api_parameter, webhook_parameter
-from oms.data.table import Page, Table, decode_cursor, encode_cursor
+from oms.data import table_keys as keys
+from oms.data.aws_clients import client
+from oms.data.dynamo_table import Page, Table, decode_cursor, encode_cursor
+from oms.data.item_codec import from_item, to_item
+from oms.data.store_secrets import api_parameter, webhook_parameter
 from oms.errors import Conflict, NotFound
 from oms.models import Location, Store
 from oms.settings import Settings, get_settings

@@ -6,8 +6,8 @@ import html
 from datetime import datetime
 from typing import Any
 
-from oms.channels import OrderDeleted
-from oms.channels._common import describe, ident, money, order_id, rounded_money, text
+from oms.channels.incoming import OrderDeleted
+from oms.channels.payload_fields import describe, ident, money, order_id, rounded_money, text
 from oms.errors import BadRequest
 from oms.models import (
     Address,

@@ -1,6 +1,6 @@
 """Write events/: one sample event per function and case, as AWS delivers them.
 
-    python -m oms_local.sample_events      (make events)
+    python -m scripts.generate_events      (make events)
 
 Webhook samples are signed with the demo stores' development secrets (oms_local.seed), so they
 verify against the local stack and `sam local invoke`. They carry no X-Shopify-Triggered-At: a
@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from oms_local.events import http_event
+from oms_local.lambda_events import http_event
 from oms_local.samples import (
     Delivery,
     fixture,
@@ -27,7 +27,7 @@ from oms_local.samples import (
 )
 from oms_local.seed import SHOPIFY_STORE, WOO_STORE
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 SHOP_SECRET = str(SHOPIFY_STORE["webhook_secret"])
 WOO_SECRET = str(WOO_STORE["webhook_secret"])
 CLAIMS = {"sub": "sample-staff-user", "client_id": "local-admin", "token_use": "id"}

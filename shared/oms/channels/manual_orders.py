@@ -11,10 +11,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
-from oms.channels._common import describe
+from oms.channels.payload_fields import describe
 from oms.errors import BadRequest
+from oms.identifiers import CHANNEL_ORDER_ID_PATTERN, CURRENCY_PATTERN, STORE_ID_PATTERN
 from oms.models import (
-    CHANNEL_ORDER_ID_PATTERN,
     Address,
     Channel,
     Customer,
@@ -54,12 +54,12 @@ class ManualOrderRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", defer_build=True)
 
-    store_id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$")]
+    store_id: Annotated[str, StringConstraints(pattern=STORE_ID_PATTERN)]
     reference: Annotated[str, StringConstraints(pattern=CHANNEL_ORDER_ID_PATTERN)] | None = Field(
         default=None,
         description="Your id for this order; sending the same reference twice creates one order.",
     )
-    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+    currency: Annotated[str, StringConstraints(pattern=CURRENCY_PATTERN)]
     customer: Customer = Field(default_factory=Customer)
     shipping_address: Address | None = None
     billing_address: Address | None = None

@@ -12,13 +12,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from oms.data import keys
-from oms.data.codec import from_item, pack, to_attr, to_item
-from oms.data.table import Page, Table, TransactionCancelled, decode_cursor, encode_cursor
+from oms.data import table_keys as keys
+from oms.data.dynamo_table import Page, Table, TransactionCancelled, decode_cursor, encode_cursor
+from oms.data.item_codec import from_item, pack, to_attr, to_item
+from oms.domain_events import SOURCE_STOCK, OutboxEvent, StockEventDetail
 from oms.errors import Conflict, NotFound
-from oms.events import SOURCE_STOCK, OutboxEvent, StockEventDetail
 from oms.models import StockLevel
-from oms.orders import MoveKind, StockMove
+from oms.order_changes import MoveKind, StockMove
 from oms.timeutil import iso
 
 _EXPRESSIONS: dict[MoveKind, tuple[str, str]] = {

@@ -1,4 +1,4 @@
-"""Generate docs/events.md (from oms.events.CATALOGUE) and docs/openapi.json (from the admin API
+"""Generate docs/events.md (from oms.domain_events.CATALOGUE) and docs/openapi.json (from the admin API
 resolvers). `make docs` writes them; tests/test_docs.py fails when they are out of date."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
-# The admin API: every function built on oms.api's resolver (the webhook is not part of it).
+ROOT = Path(__file__).resolve().parents[1]
+# The admin API: every function built on oms.admin_api's resolver (the webhook is not part of it).
 API_FUNCTIONS = tuple(
     sorted(p.parent.name for p in (ROOT / "functions").glob("*/app.py") if "= create_app()" in p.read_text())
 )
@@ -28,7 +28,7 @@ _FAKE_ENV = {
 
 
 def events_markdown() -> str:
-    from oms.events import CATALOGUE, SCHEMA_VERSION
+    from oms.domain_events import CATALOGUE, SCHEMA_VERSION
 
     lines = [
         "# Event catalogue",
@@ -152,8 +152,8 @@ STATES_BEGIN, STATES_END = "<!-- states:begin (make docs) -->", "<!-- states:end
 
 
 def state_diagram() -> str:
-    """The lifecycle table (oms.lifecycle.TRANSITIONS) as a mermaid state diagram."""
-    from oms.lifecycle import TRANSITIONS
+    """The lifecycle table (oms.order_lifecycle.TRANSITIONS) as a mermaid state diagram."""
+    from oms.order_lifecycle import TRANSITIONS
 
     lines = ["```mermaid", "stateDiagram-v2"]
     for source, targets in TRANSITIONS.items():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from oms.data.aws import client
+from oms.data.aws_clients import client
 from oms.settings import Settings, get_settings
 
 MAX_ENTRIES = 10  # per PutEvents call

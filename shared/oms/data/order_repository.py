@@ -13,10 +13,8 @@ import zlib
 from datetime import UTC, datetime
 from typing import Any
 
-from oms.data import keys
-from oms.data.codec import from_attr, from_item, pack, to_attr, to_item
-from oms.data.stock import move_update
-from oms.data.table import (
+from oms.data import table_keys as keys
+from oms.data.dynamo_table import (
     MAX_TRANSACTION_ITEMS,
     Page,
     Table,
@@ -24,11 +22,13 @@ from oms.data.table import (
     decode_cursor,
     encode_cursor,
 )
+from oms.data.item_codec import from_attr, from_item, pack, to_attr, to_item
+from oms.data.stock_repository import move_update
+from oms.domain_events import OutboxEvent
 from oms.errors import BadRequest
-from oms.events import OutboxEvent
-from oms.intake import ConcurrentModification, StockShortage
+from oms.errors import ConcurrentModification, StockShortage
 from oms.models import Order, ShortLine
-from oms.orders import MoveKind, OrderChange
+from oms.order_changes import MoveKind, OrderChange
 from oms.timeutil import iso
 
 # Attributes copied into the listing indexes (INCLUDE projection; no customer data).
@@ -95,7 +95,7 @@ def order_from_item(item: dict[str, Any]) -> Order:
     return Order.model_validate_json(zlib.decompress(raw))
 
 
-class OrderStore:
+class OrderRepository:
     """The order repository: get, save a change atomically with its stock moves, list."""
 
     def __init__(self, table: Table | None = None) -> None:

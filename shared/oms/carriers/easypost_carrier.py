@@ -14,8 +14,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from oms.carriers import CarrierRejected, CarrierUnavailable, Parcel, Rate, TrackContext, TrackResult
-from oms.integrations.http import HttpError, Transport, call_json
+from oms.carriers.carrier import CarrierRejected, CarrierUnavailable, Parcel, Rate, TrackContext, TrackResult
+from oms.integrations.http_transport import HttpError, Transport, call_json
 from oms.models import Address
 from oms.money import Money
 from oms.shipments import Label, Shipment, ShipmentStatus, TrackingEvent

@@ -12,7 +12,7 @@ import time
 from aws_lambda_powertools.utilities.parameters import SSMProvider
 from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 
-from oms.data.aws import client
+from oms.data.aws_clients import client
 from oms.settings import Settings, get_settings
 from oms.webhooks import StoreCredentials
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from oms.data.aws import client
+from oms.data.aws_clients import client
 from oms.errors import BadRequest
 from oms.settings import get_settings
 

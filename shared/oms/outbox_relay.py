@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from oms.data.codec import unpack
+from oms.data.item_codec import unpack
 from oms.stock import low_stock_event
 
 
@@ -16,7 +16,7 @@ def events_of_change(
     if not new:
         return []
     outbox = new.get("outbox")
-    # The outbox is the change's events, compressed (oms.data.codec.pack); a list of maps is read too.
+    # The outbox is the change's events, compressed (oms.data.item_codec.pack); a list of maps is read too.
     events: list[dict[str, Any]] = list(unpack(outbox) if isinstance(outbox, bytes | str) else outbox or [])
     if new.get("entity") == "stock" and new.get("SK") == "TOTAL":
         low = low_stock_event(old, new, threshold, at, event_id=f"lowstock:{new.get('sku')}:{sequence}")

@@ -8,13 +8,14 @@ import zlib
 from datetime import datetime
 from typing import Any
 
-from oms.data import keys
-from oms.data.codec import from_item, pack, to_attr, to_item
-from oms.data.orders import OrderStore, order_from_item
-from oms.data.table import Page, Table, TransactionCancelled, decode_cursor, encode_cursor
+from oms.data import table_keys as keys
+from oms.data.dynamo_table import Page, Table, TransactionCancelled, decode_cursor, encode_cursor
+from oms.data.item_codec import from_item, pack, to_attr, to_item
+from oms.data.order_repository import OrderRepository, order_from_item
 from oms.errors import NotFound
 from oms.fulfilment import FulfilmentChange, ShipmentChange
-from oms.intake import ConcurrentModification
+from oms.identifiers import order_id_of_shipment
+from oms.errors import ConcurrentModification
 from oms.models import Order
 from oms.shipments import ON_THE_WAY, OPEN, Shipment
 from oms.timeutil import iso
@@ -68,10 +69,10 @@ def _put(change: ShipmentChange) -> dict[str, Any]:
     return put
 
 
-class ShipmentStore:
+class ShipmentRepository:
     def __init__(self, table: Table | None = None) -> None:
         self.table = table or Table()
-        self.orders = OrderStore(self.table)
+        self.orders = OrderRepository(self.table)
 
     def order_with_shipments(self, order_id: str) -> tuple[Order | None, list[Shipment]]:
         """The order and all its shipments: one query of the order's partition."""
@@ -94,7 +95,7 @@ class ShipmentStore:
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def get(self, shipment_id: str) -> Shipment:
-        order_id = shipment_id.rsplit("-S", 1)[0]
+        order_id = order_id_of_shipment(shipment_id)
         item = self.table.get(keys.order_pk(order_id), keys.shipment_sk(shipment_id))
         if not item:
             raise NotFound(f"no shipment {shipment_id!r}", code="shipment_not_found")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from oms.integrations.http import Transport, call_json
+from oms.integrations.http_transport import Transport, call_json
 from oms.models import Order
 from oms.shipments import Shipment
 

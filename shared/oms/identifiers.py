@@ -1,0 +1,55 @@
+"""Ids, channel names and id patterns, in one place.
+
+Standard library only: the pydantic models and the pydantic-free webhook path both import it.
+"""
+
+from __future__ import annotations
+
+import re
+
+SHOPIFY = "shopify"
+WOOCOMMERCE = "woocommerce"
+MANUAL = "manual"
+# Channels that deliver signed webhooks (manual orders come through the admin API).
+WEBHOOK_CHANNELS = (SHOPIFY, WOOCOMMERCE)
+
+STORE_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$"
+CHANNEL_ORDER_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+LOCATION_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,39}$"
+COUNTRY_CODE_PATTERN = r"^[A-Z]{2}$"
+CURRENCY_PATTERN = r"^[A-Z]{3}$"
+SHOP_DOMAIN_PATTERN = r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$"
+# <store>.<channel order id>-S<n>
+SHIPMENT_ID_PATTERN = r"^[A-Za-z0-9._:-]+-S\d{1,4}$"
+ORDER_ID_MAX_LENGTH = 40 + 1 + 64
+
+_STORE_ID = re.compile(STORE_ID_PATTERN)
+_CHANNEL_ORDER_ID = re.compile(CHANNEL_ORDER_ID_PATTERN)
+
+
+def is_store_id(value: str) -> bool:
+    return bool(_STORE_ID.match(value))
+
+
+def is_channel_order_id(value: str) -> bool:
+    return bool(_CHANNEL_ORDER_ID.match(value))
+
+
+def order_id_for(store_id: str, channel_order_id: str) -> str:
+    """Our order id: deterministic from the order's key, so every redelivery finds the same order.
+
+    A store belongs to exactly one channel, so (store, channel order id) is the full key.
+    """
+    if not is_store_id(store_id):
+        raise ValueError(f"invalid store id {store_id!r}")
+    if not is_channel_order_id(channel_order_id):
+        raise ValueError(f"invalid channel order id {channel_order_id!r}")
+    return f"{store_id}.{channel_order_id}"
+
+
+def shipment_id_for(order_id: str, n: int) -> str:
+    return f"{order_id}-S{n}"
+
+
+def order_id_of_shipment(shipment_id: str) -> str:
+    return shipment_id.rsplit("-S", 1)[0]
