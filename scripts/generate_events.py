@@ -499,6 +499,10 @@ def samples() -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
             _scheduled("2026-11-23T03:30:00Z", "OrderCompleterFunctionDaily"),
             {"result_keys": ["completed"]},
         ),
+        "order_sweeper/scheduled.json": (
+            _scheduled("2026-11-23T03:35:00Z", "OrderSweeperFunctionSweep"),
+            {"result_keys": ["failed", "found", "settled"]},
+        ),
     }
 
 

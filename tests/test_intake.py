@@ -89,7 +89,18 @@ def test_woocommerce_fixture_with_a_line_without_sku_goes_on_hold_and_reserves_n
     assert order["totals"]["total"]["amount"] == payload["total"]
     assert order["status"] == "on_hold"
     assert order["hold"]["reason"] == "unknown_sku"
-    assert order["hold"]["short_lines"] == [{"sku": None, "requested": 2, "available": None}]
+    assert order["hold"]["short_lines"] == [
+        {
+            "sku": None,
+            "requested": 2,
+            "available": None,
+            "line_id": "315",
+            "name": "Woo Single #1",
+            "variant_key": "p93",
+        }
+    ]
+    assert f"PUT /stores/{WOO}/variants/{{key}} for p93" in order["hold"]["note"]
+    assert f"POST /orders/{WOO}.727/retry" in order["hold"]["note"]
     assert order["reservation"]["reserved"] == {}
     assert reserved(shop, "Bar3") == (30, 0, 30)
     held = shop.events.of_type("OrderOnHold", order["order_id"])
@@ -229,8 +240,18 @@ def test_out_of_stock_puts_the_order_on_hold_with_the_short_lines_and_reserves_n
     assert order["status"] == "on_hold"
     assert order["hold"] == {
         "reason": "out_of_stock",
-        "note": None,
-        "short_lines": [{"sku": scarce, "requested": 2, "available": 1}],
+        "note": f"short of stock: POST /orders/{SHOP}.5007/retry once it is restocked,"
+        " or the channel's next update, releases it",
+        "short_lines": [
+            {
+                "sku": scarce,
+                "requested": 2,
+                "available": 1,
+                "line_id": None,
+                "name": None,
+                "variant_key": None,
+            }
+        ],
     }
     assert reserved(shop, plenty) == (25, 0, 25)  # all or nothing
     assert reserved(shop, scarce) == (1, 0, 1)
@@ -243,7 +264,10 @@ def test_an_unregistered_sku_is_an_unknown_sku_hold_not_a_crash(shop: Stack, sho
     shopify(shop, shopify_secret, shopify_order(5008, skus={"NOT-IN-CATALOGUE": 1, known: 1}))
     order = shop.order(f"{SHOP}.5008")
     assert order["hold"]["reason"] == "unknown_sku"
-    assert order["hold"]["short_lines"] == [{"sku": "NOT-IN-CATALOGUE", "requested": 1, "available": None}]
+    assert [(s["sku"], s["requested"], s["available"]) for s in order["hold"]["short_lines"]] == [
+        ("NOT-IN-CATALOGUE", 1, None)
+    ]
+    assert "count them in (PUT /stock/{sku})" in order["hold"]["note"]
     assert reserved(shop, known) == (3, 0, 3)
     assert shop.queue_depth("IntakeDLQ") == 0
 
@@ -332,13 +356,17 @@ def test_a_manual_order_goes_through_the_same_pipeline(shop: Stack) -> None:
     assert reserved(shop, sku) == (20, 2, 18)
 
 
-def test_more_skus_than_one_transaction_holds_the_order(shop: Stack, shopify_secret: str) -> None:
-    """100 different SKUs cannot be reserved atomically (100 items per transaction, one is the order)."""
+def test_an_order_of_more_unknown_skus_than_one_transaction_holds_names_every_one(
+    shop: Stack, shopify_secret: str
+) -> None:
+    """100 SKUs need more than one transaction; none is known: every one is a short line, and
+    nothing is reserved or left locked."""
     skus = {f"BULK-{n:03d}": 1 for n in range(100)}
     shopify(shop, shopify_secret, shopify_order(5012, skus=skus))
     order = shop.order(f"{SHOP}.5012")
     assert order["status"] == "on_hold"
-    assert order["hold"]["reason"] == "manual"
-    assert "100 different SKUs" in order["hold"]["note"]
+    assert order["hold"]["reason"] == "unknown_sku"
+    assert sorted(s["sku"] for s in order["hold"]["short_lines"]) == sorted(skus)
     assert order["reservation"]["reserved"] == {}
+    assert not [i for i in shop.items() if i["SK"]["S"].startswith("OP#")]
     assert shop.queue_depth("IntakeDLQ") == 0

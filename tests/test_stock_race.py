@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 import pytest
 
 from oms.channels.incoming import normalise
-from oms.intake import record
 from oms.order_changes import Actor
 from oms.order_lifecycle import OrderStatus
 from oms_local.cloud import LocalApi, LocalCloud
@@ -50,9 +49,10 @@ def test_fifty_buyers_for_ten_units_confirm_exactly_ten(server_cloud: LocalCloud
     status, body = api("PUT", f"/stock/{sku}", {"locations": [{"location": "wh-east", "on_hand": 10}]})
     assert status == 200, body
     _fresh_clients()
-    from oms.data.order_repository import OrderRepository
+    from oms.wiring import intake_service
 
-    orders = OrderRepository()  # one thread-safe boto3 client, against the server
+    service = intake_service()  # one thread-safe boto3 client, against the server
+    orders = service.shipments.orders  # type: ignore[attr-defined]
     ddb = server_cloud.clients["dynamodb"]
     table = server_cloud.ref("OmsTable")
     lowest = {"available": 10}
@@ -74,7 +74,8 @@ def test_fifty_buyers_for_ten_units_confirm_exactly_ten(server_cloud: LocalCloud
             store_id="demo-shopify",
             received_at=datetime.now(UTC),
         )
-        return record(snapshot, Actor("race", f"race-{n}", datetime.now(UTC)), orders, attempts=20).status
+        assert not isinstance(snapshot, tuple)
+        return service.record(snapshot, Actor("race", f"race-{n}", datetime.now(UTC)), attempts=20).status
 
     watcher = threading.Thread(target=watch)
     watcher.start()

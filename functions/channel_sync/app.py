@@ -20,11 +20,11 @@ from oms.data.shipment_repository import ShipmentRepository
 from oms.data.store_repository import StoreRepository
 from oms.event_records import BusEventRecord
 from oms.integrations.http_transport import HttpError, UrllibTransport
-from oms.observability import count, logger, metrics, traced
+from oms.observability import count, lambda_handler_of, logger
 from oms.settings import get_settings
 
 settings = get_settings()
-shipments = ShipmentRepository()
+shipments = ShipmentRepository(finish_pending=False)  # reads only (and its idempotency records)
 stores = StoreRepository(shipments.table, settings, cache_seconds=60)
 transport = UrllibTransport()
 processor = BatchProcessor(event_type=EventType.SQS, model=BusEventRecord)
@@ -71,9 +71,7 @@ def handle(record: BusEventRecord) -> None:
     count("ChannelPushes")
 
 
-@traced
-@metrics.log_metrics
-@logger.inject_lambda_context(clear_state=True)
+@lambda_handler_of
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     config.register_lambda_context(context)
     return process_partial_response(event=event, record_handler=handle, processor=processor, context=context)

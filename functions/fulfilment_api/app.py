@@ -16,15 +16,16 @@ from oms import documents
 from oms.admin_api import create_app, json_response, responses, staff_actor
 from oms.errors import NotFound
 from oms.identifiers import LOCATION_ID_PATTERN, SHIPMENT_ID_PATTERN
-from oms.observability import count, logger, metrics, traced
+from oms.observability import count, lambda_handler_of, logger
 from oms.order_changes import Actor
 from oms.shipments import Shipment, ShipmentStatus
 from oms.timeutil import utcnow
-from oms.wiring import fulfilment_service
+from oms.wiring import fulfilment_services
 
 app = create_app()
 # Staff see store and location changes at once: no caching here.
-service, shipments = fulfilment_service(cache_seconds=0)
+services = fulfilment_services(cache_seconds=0, retries_to_intake=True)
+shipping, shipments = services.shipping, services.shipments
 
 ShipmentId = Annotated[str, Path(min_length=3, max_length=220, pattern=SHIPMENT_ID_PATTERN)]
 OrderId = Annotated[str, Path(min_length=1, max_length=200)]
@@ -119,7 +120,7 @@ def order_shipments(order_id: OrderId) -> Any:
     responses=responses(201, 404, 409),
 )
 def allocate_order(order_id: OrderId) -> Any:
-    created = service.allocate(order_id, _actor(), by_staff=True)
+    created = services.allocation.allocate(order_id, _actor(), by_staff=True)
     count("ShipmentsCreated", len(created))
     logger.info("order allocated by staff", extra={"order_id": order_id, "shipments": len(created)})
     return json_response(
@@ -141,7 +142,7 @@ def get_shipment(shipment_id: ShipmentId) -> Any:
     responses=responses(200, 404),
 )
 def pick_list(shipment_id: ShipmentId, format: Annotated[Format, Query()] = Format.JSON) -> Any:
-    shipment, _, _, location = service.context(shipment_id)
+    shipment, _, _, location = shipping.context(shipment_id)
     doc = documents.pick_list(shipment, location)
     return _document(doc, documents.pick_list_html(doc), format)
 
@@ -153,7 +154,7 @@ def pick_list(shipment_id: ShipmentId, format: Annotated[Format, Query()] = Form
     responses=responses(200, 404),
 )
 def packing_slip(shipment_id: ShipmentId, format: Annotated[Format, Query()] = Format.JSON) -> Any:
-    shipment, order, _, location = service.context(shipment_id)
+    shipment, order, _, location = shipping.context(shipment_id)
     doc = documents.packing_slip(shipment, order, location)
     return _document(doc, documents.packing_slip_html(doc), format)
 
@@ -165,7 +166,7 @@ def packing_slip(shipment_id: ShipmentId, format: Annotated[Format, Query()] = F
     responses=responses(200, 404, 409),
 )
 def pack(shipment_id: ShipmentId) -> Any:
-    return _shipment(service.pack(shipment_id, _actor()))
+    return _shipment(shipping.pack(shipment_id, _actor()))
 
 
 @app.get(
@@ -175,7 +176,7 @@ def pack(shipment_id: ShipmentId) -> Any:
     responses=responses(200, 400, 404),
 )
 def rates(shipment_id: ShipmentId) -> Any:
-    offered = service.quote(shipment_id)
+    offered = shipping.quote(shipment_id)
     return json_response(
         200, {"shipment_id": shipment_id, "rates": [r.model_dump(mode="json") for r in offered]}
     )
@@ -188,7 +189,7 @@ def rates(shipment_id: ShipmentId) -> Any:
     responses=responses(201, 400, 404, 409),
 )
 def buy_label(shipment_id: ShipmentId, body: LabelRequest) -> Any:
-    shipment = service.buy_label(shipment_id, _actor(), service=body.service, scenario=body.scenario)
+    shipment = shipping.buy_label(shipment_id, _actor(), service=body.service, scenario=body.scenario)
     return _shipment(shipment, 201)
 
 
@@ -199,7 +200,7 @@ def buy_label(shipment_id: ShipmentId, body: LabelRequest) -> Any:
     responses=responses(201, 404, 409),
 )
 def enter_tracking(shipment_id: ShipmentId, body: TrackingRequest) -> Any:
-    shipment = service.enter_tracking(
+    shipment = shipping.enter_tracking(
         shipment_id,
         _actor(),
         carrier=body.carrier,
@@ -216,7 +217,7 @@ def enter_tracking(shipment_id: ShipmentId, body: TrackingRequest) -> Any:
     responses=responses(200, 404, 409),
 )
 def ship(shipment_id: ShipmentId) -> Any:
-    shipment = service.ship(shipment_id, _actor())
+    shipment = shipping.ship(shipment_id, _actor())
     count("ShipmentsShipped")
     logger.info("shipment shipped", extra={"shipment_id": shipment_id, "order_id": shipment.order_id})
     return _shipment(shipment)
@@ -229,7 +230,7 @@ def ship(shipment_id: ShipmentId) -> Any:
     responses=responses(200, 404, 409),
 )
 def cancel(shipment_id: ShipmentId, body: CancelRequest) -> Any:
-    return _shipment(service.cancel(shipment_id, _actor(), reason=body.reason))
+    return _shipment(shipping.cancel(shipment_id, _actor(), reason=body.reason))
 
 
 @app.post(
@@ -239,11 +240,9 @@ def cancel(shipment_id: ShipmentId, body: CancelRequest) -> Any:
     responses=responses(200, 404, 409),
 )
 def delivered(shipment_id: ShipmentId) -> Any:
-    return _shipment(service.mark_delivered(shipment_id, _actor()))
+    return _shipment(shipping.mark_delivered(shipment_id, _actor()))
 
 
-@traced
-@metrics.log_metrics
-@logger.inject_lambda_context(clear_state=True)
+@lambda_handler_of
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

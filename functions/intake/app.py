@@ -6,18 +6,17 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from oms.data.order_repository import OrderRepository
-from oms.intake import record as record_order
-from oms.intake_message import IntakeRecord
-from oms.observability import count, logger, metrics, traced
+from oms.intake_message import IntakeMessage
+from oms.observability import count, lambda_handler_of, logger
 from oms.timeutil import utcnow
-from oms.webhooks import CREATE_TOPICS
+from oms.wiring import intake_service
 
-orders = OrderRepository()
+service = intake_service()
 # One failed message stops the rest of *its* order's group, not the other orders in the batch.
-processor = SqsFifoPartialProcessor(model=IntakeRecord, skip_group_on_error=True)
+processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 
 _EVENT_METRIC = {
     "OrderPlaced": "OrdersReceived",
@@ -28,20 +27,17 @@ _EVENT_METRIC = {
 }
 
 
-def handle(record: IntakeRecord) -> None:
+def handle(record: SQSRecord) -> None:
     try:
-        envelope = record.envelope()
-        incoming = envelope.incoming()
-        result = record_order(
-            incoming, envelope.actor(utcnow()), orders, expect_new=envelope.topic in CREATE_TOPICS
-        )
+        message = IntakeMessage.from_sqs(record.raw_event)
+        result = service.handle(message, utcnow())
     except Exception as error:
         # Retried until the queue's maxReceiveCount, then kept in the DLQ (alarmed).
         logger.warning(
             "intake message failed",
             extra={
-                "message_id": record.messageId,
-                "receive_count": record.attributes.ApproximateReceiveCount,
+                "message_id": record.message_id,
+                "receive_count": record.attributes.approximate_receive_count,
                 "error": getattr(error, "code", type(error).__name__),
             },
         )
@@ -54,8 +50,8 @@ def handle(record: IntakeRecord) -> None:
             "order_id": result.order_id,
             "outcome": result.outcome,
             "status": result.status,
-            "channel": envelope.channel,
-            "topic": envelope.topic,
+            "channel": message.channel,
+            "topic": message.topic,
         },
     )
     for event_type in result.events:
@@ -65,8 +61,6 @@ def handle(record: IntakeRecord) -> None:
         count("DuplicateOrStaleDeliveries")
 
 
-@traced
-@metrics.log_metrics
-@logger.inject_lambda_context(clear_state=True)
+@lambda_handler_of
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(event=event, record_handler=handle, processor=processor, context=context)

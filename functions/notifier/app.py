@@ -16,11 +16,11 @@ from oms.data.notification_sender import Sender
 from oms.data.order_repository import OrderRepository
 from oms.data.store_repository import StoreRepository
 from oms.notifications import NEEDS_ORDER, Notification, plan
-from oms.observability import count, logger, metrics, traced
+from oms.observability import count, lambda_handler_of, logger
 from oms.settings import get_settings
 
 settings = get_settings()
-orders = OrderRepository()
+orders = OrderRepository(finish_pending=False)  # reads only (and its idempotency records)
 stores = StoreRepository(orders.table, settings, cache_seconds=60)
 sender = Sender(settings)
 processor = BatchProcessor(event_type=EventType.SQS)
@@ -76,9 +76,7 @@ def handle(record: SQSRecord) -> None:
         raise
 
 
-@traced
-@metrics.log_metrics
-@logger.inject_lambda_context(clear_state=True)
+@lambda_handler_of
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     config.register_lambda_context(context)
     return process_partial_response(event=event, record_handler=handle, processor=processor, context=context)

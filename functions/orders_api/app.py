@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -11,22 +9,20 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Que
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from oms.admin_api import create_app, json_response, responses, staff_actor
-from oms.channels.manual_orders import ManualOrderRequest, QueuedManualOrder
+from oms.channels.manual_orders import ManualOrderRequest
 from oms.data.intake_queue import IntakeQueue
 from oms.data.order_repository import OrderRepository
 from oms.data.store_repository import StoreRepository
-from oms.errors import BadRequest, NotFound
-from oms.identifiers import CHANNEL_ORDER_ID_PATTERN, MANUAL, STORE_ID_PATTERN, order_id_for
+from oms.identifiers import CHANNEL_ORDER_ID_PATTERN, STORE_ID_PATTERN
 from oms.models import Channel
-from oms.observability import logger, metrics, traced
+from oms.observability import lambda_handler_of, logger
 from oms.order_lifecycle import OrderStatus
-from oms.timeutil import iso, utcnow
-from oms.webhooks import IntakeMessage
+from oms.services.order_desk import OrderDesk
+from oms.timeutil import utcnow
 
 app = create_app()
-orders = OrderRepository()
-stores = StoreRepository(orders.table)
-queue = IntakeQueue()
+orders = OrderRepository(finish_pending=False)  # read-only: an order in a staged change is shown as it stands
+desk = OrderDesk(orders, StoreRepository(orders.table), IntakeQueue())
 
 
 @app.get("/orders", summary="List orders, newest first", tags=["orders"], responses=responses(200, 400))
@@ -59,10 +55,7 @@ def list_orders(
     responses=responses(200, 404),
 )
 def get_order(order_id: Annotated[str, Path(max_length=200)]) -> Any:
-    order = orders.get(order_id)
-    if order is None:
-        raise NotFound(f"no order {order_id!r}", code="order_not_found")
-    return json_response(200, order.public())
+    return json_response(200, desk.get(order_id).public())
 
 
 @app.post(
@@ -77,33 +70,25 @@ def create_order(
         str | None, Header(alias="idempotency-key", pattern=CHANNEL_ORDER_ID_PATTERN)
     ] = None,
 ) -> Any:
-    if stores.find(body.store_id) is None:
-        raise NotFound(f"unknown store {body.store_id!r}", code="unknown_store")
-    reference = body.reference or idempotency_key or uuid.uuid4().hex[:24]
-    if body.reference and idempotency_key and body.reference != idempotency_key:
-        raise BadRequest("reference and Idempotency-Key differ", code="conflicting_reference")
-    now = utcnow()
-    queued = QueuedManualOrder(**body.model_dump(), id=reference, placed_at=now)
-    message = IntakeMessage(
-        channel=MANUAL,
-        store_id=body.store_id,
-        topic="orders/create",
-        event_id=f"manual:{reference}",
-        channel_order_id=reference,
-        body=json.dumps(queued.model_dump(mode="json")),
-        received_at=iso(now),
-        attributes={"actor": staff_actor(app)},
-    )
-    queue.enqueue(message)
-    order_id = order_id_for(body.store_id, reference)
+    order_id = desk.create_manual(body, idempotency_key=idempotency_key, actor=staff_actor(app), now=utcnow())
     logger.info("manual order queued", extra={"order_id": order_id})
     return json_response(
         202, {"order_id": order_id, "status": "queued", "links": {"order": f"/orders/{order_id}"}}
     )
 
 
-@traced
-@metrics.log_metrics
-@logger.inject_lambda_context(clear_state=True)
+@app.post(
+    "/orders/<order_id>/retry",
+    summary="Decide an order again (after mapping its variants or counting its stock in)",
+    tags=["orders"],
+    responses=responses(202, 404, 409),
+)
+def retry_order(order_id: Annotated[str, Path(max_length=200)]) -> Any:
+    queued = desk.retry(order_id, actor=staff_actor(app), now=utcnow())
+    logger.info("order queued to be decided again", extra={"order_id": order_id})
+    return json_response(202, queued)
+
+
+@lambda_handler_of
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

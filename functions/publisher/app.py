@@ -17,7 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from oms.data.event_bus import MAX_ENTRIES, EventBus, PublishError
 from oms.data.item_codec import from_item
-from oms.observability import count, logger, metrics, traced
+from oms.observability import count, lambda_handler_of, logger
 from oms.outbox_relay import events_of_change
 from oms.settings import get_settings
 from oms.timeutil import utcnow
@@ -26,9 +26,7 @@ settings = get_settings()
 bus = EventBus(settings)
 
 
-@traced
-@metrics.log_metrics
-@logger.inject_lambda_context(clear_state=True)
+@lambda_handler_of
 @event_source(data_class=DynamoDBStreamEvent)
 def lambda_handler(event: DynamoDBStreamEvent, context: LambdaContext) -> dict[str, Any]:
     pending: list[tuple[str, dict[str, Any]]] = []  # (sequence number of its record, event)

@@ -14,7 +14,7 @@ from oms.data.store_repository import LocationRepository
 from oms.errors import BadRequest
 from oms.identifiers import LOCATION_ID_PATTERN
 from oms.models import Address, Location
-from oms.observability import logger, metrics, traced
+from oms.observability import lambda_handler_of, logger
 from oms.timeutil import utcnow
 
 app = create_app()
@@ -143,8 +143,6 @@ def put_location(location_id: Annotated[str, Path(pattern=LOCATION_ID_PATTERN)],
     return json_response(200, location.model_dump(mode="json"))
 
 
-@traced
-@metrics.log_metrics
-@logger.inject_lambda_context(clear_state=True)
+@lambda_handler_of
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

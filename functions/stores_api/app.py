@@ -1,78 +1,30 @@
-"""Admin API for stores: POST /stores, GET /stores, GET|PATCH /stores/{store_id}.
-
-Webhook secrets and channel API credentials go to SSM Parameter Store as SecureStrings and are
-never returned (a secret we generate is shown once, in the response that creates it).
-"""
+"""Admin API for stores: POST /stores, GET /stores, GET|PATCH /stores/{store_id}, and a store's
+variant map: GET /stores/{store_id}/variants, PUT /stores/{store_id}/variants/{variant_key}."""
 
 from __future__ import annotations
 
-import secrets
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from oms.admin_api import base_url, create_app, json_response, responses
+from oms.admin_api import base_url, create_app, json_response, responses, staff_actor
+from oms.admin_requests import StoreCreate, StoreUpdate, VariantMappingRequest
 from oms.data.store_repository import StoreRepository
-from oms.errors import BadRequest
-from oms.identifiers import SHOP_DOMAIN_PATTERN, STORE_ID_PATTERN
-from oms.models import Channel, Store, StoreSettings
-from oms.observability import logger, metrics, traced
+from oms.data.variant_repository import VariantRepository
+from oms.identifiers import STORE_ID_PATTERN
+from oms.line_identity import VARIANT_KEY_PATTERN
+from oms.models import Store
+from oms.observability import lambda_handler_of, logger
+from oms.services.store_admin import StoreAdmin
 from oms.timeutil import utcnow
-from oms.webhooks import StoreCredentials
 
 app = create_app()
 stores = StoreRepository()
+variants = VariantRepository(stores.table)
+admin = StoreAdmin(stores, variants)
 
-Secret = Annotated[str, StringConstraints(min_length=16, max_length=512)]
-ShopDomain = Annotated[str, StringConstraints(pattern=SHOP_DOMAIN_PATTERN, max_length=255)]
-SiteUrl = Annotated[str, StringConstraints(pattern=r"^https?://[^\s]+$", max_length=500)]
-
-
-class ApiCredentials(BaseModel):
-    """Channel API credentials for pushing fulfilments back (Shopify admin token; WooCommerce keys)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    access_token: Secret | None = None
-    consumer_key: Secret | None = None
-    consumer_secret: Secret | None = None
-
-
-class StoreCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    store_id: Annotated[str, StringConstraints(pattern=STORE_ID_PATTERN)]
-    channel: Literal["shopify", "woocommerce"]
-    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    webhook_secret: Secret | None = Field(
-        default=None,
-        description="Shopify: the signing secret Shopify shows. WooCommerce: leave empty to get one.",
-    )
-    shop_domain: ShopDomain | None = None
-    site_url: SiteUrl | None = None
-    api_credentials: ApiCredentials | None = None
-    settings: StoreSettings = Field(default_factory=StoreSettings)
-
-    @model_validator(mode="after")
-    def _channel_fields(self) -> StoreCreate:
-        if self.channel == "shopify" and not self.webhook_secret:
-            raise ValueError("webhook_secret is required for Shopify (Shopify signs with its own secret)")
-        if self.channel == "shopify" and self.site_url:
-            raise ValueError("site_url is for WooCommerce stores")
-        if self.channel == "woocommerce" and self.shop_domain:
-            raise ValueError("shop_domain is for Shopify stores")
-        return self
-
-
-class StoreUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
-    settings: StoreSettings | None = None
-    webhook_secret: Secret | None = None
-    api_credentials: ApiCredentials | None = None
+StoreId = Annotated[str, Path(pattern=STORE_ID_PATTERN)]
 
 
 def _public(store: Store) -> dict[str, Any]:
@@ -84,26 +36,11 @@ def _public(store: Store) -> dict[str, Any]:
 
 @app.post("/stores", summary="Register a store", tags=["stores"], responses=responses(201, 409))
 def create_store(body: StoreCreate) -> Any:
-    now = utcnow()
-    generated = body.webhook_secret is None
-    secret = body.webhook_secret or secrets.token_urlsafe(32)
-    store = Store(
-        store_id=body.store_id,
-        channel=Channel(body.channel),
-        name=body.name,
-        shop_domain=body.shop_domain,
-        site_url=body.site_url,
-        settings=body.settings,
-        created_at=now,
-        updated_at=now,
-    )
-    origin = body.shop_domain if body.channel == "shopify" else body.site_url
-    api = body.api_credentials.model_dump(exclude_none=True) if body.api_credentials else None
-    stores.create(store, StoreCredentials(secret=secret, origin=origin), api)
+    store, generated = admin.register(body, utcnow())
     logger.info("store registered", extra={"store_id": store.store_id, "channel": store.channel})
     response = _public(store)
     if generated:
-        response["webhook_secret"] = secret  # shown once: paste it into WooCommerce's webhook form
+        response["webhook_secret"] = generated  # shown once: paste it into WooCommerce's webhook form
     return json_response(201, response)
 
 
@@ -117,7 +54,7 @@ def list_stores(
 
 
 @app.get("/stores/<store_id>", summary="One store", tags=["stores"], responses=responses(200, 404))
-def get_store(store_id: Annotated[str, Path(pattern=STORE_ID_PATTERN)]) -> Any:
+def get_store(store_id: StoreId) -> Any:
     return json_response(200, _public(stores.get(store_id)))
 
 
@@ -127,27 +64,43 @@ def get_store(store_id: Annotated[str, Path(pattern=STORE_ID_PATTERN)]) -> Any:
     tags=["stores"],
     responses=responses(200, 400, 404),
 )
-def update_store(store_id: Annotated[str, Path(pattern=STORE_ID_PATTERN)], body: StoreUpdate) -> Any:
-    store = stores.get(store_id)
-    if not body.model_fields_set:
-        raise BadRequest("nothing to update", code="empty_update")
-    changes: dict[str, Any] = {"updated_at": utcnow()}
-    if body.name is not None:
-        changes["name"] = body.name
-    if body.settings is not None:
-        changes["settings"] = body.settings
-    store = store.model_copy(update=changes)
-    stores.update(store)
-    if body.webhook_secret:
-        origin = store.shop_domain if store.channel == Channel.SHOPIFY else store.site_url
-        stores.rotate_webhook_secret(store, StoreCredentials(secret=body.webhook_secret, origin=origin))
-    if body.api_credentials:
-        stores.put_api_credentials(store, body.api_credentials.model_dump(exclude_none=True))
-    return json_response(200, _public(store))
+def update_store(store_id: StoreId, body: StoreUpdate) -> Any:
+    return json_response(200, _public(admin.update(store_id, body, utcnow())))
 
 
-@traced
-@metrics.log_metrics
-@logger.inject_lambda_context(clear_state=True)
+@app.get(
+    "/stores/<store_id>/variants",
+    summary="The store's variant map: channel variants without a SKU (mapped=false: still to map)",
+    tags=["stores"],
+    responses=responses(200, 400, 404),
+)
+def list_variants(
+    store_id: StoreId,
+    mapped: Annotated[bool | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Annotated[str | None, Query(max_length=4000)] = None,
+) -> Any:
+    stores.get(store_id)
+    page = variants.list(store_id, mapped=mapped, limit=limit, cursor=cursor)
+    return json_response(200, {"variants": page.items, "cursor": page.cursor})
+
+
+@app.put(
+    "/stores/<store_id>/variants/<variant_key>",
+    summary="Map a channel variant to a SKU, or mark it as holding no stock",
+    tags=["stores"],
+    responses=responses(200, 404),
+)
+def map_variant(
+    store_id: StoreId,
+    variant_key: Annotated[str, Path(pattern=VARIANT_KEY_PATTERN)],
+    body: VariantMappingRequest,
+) -> Any:
+    mapping = admin.map_variant(store_id, variant_key, body, actor=staff_actor(app), now=utcnow())
+    logger.info("variant mapped", extra={"store_id": store_id, "variant_key": variant_key})
+    return json_response(200, mapping.model_dump(mode="json"))
+
+
+@lambda_handler_of
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

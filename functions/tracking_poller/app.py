@@ -5,29 +5,28 @@ outbox (alerts go out through the notifier)."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import timedelta
 
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from oms.observability import count, logger, metrics, traced
+from oms.observability import count, lambda_handler_of, logger
 from oms.order_changes import Actor
 from oms.settings import get_settings
 from oms.timeutil import to_utc
-from oms.wiring import fulfilment_service
+from oms.wiring import fulfilment_services
 
 # Stop starting checks this long before the function's timeout (one carrier call's timeout,
 # plus the write): checks in flight then finish in time.
 SAFETY_SECONDS = 15.0
 
 settings = get_settings()
-service, _ = fulfilment_service(settings)
+service = fulfilment_services(settings).tracking
 
 
-@traced
-@metrics.log_metrics
-@logger.inject_lambda_context(clear_state=True)
+@lambda_handler_of
 @event_parser(model=EventBridgeModel)
 def lambda_handler(event: EventBridgeModel, context: LambdaContext) -> dict[str, int]:
     now = to_utc(event.time)  # the schedule's time: reruns of one firing see the same "now"
@@ -44,13 +43,7 @@ def lambda_handler(event: EventBridgeModel, context: LambdaContext) -> dict[str,
     count("ParcelProblems", report.problems)
     count("TrackingChecksFailed", report.failed)
     count("ParcelsLeftForNextRun", report.left_for_next_run)
-    result = {
-        "due": report.due,
-        "checked": report.checked,
-        "delivered": report.delivered,
-        "problems": report.problems,
-        "failed": report.failed,
-        "left_for_next_run": report.left_for_next_run,
-    }
-    logger.info("tracking run", extra=result)
+    result = {k: v for k, v in asdict(report).items() if k != "shipments"}
+    # A run that found nothing due is the common case: logged at debug level only.
+    (logger.info if report.due else logger.debug)("tracking run", extra=result)
     return result

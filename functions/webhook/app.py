@@ -16,7 +16,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from oms.data.intake_queue import IntakeQueue
 from oms.data.store_secrets import WebhookCredentials
 from oms.errors import OmsError
-from oms.observability import count, logger, metrics, traced
+from oms.observability import count, lambda_handler_of, logger
 from oms.settings import get_settings
 from oms.webhooks import WebhookRequest, receive
 
@@ -29,9 +29,7 @@ def _response(status: int, body: dict[str, Any]) -> dict[str, Any]:
     return {"statusCode": status, "headers": {"content-type": "application/json"}, "body": json.dumps(body)}
 
 
-@traced
-@metrics.log_metrics
-@logger.inject_lambda_context(clear_state=True)
+@lambda_handler_of
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = WebhookRequest.from_http_event(event)
     logger.append_keys(channel=request.channel, store_id=request.store_id)

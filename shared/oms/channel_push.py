@@ -43,6 +43,8 @@ def plan_push(
 ) -> PushPlan:
     if store is None or order is None:
         return PushPlan([], "the store or the order no longer exists")
+    if shipment.source == "channel":
+        return PushPlan([], "the channel fulfilled it itself")
     if not store.settings.push_fulfilment_to_channel:
         return PushPlan([], "the store does not want fulfilments pushed")
     if store.channel == Channel.SHOPIFY:

@@ -30,7 +30,7 @@ def pick_list(shipment: Shipment, location: Location | None) -> dict[str, Any]:
     """Lines grouped by SKU (the picker walks to each shelf once)."""
     by_sku: dict[str, dict[str, Any]] = {}
     for line in shipment.lines:
-        entry = by_sku.setdefault(line.sku, {"sku": line.sku, "name": line.name, "quantity": 0})
+        entry = by_sku.setdefault(line.sku or line.name, {"sku": line.sku, "name": line.name, "quantity": 0})
         entry["quantity"] += line.quantity
     return {
         "document": "pick_list",

@@ -118,6 +118,8 @@ class ShipmentEventDetail(BaseModel):
     tracking_url: str | None = None
     problem: str | None = None
     detail: str | None = None
+    source: str = "oms"  # channel: goods the channel fulfilled itself (not pushed back to it)
+    labels_to_void: int = 0
     lines: list[EventLine]
     occurred_at: UtcDateTime
 
@@ -200,6 +202,11 @@ CATALOGUE: dict[str, tuple[str, type[BaseModel], str]] = {
         "A delivery problem: failed attempt, returned to sender, no scan for days.",
     ),
     "ShipmentCancelled": (SOURCE_SHIPMENTS, ShipmentEventDetail, "A shipment was cancelled before it left."),
+    "ShipmentChanged": (
+        SOURCE_SHIPMENTS,
+        ShipmentEventDetail,
+        "A shipment that has not left carries fewer lines (the order changed); its label is voided.",
+    ),
     "StockAdjusted": (SOURCE_STOCK, StockEventDetail, "Staff set the on-hand count of a SKU at a location."),
     "LowStock": (SOURCE_STOCK, StockEventDetail, "A SKU's available stock fell to its threshold."),
 }

@@ -1,61 +1,84 @@
-"""The intake queue's message, as the consumer reads it (SQS record -> channel payload)."""
+"""The intake queue's message, both ways: what the webhook, the admin API and the retry route put
+on the FIFO queue, and what the intake consumer reads back from an SQS record.
+
+Standard library only: the webhook function imports it and must stay free of pydantic.
+"""
 
 from __future__ import annotations
 
-import json
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
-from pydantic import BaseModel, field_validator
-
-from oms.channels.incoming import IncomingOrder, normalise
-from oms.errors import BadRequest
-from oms.order_changes import Actor
-from oms.timeutil import UtcDateTime, parse_iso
+REQUIRED_ATTRIBUTES = ("channel", "store_id", "topic", "event_id", "received_at")
+# Our own topic: decide an order again from what we stored (after staff map a variant, or count
+# stock in). Its body is {"order_id": ...}.
+RETRY_TOPIC = "oms/retry"
 
 
-class IntakeRecord(SqsRecordModel):
-    """An intake SQS record: the channel's raw JSON body plus our string attributes."""
-
-    @field_validator("messageAttributes")
-    @classmethod
-    def _required_attributes(cls, value: dict[str, Any]) -> dict[str, Any]:
-        missing = {"channel", "store_id", "topic", "event_id", "received_at"} - set(value)
-        if missing:
-            raise ValueError(f"missing message attributes: {sorted(missing)}")
-        return value
-
-    def attribute(self, name: str) -> str | None:
-        attr = self.messageAttributes.get(name)
-        return attr.stringValue if attr else None
-
-    def envelope(self) -> IntakeEnvelope:
-        return IntakeEnvelope(
-            channel=self.attribute("channel") or "",
-            store_id=self.attribute("store_id") or "",
-            topic=self.attribute("topic") or "",
-            event_id=self.attribute("event_id") or "",
-            received_at=parse_iso(self.attribute("received_at") or ""),
-            body=self.body,
-        )
+class MalformedMessage(ValueError):
+    """An SQS record that is not an intake message (missing attributes)."""
 
 
-class IntakeEnvelope(BaseModel):
+@dataclass(frozen=True, slots=True)
+class IntakeMessage:
+    """One order payload on its way to the intake consumer (body is the channel's raw JSON)."""
+
     channel: str
     store_id: str
     topic: str
     event_id: str
-    received_at: UtcDateTime
+    channel_order_id: str
     body: str
+    received_at: str
+    triggered_at: str | None = None
+    attributes: dict[str, str] = field(default_factory=dict)
 
-    def incoming(self) -> IncomingOrder:
-        try:
-            payload = json.loads(self.body)
-        except ValueError as exc:
-            raise BadRequest("the queued body is not JSON", code="invalid_payload") from exc
-        return normalise(
-            self.channel, self.topic, payload, store_id=self.store_id, received_at=self.received_at
+    @property
+    def group_id(self) -> str:
+        """FIFO group: one per order, so one order's messages are applied in arrival order."""
+        return f"{self.store_id}.{self.channel_order_id}"
+
+    @property
+    def deduplication_id(self) -> str:
+        return hashlib.sha256(f"{self.store_id}|{self.event_id}".encode()).hexdigest()
+
+    def message_attributes(self) -> dict[str, str]:
+        attrs = {
+            "channel": self.channel,
+            "store_id": self.store_id,
+            "topic": self.topic,
+            "event_id": self.event_id,
+            "received_at": self.received_at,
+            "channel_order_id": self.channel_order_id,
+        }
+        if self.triggered_at:
+            attrs["triggered_at"] = self.triggered_at
+        attrs.update(self.attributes)
+        return attrs
+
+    @classmethod
+    def from_sqs(cls, record: Mapping[str, Any]) -> IntakeMessage:
+        """The message inside an SQS record as Lambda delivers it."""
+        attributes = record.get("messageAttributes") or {}
+        values = {
+            name: str(attr.get("stringValue") or "")
+            for name, attr in attributes.items()
+            if isinstance(attr, Mapping)
+        }
+        missing = [name for name in REQUIRED_ATTRIBUTES if not values.get(name)]
+        if missing:
+            raise MalformedMessage(f"missing message attributes: {missing}")
+        known = {*REQUIRED_ATTRIBUTES, "channel_order_id", "triggered_at"}
+        return cls(
+            channel=values["channel"],
+            store_id=values["store_id"],
+            topic=values["topic"],
+            event_id=values["event_id"],
+            channel_order_id=values.get("channel_order_id", ""),
+            body=str(record.get("body") or ""),
+            received_at=values["received_at"],
+            triggered_at=values.get("triggered_at"),
+            attributes={k: v for k, v in values.items() if k not in known},
         )
-
-    def actor(self, at: Any) -> Actor:
-        return Actor(name=f"{self.channel}:{self.topic}", source_event=self.event_id, at=at)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -75,6 +75,15 @@ class Customer(Model):
         return " ".join(p for p in (self.first_name, self.last_name) if p) or "customer"
 
 
+class LineHandling(StrEnum):
+    """What a line needs from us (decided at intake by oms.line_identity)."""
+
+    STOCK = "stock"  # reserve its stock item, then ship it
+    SHIP = "ship"  # ship it; no stock is kept for it (the channel or the store does not track it)
+    NONE = "none"  # nothing to reserve or ship: a download, a ticket, a gift card, a service
+    UNIDENTIFIED = "unidentified"  # needs stock but has no SKU and no mapping: held unknown_sku
+
+
 class LineItem(Model):
     line_id: str
     sku: str | None = None
@@ -90,10 +99,60 @@ class LineItem(Model):
     grams: int | None = Field(default=None, ge=0)
     product_id: str | None = None
     variant_id: str | None = None
+    gift_card: bool = False
+    # The channel's word on inventory: False = it does not track this item, None = it does not say.
+    inventory_tracked: bool | None = None
+    product_type: str | None = None
+    # Decided at intake (oms.line_identity), from the line, the store's rules and its variant map.
+    stock_sku: str | None = None
+    handling: LineHandling | None = None
 
     @property
     def open_quantity(self) -> int:
         return self.quantity if self.current_quantity is None else self.current_quantity
+
+    @property
+    def resolved(self) -> LineHandling:
+        """How the line is handled; lines recorded before identities existed: by SKU and shipping."""
+        if self.handling is not None:
+            return self.handling
+        if not self.requires_shipping:
+            return LineHandling.NONE
+        return LineHandling.STOCK if self.sku else LineHandling.UNIDENTIFIED
+
+    @property
+    def stock_item(self) -> str | None:
+        """The SKU whose stock this line holds (None: it holds none)."""
+        if self.resolved != LineHandling.STOCK:
+            return None
+        return self.stock_sku or self.sku
+
+    @property
+    def ships(self) -> bool:
+        return self.resolved in (LineHandling.STOCK, LineHandling.SHIP, LineHandling.UNIDENTIFIED)
+
+
+class ChannelFulfilmentLine(Model):
+    line_id: str
+    quantity: int = Field(ge=0)
+
+
+class ChannelFulfilment(Model):
+    """A fulfilment the channel reports (made in its own admin, at a point of sale, or by us)."""
+
+    fulfilment_id: str
+    status: str = "success"
+    lines: list[ChannelFulfilmentLine] = Field(default_factory=list)
+    tracking_company: str | None = None
+    tracking_number: str | None = None
+    tracking_url: str | None = None
+    shipment_status: str | None = None  # Shopify's own tracking word: in_transit, delivered, ...
+    created_at: UtcDateTime | None = None
+
+    @property
+    def counts(self) -> bool:
+        """Only completed fulfilments took goods off the shelf (Shopify: success)."""
+        return self.status in ("success", "fulfilled", "completed")
 
 
 class ShippingLine(Model):
@@ -137,17 +196,22 @@ class OrderSnapshot(Model):
     source: str | None = None
     placed_at: UtcDateTime
     channel_updated_at: UtcDateTime
+    channel_fulfilments: list[ChannelFulfilment] = Field(default_factory=list)
 
     def derive_order_id(self) -> str:
         return order_id_for(self.store_id, self.channel_order_id)
 
-    def stock_lines(self) -> dict[str | None, int]:
-        """Quantity to hold per SKU (lines merged; lines that ship nothing left out)."""
-        wanted: dict[str | None, int] = {}
-        for line in self.lines:
-            if line.requires_shipping and line.open_quantity > 0:
-                wanted[line.sku] = wanted.get(line.sku, 0) + line.open_quantity
-        return wanted
+    def line(self, line_id: str) -> LineItem | None:
+        return next((line for line in self.lines if line.line_id == line_id), None)
+
+    def channel_fulfilled(self) -> dict[str, int]:
+        """Per line, what the channel reports as fulfilled (its completed fulfilments)."""
+        done: dict[str, int] = {}
+        for fulfilment in self.channel_fulfilments:
+            if fulfilment.counts:
+                for item in fulfilment.lines:
+                    done[item.line_id] = done.get(item.line_id, 0) + item.quantity
+        return done
 
     def content(self) -> dict[str, Any]:
         """The channel-reported fields, for change detection."""
@@ -158,6 +222,10 @@ class ShortLine(Model):
     sku: str | None = None
     requested: int
     available: int | None = None  # None: the SKU is unknown
+    # For a line with no stock identity (no SKU, no mapping): which line, and its variant key.
+    line_id: str | None = None
+    name: str | None = None
+    variant_key: str | None = None
 
 
 class Hold(Model):
@@ -206,6 +274,7 @@ class Order(OrderSnapshot):
     timeline: list[TimelineEntry] = Field(default_factory=list)
     notes: list[Note] = Field(default_factory=list)
     version: int = 0
+    shipment_count: int = 0  # shipments ever made for it (numbering; 0: no shipment to look at)
     created_at: UtcDateTime
     updated_at: UtcDateTime
     delivered_at: UtcDateTime | None = None
@@ -253,6 +322,19 @@ class StoreSettings(Model):
     notify_customer_email: bool = True
     notify_customer_sms: bool = False
     push_fulfilment_to_channel: bool = True
+    # Stock identity (oms.line_identity): lines whose SKU starts with one of these prefixes, or
+    # whose product type is one of these, hold no stock (made to order, services, bundles).
+    untracked_sku_prefixes: list[Annotated[str, StringConstraints(min_length=1, max_length=100)]] = Field(
+        default_factory=list, max_length=50
+    )
+    untracked_product_types: list[Annotated[str, StringConstraints(min_length=1, max_length=100)]] = Field(
+        default_factory=list, max_length=50
+    )
+    # A line the channel says it does not track (Shopify: no inventory management) holds no stock.
+    trust_channel_inventory_tracking: bool = True
+    # Lines the channel fulfilled itself (point of sale, its own admin): take their stock off our
+    # counts once ("take"), or leave our counts alone ("ignore": the channel's stock is not ours).
+    channel_fulfilment_stock: Literal["take", "ignore"] = "take"
 
 
 class Store(Model):

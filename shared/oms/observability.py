@@ -48,3 +48,9 @@ def count(name: str, value: float = 1, **dimensions: str) -> None:
     with single_metric(name=name, unit=MetricUnit.Count, value=value, namespace=metrics.namespace) as m:
         for key, dim in dimensions.items():
             m.add_dimension(name=key, value=dim)
+
+
+def lambda_handler_of[F: Callable[..., Any]](handler: F) -> F:
+    """The one decorator of every function's handler: the invocation's context in every log line
+    (cleared between invocations), its metrics flushed, and tracing when the X-Ray SDK is on."""
+    return cast(F, traced(metrics.log_metrics(logger.inject_lambda_context(clear_state=True)(handler))))

@@ -22,6 +22,8 @@ class MoveKind(StrEnum):
     ALLOCATE = "allocate"  # location: available -> reserved for a shipment
     DEALLOCATE = "deallocate"  # location: reserved -> available
     COMMIT = "commit"  # shipped: on hand and reserved both go down (SKU total, or a location)
+    TAKE = "take"  # left without a reservation (a sale the channel fulfilled): on hand and available down
+    RESTOCK = "restock"  # back on the shelf: on hand and available up
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,16 +45,41 @@ TRANSITIONS: dict[OrderStatus | None, frozenset[OrderStatus]] = {
             S.ON_HOLD,
             S.AWAITING_PAYMENT,
             S.FULFILLING,
+            S.PARTIALLY_SHIPPED,
+            S.SHIPPED,
+            S.DELIVERED,
             S.CANCELLED,
             S.REFUNDED,
             S.PARTIALLY_REFUNDED,
         }
     ),
-    S.CONFIRMED: frozenset({S.FULFILLING, S.ON_HOLD, S.CANCELLED, S.REFUNDED, S.PARTIALLY_REFUNDED}),
-    S.FULFILLING: frozenset(
-        {S.PARTIALLY_SHIPPED, S.SHIPPED, S.ON_HOLD, S.CANCELLED, S.REFUNDED, S.PARTIALLY_REFUNDED}
+    # confirmed -> (partially) shipped / delivered: the channel fulfilled it (a point-of-sale sale), or
+    # there is nothing to ship (downloads, tickets, gift cards: delivered on confirmation).
+    S.CONFIRMED: frozenset(
+        {
+            S.FULFILLING,
+            S.PARTIALLY_SHIPPED,
+            S.SHIPPED,
+            S.DELIVERED,
+            S.ON_HOLD,
+            S.CANCELLED,
+            S.REFUNDED,
+            S.PARTIALLY_REFUNDED,
+        }
     ),
-    S.PARTIALLY_SHIPPED: frozenset({S.SHIPPED, S.REFUNDED, S.PARTIALLY_REFUNDED}),
+    S.FULFILLING: frozenset(
+        {
+            S.PARTIALLY_SHIPPED,
+            S.SHIPPED,
+            S.DELIVERED,
+            S.ON_HOLD,
+            S.CANCELLED,
+            S.REFUNDED,
+            S.PARTIALLY_REFUNDED,
+        }
+    ),
+    # on hold from partially shipped: the channel changed lines a packed or shipped parcel carries.
+    S.PARTIALLY_SHIPPED: frozenset({S.SHIPPED, S.DELIVERED, S.ON_HOLD, S.REFUNDED, S.PARTIALLY_REFUNDED}),
     S.SHIPPED: frozenset({S.DELIVERED, S.RETURNED, S.REFUNDED, S.PARTIALLY_REFUNDED}),
     S.DELIVERED: frozenset({S.COMPLETED, S.RETURNED, S.REFUNDED, S.PARTIALLY_REFUNDED}),
     S.COMPLETED: frozenset({S.RETURNED, S.REFUNDED, S.PARTIALLY_REFUNDED}),
@@ -70,6 +95,7 @@ TRANSITIONS: dict[OrderStatus | None, frozenset[OrderStatus]] = {
             S.COMPLETED,
             S.RETURNED,
             S.CANCELLED,
+            S.ON_HOLD,
         }
     ),
     S.RETURNED: frozenset({S.REFUNDED, S.PARTIALLY_REFUNDED, S.COMPLETED}),

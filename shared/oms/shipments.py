@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
@@ -39,6 +39,9 @@ SHIPMENT_TRANSITIONS: dict[ShipmentStatus, frozenset[ShipmentStatus]] = {
     T.CANCELLED: frozenset(),
 }
 OPEN = frozenset({T.PENDING, T.PACKED})  # not yet shipped: can be cancelled
+LEFT = frozenset(
+    {T.SHIPPED, T.IN_TRANSIT, T.OUT_FOR_DELIVERY, T.EXCEPTION, T.DELIVERED, T.RETURNED_TO_SENDER}
+)
 ON_THE_WAY = frozenset({T.SHIPPED, T.IN_TRANSIT, T.OUT_FOR_DELIVERY, T.EXCEPTION})  # tracked
 FINAL = frozenset({T.DELIVERED, T.RETURNED_TO_SENDER, T.CANCELLED})
 EVENT_TYPE = {
@@ -51,6 +54,8 @@ EVENT_TYPE = {
     T.RETURNED_TO_SENDER: "ShipmentException",
     T.CANCELLED: "ShipmentCancelled",
 }
+# A live shipment whose lines changed (the order was edited or refunded in the channel).
+SHIPMENT_CHANGED = "ShipmentChanged"
 
 
 def check_shipment_transition(current: ShipmentStatus, target: ShipmentStatus) -> None:
@@ -63,10 +68,11 @@ def check_shipment_transition(current: ShipmentStatus, target: ShipmentStatus) -
 
 class ShipmentLine(Model):
     line_id: str
-    sku: str
+    sku: str | None  # the stock item when it holds stock, else the channel's SKU (if any)
     name: str
     quantity: int = Field(gt=0)
     grams: int | None = None
+    holds_stock: bool = True  # False: a line no stock is kept for (made to order, a printed gift card)
 
 
 class TrackingEvent(Model):
@@ -110,7 +116,7 @@ class Label(Model):
     cost: Money | None = None
     provider_id: str | None = None  # the carrier's id for the purchase (to void it)
     tracker_id: str | None = None  # the tracking provider's id for this parcel
-    provider: str  # sandbox | easypost | manual
+    provider: str  # sandbox | easypost | manual | channel (the channel fulfilled it itself)
 
 
 class ShipmentEntry(Model):
@@ -122,6 +128,9 @@ class ShipmentEntry(Model):
 
 
 class Shipment(Model):
+    """What leaves one location for one order. ``source`` ``channel``: a record of goods the channel
+    fulfilled itself (a point-of-sale sale, a fulfilment made in its admin), never picked by us."""
+
     shipment_id: str
     order_id: str
     store_id: str
@@ -132,6 +141,11 @@ class Shipment(Model):
     ship_to: Address | None = None
     status: ShipmentStatus = ShipmentStatus.PENDING
     label: Label | None = None
+    # Labels of lines no longer shipped (the order changed): voided at the carrier, then kept here.
+    labels_to_void: list[Label] = Field(default_factory=list)
+    voided_labels: list[Label] = Field(default_factory=list)
+    source: Literal["oms", "channel"] = "oms"
+    channel_fulfilment_id: str | None = None
     tracking: Tracking = Field(default_factory=Tracking)
     timeline: list[ShipmentEntry] = Field(default_factory=list)
     version: int = 0
@@ -139,6 +153,9 @@ class Shipment(Model):
     updated_at: UtcDateTime
     shipped_at: UtcDateTime | None = None
     delivered_at: UtcDateTime | None = None
+
+    def quantity_of(self, line_id: str) -> int:
+        return sum(line.quantity for line in self.lines if line.line_id == line_id)
 
     @property
     def weight_grams(self) -> int:

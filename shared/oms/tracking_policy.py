@@ -20,7 +20,9 @@ from datetime import datetime, timedelta
 
 from oms.carriers.carrier import TrackResult
 from oms.fulfilment import ShipmentChange, move_shipment, shipment_event
-from oms.order_changes import Actor
+from oms.models import Order
+from oms.order_changes import Actor, OrderChange, transition
+from oms.order_lifecycle import OrderStatus
 from oms.shipments import (
     FINAL,
     SHIPMENT_TRANSITIONS,
@@ -136,3 +138,15 @@ def defer(shipment: Shipment, now: datetime) -> ShipmentChange:
         shipment=shipment.model_copy(update={"tracking": tracking, "updated_at": now}),
         expected_version=shipment.version,
     )
+
+
+def order_delivered(
+    order: Order, delivered: Shipment, others: list[Shipment], now: datetime, actor: Actor
+) -> OrderChange | None:
+    """The order moves to delivered when this delivery was its last parcel on the way."""
+    live = [s for s in others if s.shipment_id != delivered.shipment_id and s.status != S.CANCELLED]
+    if order.status != OrderStatus.SHIPPED or not all(s.status == S.DELIVERED for s in live):
+        return None
+    moved, event = transition(order, OrderStatus.DELIVERED, actor, reason="every parcel delivered")
+    moved = moved.model_copy(update={"delivered_at": delivered.delivered_at or now})
+    return OrderChange(order=moved, expected_version=order.version, events=[event])

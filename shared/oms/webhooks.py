@@ -12,20 +12,34 @@ import hmac
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from oms.errors import BadRequest, NotFound, PayloadTooLarge, Unauthorized
 from oms.identifiers import MANUAL, SHOPIFY, WEBHOOK_CHANNELS, WOOCOMMERCE, is_channel_order_id, is_store_id
+from oms.intake_message import IntakeMessage
 
 CHANNELS = WEBHOOK_CHANNELS
 
 ORDER_TOPICS: Mapping[str, frozenset[str]] = {
-    SHOPIFY: frozenset({"orders/create", "orders/updated", "orders/paid", "orders/cancelled"}),
+    SHOPIFY: frozenset(
+        {
+            "orders/create",
+            "orders/updated",
+            "orders/paid",
+            "orders/cancelled",
+            "orders/fulfilled",
+            "orders/partially_fulfilled",
+            "fulfillments/create",
+            "fulfillments/update",
+        }
+    ),
     WOOCOMMERCE: frozenset({"order.created", "order.updated", "order.deleted", "order.restored"}),
     MANUAL: frozenset({"orders/create"}),
 }
+# Topics whose body is not the order itself: where the order's id is in it.
+ORDER_ID_FIELD: Mapping[str, str] = {"fulfillments/create": "order_id", "fulfillments/update": "order_id"}
 SIGNATURE_HEADER = {SHOPIFY: "x-shopify-hmac-sha256", WOOCOMMERCE: "x-wc-webhook-signature"}
 TOPIC_HEADER = {SHOPIFY: "x-shopify-topic", WOOCOMMERCE: "x-wc-webhook-topic"}
 
@@ -93,43 +107,6 @@ class WebhookResponse:
     body: dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
-class IntakeMessage:
-    """One order payload on its way to the intake consumer (body is the channel's raw JSON)."""
-
-    channel: str
-    store_id: str
-    topic: str
-    event_id: str
-    channel_order_id: str
-    body: str
-    received_at: str
-    triggered_at: str | None = None
-    attributes: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def group_id(self) -> str:
-        """FIFO group: one per order, so one order's messages are applied in arrival order."""
-        return f"{self.store_id}.{self.channel_order_id}"
-
-    @property
-    def deduplication_id(self) -> str:
-        return hashlib.sha256(f"{self.store_id}|{self.event_id}".encode()).hexdigest()
-
-    def message_attributes(self) -> dict[str, str]:
-        attrs = {
-            "channel": self.channel,
-            "store_id": self.store_id,
-            "topic": self.topic,
-            "event_id": self.event_id,
-            "received_at": self.received_at,
-        }
-        if self.triggered_at:
-            attrs["triggered_at"] = self.triggered_at
-        attrs.update(self.attributes)
-        return attrs
-
-
 def sign(secret: str, body: bytes) -> str:
     """Base64 HMAC-SHA256 of the raw body: the signature both Shopify and WooCommerce send."""
     digest = hmac.new(secret.encode(), body, hashlib.sha256).digest()
@@ -152,12 +129,12 @@ def _parse_time(value: str) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _order_id(body: bytes) -> str:
+def _order_id(body: bytes, field: str = "id") -> str:
     try:
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest("the body is not valid JSON", code="invalid_payload") from exc
-    order_id = payload.get("id") if isinstance(payload, dict) else None
+    order_id = payload.get(field) if isinstance(payload, dict) else None
     if isinstance(order_id, bool) or not isinstance(order_id, int | str) or not str(order_id).strip():
         raise BadRequest("the payload has no order id", code="invalid_payload")
     text = str(order_id).strip()
@@ -238,7 +215,7 @@ def receive(
     if topic not in ORDER_TOPICS[request.channel]:
         return WebhookResponse(200, {"status": "ignored", "topic": topic[:100]})
 
-    channel_order_id = _order_id(request.body)
+    channel_order_id = _order_id(request.body, ORDER_ID_FIELD.get(topic, "id"))
     try:
         body_text = request.body.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -18,7 +18,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from moto import mock_aws
 
 from oms.data.dynamo_table import Table, TransactionCancelled
-from oms.data.stock_repository import StockRepository, move_update
+from oms.data.stock_repository import StockRepository, delta_update, net
 from oms.errors import Conflict
 from oms.order_changes import MoveKind, StockMove
 
@@ -65,7 +65,7 @@ def test_stock_levels_follow_the_model_under_any_interleaving(table: Table) -> N
 
         def _moves(self, *moves: StockMove) -> bool:
             try:
-                table.transact([move_update(m, NOW) for m in moves])
+                table.transact([delta_update(d, NOW) for d in net(moves)])
             except TransactionCancelled:
                 return False
             return True

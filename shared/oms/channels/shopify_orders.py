@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from oms.channels.payload_fields import describe, ident, money, order_id, split_tags, text
 from oms.errors import BadRequest
 from oms.models import (
     Address,
     Channel,
+    ChannelFulfilment,
+    ChannelFulfilmentLine,
     Customer,
     LineItem,
     OrderSnapshot,
@@ -17,6 +20,9 @@ from oms.models import (
     Totals,
 )
 from oms.money import Money
+
+if TYPE_CHECKING:
+    from oms.channels.incoming import FulfilmentReported
 
 _FINANCIAL_STATUS = {
     "pending": PaymentStatus.PENDING,
@@ -48,6 +54,18 @@ def _address(data: Any) -> Address | None:
     )
 
 
+_MISSING = object()
+
+
+def _inventory_tracked(data: dict[str, Any]) -> bool | None:
+    """``variant_inventory_management``: null when Shopify does not track the variant's stock,
+    ``shopify`` or an app's handle when something does; absent from older payloads (unknown)."""
+    value = data.get("variant_inventory_management", _MISSING)
+    if value is _MISSING:
+        return None
+    return bool(value)
+
+
 def _line(data: dict[str, Any], currency: str) -> LineItem:
     quantity = int(data["quantity"])
     unit_price = money(data.get("price"), currency)
@@ -66,7 +84,65 @@ def _line(data: dict[str, Any], currency: str) -> LineItem:
         grams=data.get("grams"),
         product_id=ident(data.get("product_id")),
         variant_id=ident(data.get("variant_id")),
+        gift_card=bool(data.get("gift_card")),
+        inventory_tracked=_inventory_tracked(data),
+        product_type=text(data.get("product_type")),
     )
+
+
+def _first(data: dict[str, Any], single: str, many: str) -> str | None:
+    values = data.get(many)
+    if isinstance(values, list) and values:
+        return text(values[0])
+    return text(data.get(single))
+
+
+def fulfilment(data: dict[str, Any]) -> ChannelFulfilment:
+    """One Shopify fulfillment (inside an order, or a fulfillments/* webhook's body)."""
+    return ChannelFulfilment(
+        fulfilment_id=str(data["id"]),
+        status=str(data.get("status") or "success").lower(),
+        lines=[
+            ChannelFulfilmentLine(line_id=str(item["id"]), quantity=int(item.get("quantity") or 0))
+            for item in data.get("line_items") or []
+            if isinstance(item, dict) and item.get("id") is not None
+        ],
+        tracking_company=text(data.get("tracking_company")),
+        tracking_number=_first(data, "tracking_number", "tracking_numbers"),
+        tracking_url=_first(data, "tracking_url", "tracking_urls"),
+        shipment_status=text(data.get("shipment_status")),
+        created_at=data.get("created_at"),
+    )
+
+
+def _fulfilments(payload: dict[str, Any]) -> list[ChannelFulfilment]:
+    """The order's fulfillments, plus what its lines say is fulfilled that none of them covers
+    (a point-of-sale sale, or an order fulfilled before its fulfillments were listed)."""
+    found = [fulfilment(f) for f in payload.get("fulfillments") or [] if isinstance(f, dict) and f.get("id")]
+    covered: dict[str, int] = {}
+    for f in found:
+        if f.counts:
+            for item in f.lines:
+                covered[item.line_id] = covered.get(item.line_id, 0) + item.quantity
+    rest = []
+    for data in payload.get("line_items") or []:
+        if not isinstance(data, dict) or data.get("id") is None:
+            continue
+        current = data.get("current_quantity", data.get("quantity")) or 0
+        status = data.get("fulfillment_status")
+        fulfillable = data.get("fulfillable_quantity")
+        if status == "fulfilled":
+            done = int(current)
+        elif status == "partial" and fulfillable is not None:
+            done = int(current) - int(fulfillable)
+        else:
+            done = 0
+        missing = done - covered.get(str(data["id"]), 0)
+        if missing > 0:
+            rest.append(ChannelFulfilmentLine(line_id=str(data["id"]), quantity=missing))
+    if rest:
+        found.append(ChannelFulfilment(fulfilment_id="shopify:line-status", lines=rest))
+    return found
 
 
 def _shipping_total(payload: dict[str, Any], currency: str) -> Money:
@@ -135,6 +211,25 @@ def normalise(payload: dict[str, Any], *, topic: str, store_id: str) -> OrderSna
             source=text(payload.get("source_name")),
             placed_at=payload.get("created_at") or payload.get("processed_at"),
             channel_updated_at=payload.get("updated_at") or payload.get("created_at"),
+            channel_fulfilments=_fulfilments(payload),
         )
     except (KeyError, TypeError, ValueError, AssertionError) as exc:
         raise BadRequest(f"not a Shopify order: {describe(exc)}", code="invalid_payload") from exc
+
+
+def fulfilment_reported(
+    payload: dict[str, Any], *, store_id: str, received_at: datetime
+) -> FulfilmentReported:
+    """A fulfillments/create or fulfillments/update body: one fulfillment of an order."""
+    from oms.channels.incoming import FulfilmentReported
+
+    try:
+        return FulfilmentReported(
+            channel=Channel.SHOPIFY,
+            store_id=store_id,
+            channel_order_id=order_id(payload.get("order_id")),
+            fulfilment=fulfilment(payload),
+            at=received_at,
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise BadRequest(f"not a Shopify fulfillment: {describe(exc)}", code="invalid_payload") from exc

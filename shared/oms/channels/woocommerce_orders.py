@@ -12,6 +12,8 @@ from oms.errors import BadRequest
 from oms.models import (
     Address,
     Channel,
+    ChannelFulfilment,
+    ChannelFulfilmentLine,
     Customer,
     LineItem,
     OrderSnapshot,
@@ -78,6 +80,22 @@ def _line(data: dict[str, Any], currency: str) -> LineItem:
     )
 
 
+def _completed(payload: dict[str, Any], status: str, lines: list[LineItem]) -> list[ChannelFulfilment]:
+    """WooCommerce has no fulfilments: an order marked ``completed`` has had everything delivered
+    (by the merchant, or by us: our push completes an order once all of it has shipped)."""
+    if status != "completed":
+        return []
+    return [
+        ChannelFulfilment(
+            fulfilment_id="woocommerce:completed",
+            lines=[
+                ChannelFulfilmentLine(line_id=line.line_id, quantity=line.open_quantity) for line in lines
+            ],
+            created_at=_gmt(payload, "date_completed"),
+        )
+    ]
+
+
 def normalise(
     payload: dict[str, Any], *, topic: str, store_id: str, received_at: datetime
 ) -> OrderSnapshot | OrderDeleted:
@@ -133,6 +151,7 @@ def normalise(
             source=text(payload.get("created_via")),
             placed_at=_gmt(payload, "date_created"),
             channel_updated_at=_gmt(payload, "date_modified") or _gmt(payload, "date_created"),
+            channel_fulfilments=_completed(payload, status, lines),
         )
     except (KeyError, TypeError, ValueError, AssertionError) as exc:
         raise BadRequest(f"not a WooCommerce order: {describe(exc)}", code="invalid_payload") from exc

@@ -59,6 +59,22 @@ class Table:
         item: dict[str, Any] | None = response.get("Item")
         return item
 
+    def update_if(self, pk: str, sk: str, *, update: str, condition: str, values: dict[str, Any]) -> bool:
+        """A conditional UpdateItem; False when the condition did not hold (nothing changed)."""
+        try:
+            self.ddb.update_item(
+                TableName=self.name,
+                Key={"PK": {"S": pk}, "SK": {"S": sk}},
+                UpdateExpression=update,
+                ConditionExpression=condition,
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
     def query(self, **kwargs: Any) -> dict[str, Any]:
         result: dict[str, Any] = self.ddb.query(TableName=self.name, **kwargs)
         return result

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from oms.data.aws_clients import client
+from oms.intake_message import IntakeMessage
 from oms.settings import Settings, get_settings
-from oms.webhooks import IntakeMessage
 
 
 class IntakeQueue:

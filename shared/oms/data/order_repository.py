@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import zlib
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,12 +24,13 @@ from oms.data.dynamo_table import (
     encode_cursor,
 )
 from oms.data.item_codec import from_attr, from_item, pack, to_attr, to_item
-from oms.data.stock_repository import move_update
+from oms.data.staged_commit import Lock, StagedCommit, new_op_id
+from oms.data.stock_repository import StockDelta, delta_update, net, shortage
 from oms.domain_events import OutboxEvent
-from oms.errors import BadRequest
-from oms.errors import ConcurrentModification, StockShortage
-from oms.models import Order, ShortLine
-from oms.order_changes import MoveKind, OrderChange
+from oms.errors import BadRequest, ConcurrentModification, StockShortage
+from oms.models import Order, Reservation, ShortLine
+from oms.order_changes import OrderChange
+from oms.order_lifecycle import OrderStatus
 from oms.timeutil import iso
 
 # Attributes copied into the listing indexes (INCLUDE projection; no customer data).
@@ -47,10 +49,6 @@ SUMMARY_ATTRIBUTES = (
 
 # Listings without a lower date bound start here (the year index walks back to it).
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
-
-
-class TooManyLines(Exception):
-    """More distinct SKUs than one transaction can hold."""
 
 
 def order_item(order: Order, events: list[OutboxEvent]) -> dict[str, Any]:
@@ -89,39 +87,88 @@ def order_item(order: Order, events: list[OutboxEvent]) -> dict[str, Any]:
     return item
 
 
+def placeholder_of(order: Order) -> Order:
+    """What stands for a new order while a staged operation creates it: the order as placed."""
+    return order.model_copy(
+        update={
+            "status": OrderStatus.PLACED,
+            "hold": None,
+            "reservation": Reservation(),
+            "timeline": order.timeline[:1],
+            "version": 0,
+        }
+    )
+
+
 def order_from_item(item: dict[str, Any]) -> Order:
     doc = item["doc"]["B"]
     raw = base64.b64decode(doc) if isinstance(doc, str) else doc
     return Order.model_validate_json(zlib.decompress(raw))
 
 
+@dataclass(frozen=True)
+class ItemWrite:
+    """Another item an order change writes in its transaction (a shipment): its Put item and the
+    version it must still have (None: it must not exist yet)."""
+
+    item: dict[str, Any]
+    expected_version: int | None
+
+    def put(self, *, op_id: str | None = None) -> dict[str, Any]:
+        put: dict[str, Any] = {"Put": {"Item": self.item}}
+        if self.expected_version is None:
+            put["Put"]["ConditionExpression"] = "attribute_not_exists(PK)"
+        elif op_id is not None:  # inside a staged operation, which holds the item's lock
+            put["Put"]["ConditionExpression"] = "pending_op = :op"
+            put["Put"]["ExpressionAttributeValues"] = {":op": {"S": op_id}}
+        else:
+            put["Put"]["ConditionExpression"] = "version = :v AND attribute_not_exists(pending_op)"
+            put["Put"]["ExpressionAttributeValues"] = {":v": to_attr(self.expected_version)}
+        return put
+
+    def lock(self) -> Lock:
+        return Lock(self.item["PK"]["S"], self.item["SK"]["S"], self.expected_version)
+
+
 class OrderRepository:
     """The order repository: get, save a change atomically with its stock moves, list."""
 
-    def __init__(self, table: Table | None = None) -> None:
+    def __init__(self, table: Table | None = None, *, finish_pending: bool = True) -> None:
+        """``finish_pending``: a read that finds an order held by a staged operation finishes (or
+        aborts) it first, so the caller never sees a change half made. Read-only functions (no
+        write permission) pass False and see the order as it stands."""
         self.table = table or Table()
+        self.staged = StagedCommit(self.table)
+        self.finish_pending = finish_pending
 
     def get(self, order_id: str) -> Order | None:
-        item = self.table.get(keys.order_pk(order_id), keys.ORDER_SK)
-        return order_from_item(item) if item else None
+        for _ in range(5):
+            item = self.table.get(keys.order_pk(order_id), keys.ORDER_SK)
+            if item is not None and "pending_op" in item and self.finish_pending:
+                self.staged.resume(order_id, item["pending_op"]["S"])
+                continue
+            return order_from_item(item) if item else None
+        raise ConcurrentModification(f"order {order_id} stays locked")
 
-    def save(self, change: OrderChange, *, extra: list[dict[str, Any]] | None = None) -> None:
+    def save(self, change: OrderChange, *, writes: list[ItemWrite] | None = None) -> None:
+        """Commit the change, all or nothing: in one transaction when it fits, else in stages
+        (oms.data.staged_commit). Raises StockShortage or ConcurrentModification, changing nothing."""
+        writes = writes or []
+        deltas = net(change.moves)
+        if 1 + len(deltas) + len(writes) <= MAX_TRANSACTION_ITEMS:
+            self._save_at_once(change, deltas, writes)
+        else:
+            self._save_staged(change, deltas, writes)
+
+    def _save_at_once(self, change: OrderChange, deltas: list[StockDelta], writes: list[ItemWrite]) -> None:
         order = change.order
         item = order_item(order, change.events)
-        put: dict[str, Any] = {"Put": {"Item": item}}
-        if change.expected_version is None:
-            put["Put"]["ConditionExpression"] = "attribute_not_exists(PK)"
-        else:
-            put["Put"]["ConditionExpression"] = "version = :v"
-            put["Put"]["ExpressionAttributeValues"] = {":v": to_attr(change.expected_version)}
-        moves = [move_update(m, order.updated_at) for m in change.moves]
-        items = [put, *moves, *(extra or [])]
-        if len(items) > MAX_TRANSACTION_ITEMS:
-            raise TooManyLines(f"{len(change.moves)} stock moves do not fit one transaction")
+        main = ItemWrite(item, change.expected_version)
+        items = [main.put(), *(delta_update(d, order.updated_at) for d in deltas), *(w.put() for w in writes)]
         # The request token makes an SDK retry of a committed write a no-op; the document and the
         # moves determine the whole transaction.
         token = hashlib.sha256(
-            item["doc"]["B"] + repr(change.moves).encode() + repr(extra or "").encode()
+            item["doc"]["B"] + repr(deltas).encode() + repr([w.item for w in writes]).encode()
         ).hexdigest()[:36]
         try:
             self.table.transact(items, token=token)
@@ -129,27 +176,64 @@ class OrderRepository:
             codes = cancelled.codes()
             if cancelled.conflicted or codes[0] == "ConditionalCheckFailed":
                 raise ConcurrentModification(order.order_id) from cancelled
-            short = []
-            for move, reason in zip(change.moves, cancelled.reasons[1:], strict=False):
-                if reason.get("Code") != "ConditionalCheckFailed":
-                    continue
-                if move.kind == MoveKind.ALLOCATE:
-                    # A location's stock changed since we planned: plan again.
-                    raise ConcurrentModification(order.order_id) from cancelled
-                if move.kind != MoveKind.RESERVE:
-                    # Releasing or committing can only fail if our own bookkeeping is wrong.
-                    raise RuntimeError(f"stock invariant broken: {move.kind} of {move.sku}") from cancelled
-                old = reason.get("Item")
-                short.append(
-                    ShortLine(
-                        sku=move.sku,
-                        requested=move.quantity,
-                        available=int(from_attr(old["available"])) if old else None,
-                    )
-                )
+            refused = [
+                (delta, reason)
+                for delta, reason in zip(deltas, cancelled.reasons[1:], strict=False)
+                if reason.get("Code") == "ConditionalCheckFailed"
+            ]
+            short = shortage(refused)
             if short:
                 raise StockShortage(short) from cancelled
+            if any(not delta.refusable for delta, _ in refused):
+                # Giving stock back or committing it can only fail if our own bookkeeping is wrong.
+                raise RuntimeError(f"stock invariant broken: {refused[0][0]}") from cancelled
+            # A location's stock changed since we planned (or a written item did): plan again.
             raise ConcurrentModification(order.order_id) from cancelled
+
+    def _save_staged(self, change: OrderChange, deltas: list[StockDelta], writes: list[ItemWrite]) -> None:
+        order = change.order
+        self._check_reservable(deltas)
+        op_id = new_op_id()
+        final = [
+            ItemWrite(order_item(order, change.events), change.expected_version or 0).put(op_id=op_id),
+            *(w.put(op_id=op_id) for w in writes),
+        ]
+        order_lock = Lock(keys.order_pk(order.order_id), keys.ORDER_SK, change.expected_version)
+        placeholder = None
+        if change.expected_version is None:
+            placeholder = order_item(placeholder_of(order), [])
+        outcome = self.staged.commit(
+            order.order_id,
+            op_id=op_id,
+            locks=[order_lock, *(w.lock() for w in writes if w.expected_version is not None)],
+            placeholder=placeholder,
+            deltas=deltas,
+            final=final,
+            at=order.updated_at,
+        )
+        if outcome.finished:
+            return
+        if outcome.short:
+            raise StockShortage(outcome.short)
+        raise ConcurrentModification(order.order_id)
+
+    def _check_reservable(self, deltas: list[StockDelta]) -> None:
+        """Before reserving in stages, read the SKUs' totals: an order that is short is refused with
+        every short line at once, without reserving (and then releasing) the rest."""
+        wanted = {d.sku: -d.available for d in deltas if d.location is None and d.reserving and d.refusable}
+        if not wanted:
+            return
+        items = self.table.batch_get([(keys.sku_pk(sku), keys.SKU_TOTAL_SK) for sku in wanted])
+        available = {
+            str(from_attr(i["sku"])): int(from_attr(i["available"])) for i in items if "available" in i
+        }
+        short = [
+            ShortLine(sku=sku, requested=qty, available=available.get(sku))
+            for sku, qty in sorted(wanted.items())
+            if available.get(sku, -1) < qty
+        ]
+        if short:
+            raise StockShortage(short)
 
     def list(
         self,

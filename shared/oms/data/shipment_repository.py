@@ -10,12 +10,11 @@ from typing import Any
 
 from oms.data import table_keys as keys
 from oms.data.dynamo_table import Page, Table, TransactionCancelled, decode_cursor, encode_cursor
-from oms.data.item_codec import from_item, pack, to_attr, to_item
-from oms.data.order_repository import OrderRepository, order_from_item
-from oms.errors import NotFound
+from oms.data.item_codec import from_item, pack, to_item
+from oms.data.order_repository import ItemWrite, OrderRepository, order_from_item
+from oms.errors import ConcurrentModification, NotFound
 from oms.fulfilment import FulfilmentChange, ShipmentChange
 from oms.identifiers import order_id_of_shipment
-from oms.errors import ConcurrentModification
 from oms.models import Order
 from oms.shipments import ON_THE_WAY, OPEN, Shipment
 from oms.timeutil import iso
@@ -59,56 +58,64 @@ def shipment_from_item(item: dict[str, Any]) -> Shipment:
     return Shipment.model_validate_json(zlib.decompress(raw))
 
 
-def _put(change: ShipmentChange) -> dict[str, Any]:
-    put: dict[str, Any] = {"Put": {"Item": shipment_item(change)}}
-    if change.expected_version is None:
-        put["Put"]["ConditionExpression"] = "attribute_not_exists(PK)"
-    else:
-        put["Put"]["ConditionExpression"] = "version = :v"
-        put["Put"]["ExpressionAttributeValues"] = {":v": to_attr(change.expected_version)}
-    return put
+def shipment_write(change: ShipmentChange) -> ItemWrite:
+    return ItemWrite(shipment_item(change), change.expected_version)
 
 
 class ShipmentRepository:
-    def __init__(self, table: Table | None = None) -> None:
+    def __init__(self, table: Table | None = None, *, finish_pending: bool = True) -> None:
         self.table = table or Table()
-        self.orders = OrderRepository(self.table)
+        self.orders = OrderRepository(self.table, finish_pending=finish_pending)
 
     def order_with_shipments(self, order_id: str) -> tuple[Order | None, list[Shipment]]:
-        """The order and all its shipments: one query of the order's partition."""
-        order: Order | None = None
-        shipments: list[Shipment] = []
-        kwargs: dict[str, Any] = {
-            "KeyConditionExpression": "PK = :pk",
-            "ExpressionAttributeValues": {":pk": {"S": keys.order_pk(order_id)}},
-            "ConsistentRead": True,
-        }
-        while True:
-            response = self.table.query(**kwargs)
-            for item in response.get("Items", []):
-                if item["SK"]["S"] == keys.ORDER_SK:
-                    order = order_from_item(item)
-                elif item["SK"]["S"].startswith("SHIPMENT#"):
-                    shipments.append(shipment_from_item(item))
-            if not response.get("LastEvaluatedKey"):
+        """The order and all its shipments: one query of the order's partition (a staged operation
+        holding them is finished first, as for oms.data.order_repository's reads)."""
+        for _ in range(5):
+            order: Order | None = None
+            shipments: list[Shipment] = []
+            pending: str | None = None
+            kwargs: dict[str, Any] = {
+                "KeyConditionExpression": "PK = :pk",
+                "ExpressionAttributeValues": {":pk": {"S": keys.order_pk(order_id)}},
+                "ConsistentRead": True,
+            }
+            while True:
+                response = self.table.query(**kwargs)
+                for item in response.get("Items", []):
+                    sk = item["SK"]["S"]
+                    if sk == keys.ORDER_SK:
+                        order = order_from_item(item)
+                    elif sk.startswith(keys.SHIPMENT_PREFIX):
+                        shipments.append(shipment_from_item(item))
+                    if sk in (keys.ORDER_SK,) or sk.startswith(keys.SHIPMENT_PREFIX):
+                        pending = pending or (item["pending_op"]["S"] if "pending_op" in item else None)
+                if not response.get("LastEvaluatedKey"):
+                    break
+                kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+            if pending is None or not self.orders.finish_pending:
                 return order, sorted(shipments, key=lambda s: s.shipment_id)
-            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+            self.orders.staged.resume(order_id, pending)
+        raise ConcurrentModification(f"order {order_id} stays locked")
 
     def get(self, shipment_id: str) -> Shipment:
         order_id = order_id_of_shipment(shipment_id)
-        item = self.table.get(keys.order_pk(order_id), keys.shipment_sk(shipment_id))
-        if not item:
-            raise NotFound(f"no shipment {shipment_id!r}", code="shipment_not_found")
-        return shipment_from_item(item)
+        for _ in range(5):
+            item = self.table.get(keys.order_pk(order_id), keys.shipment_sk(shipment_id))
+            if not item:
+                raise NotFound(f"no shipment {shipment_id!r}", code="shipment_not_found")
+            if "pending_op" not in item or not self.orders.finish_pending:
+                return shipment_from_item(item)
+            self.orders.staged.resume(order_id, item["pending_op"]["S"])
+        raise ConcurrentModification(f"shipment {shipment_id} stays locked")
 
     def save(self, change: FulfilmentChange) -> None:
-        """One transaction: the order (version-checked) with its stock moves, and the shipments."""
-        puts = [_put(sc) for sc in change.shipments]
+        """The order (version-checked) with its stock moves, and the shipments: all or nothing."""
+        writes = [shipment_write(sc) for sc in change.shipments]
         if change.order is not None:
-            self.orders.save(change.order, extra=puts)
+            self.orders.save(change.order, writes=writes)
             return
         try:
-            self.table.transact(puts)
+            self.table.transact([w.put() for w in writes])
         except TransactionCancelled as cancelled:
             raise ConcurrentModification(change.shipments[0].shipment.shipment_id) from cancelled
 

@@ -9,47 +9,129 @@ Every move is a conditional update inside the caller's transaction; nothing is r
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from oms.data import table_keys as keys
 from oms.data.dynamo_table import Page, Table, TransactionCancelled, decode_cursor, encode_cursor
-from oms.data.item_codec import from_item, pack, to_attr, to_item
+from oms.data.item_codec import from_attr, from_item, pack, to_attr, to_item
 from oms.domain_events import SOURCE_STOCK, OutboxEvent, StockEventDetail
 from oms.errors import Conflict, NotFound
-from oms.models import StockLevel
+from oms.models import ShortLine, StockLevel
 from oms.order_changes import MoveKind, StockMove
 from oms.timeutil import iso
 
-_EXPRESSIONS: dict[MoveKind, tuple[str, str]] = {
-    MoveKind.RESERVE: ("SET available = available - :q, reserved = reserved + :q", "available >= :q"),
-    MoveKind.ALLOCATE: ("SET available = available - :q, reserved = reserved + :q", "available >= :q"),
-    MoveKind.RELEASE: ("SET available = available + :q, reserved = reserved - :q", "reserved >= :q"),
-    MoveKind.DEALLOCATE: ("SET available = available + :q, reserved = reserved - :q", "reserved >= :q"),
-    MoveKind.COMMIT: (
-        "SET on_hand = on_hand - :q, reserved = reserved - :q",
-        "reserved >= :q AND on_hand >= :q",
-    ),
+# What each move does to an item's (on_hand, reserved); available is on_hand - reserved.
+_DELTAS: dict[MoveKind, tuple[int, int]] = {
+    MoveKind.RESERVE: (0, 1),
+    MoveKind.ALLOCATE: (0, 1),
+    MoveKind.RELEASE: (0, -1),
+    MoveKind.DEALLOCATE: (0, -1),
+    MoveKind.COMMIT: (-1, -1),
+    MoveKind.TAKE: (-1, 0),
+    MoveKind.RESTOCK: (1, 0),
 }
 
 
-def move_update(move: StockMove, at: datetime) -> dict[str, Any]:
-    """The transaction item for one stock move (location moves hit the location's item)."""
-    if move.quantity <= 0:
-        raise ValueError("a stock move needs a positive quantity")
-    update, condition = _EXPRESSIONS[move.kind]
-    sk = keys.sku_location_sk(move.location) if move.location else keys.SKU_TOTAL_SK
-    if move.kind in (MoveKind.ALLOCATE, MoveKind.DEALLOCATE) and not move.location:
-        raise ValueError(f"{move.kind} needs a location")
+@dataclass(frozen=True, slots=True)
+class StockDelta:
+    """All of one change's moves on one stock item, netted: a transaction may touch an item once."""
+
+    sku: str
+    location: str | None
+    on_hand: int
+    reserved: int
+    reserving: int = 0  # of which reservations at the SKU's total (to name a short line)
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
+    @property
+    def refusable(self) -> bool:
+        """It takes available stock: the item may refuse it (short, or changed since planned)."""
+        return self.available < 0
+
+    def inverse(self) -> StockDelta:
+        return StockDelta(self.sku, self.location, -self.on_hand, -self.reserved)
+
+    def record(self) -> list[Any]:
+        return [self.sku, self.location, self.on_hand, self.reserved, self.reserving]
+
+    @classmethod
+    def from_record(cls, record: list[Any]) -> StockDelta:
+        return cls(str(record[0]), record[1], int(record[2]), int(record[3]), int(record[4]))
+
+
+def net(moves: Sequence[StockMove]) -> list[StockDelta]:
+    """One delta per stock item, refusable ones first (see oms.data.staged_commit), in a stable
+    order; moves that cancel out leave nothing."""
+    sums: dict[tuple[str, str | None], list[int]] = {}
+    for move in moves:
+        if move.quantity <= 0:
+            raise ValueError("a stock move needs a positive quantity")
+        if move.kind in (MoveKind.ALLOCATE, MoveKind.DEALLOCATE) and not move.location:
+            raise ValueError(f"{move.kind} needs a location")
+        h, r = _DELTAS[move.kind]
+        entry = sums.setdefault((move.sku, move.location), [0, 0, 0])
+        entry[0] += h * move.quantity
+        entry[1] += r * move.quantity
+        if move.kind == MoveKind.RESERVE:
+            entry[2] += move.quantity
+    deltas = [
+        StockDelta(sku, location, h, r, reserving)
+        for (sku, location), (h, r, reserving) in sorted(
+            sums.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")
+        )
+        if h or r
+    ]
+    return [d for d in deltas if d.refusable] + [d for d in deltas if not d.refusable]
+
+
+def delta_update(delta: StockDelta, at: datetime) -> dict[str, Any]:
+    """The transaction item for one stock item's delta, conditioned so that no level goes below 0."""
+    sk = keys.sku_location_sk(delta.location) if delta.location else keys.SKU_TOTAL_SK
+    values: dict[str, Any] = {
+        ":h": to_attr(delta.on_hand),
+        ":r": to_attr(delta.reserved),
+        ":a": to_attr(delta.available),
+        ":at": {"S": iso(at)},
+    }
+    conditions = ["attribute_exists(available)"]
+    for name, change in (
+        ("available", delta.available),
+        ("reserved", delta.reserved),
+        ("on_hand", delta.on_hand),
+    ):
+        if change < 0:
+            conditions.append(f"{name} >= :min_{name}")
+            values[f":min_{name}"] = to_attr(-change)
     return {
         "Update": {
-            "Key": {"PK": {"S": keys.sku_pk(move.sku)}, "SK": {"S": sk}},
-            "UpdateExpression": update + ", updated_at = :at REMOVE outbox",
-            "ConditionExpression": condition,
-            "ExpressionAttributeValues": {":q": {"N": str(move.quantity)}, ":at": {"S": iso(at)}},
+            "Key": {"PK": {"S": keys.sku_pk(delta.sku)}, "SK": {"S": sk}},
+            "UpdateExpression": (
+                "SET on_hand = on_hand + :h, reserved = reserved + :r, available = available + :a,"
+                " updated_at = :at REMOVE outbox"
+            ),
+            "ConditionExpression": " AND ".join(conditions),
+            "ExpressionAttributeValues": values,
             "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
         }
     }
+
+
+def shortage(refused: list[tuple[StockDelta, dict[str, Any]]]) -> list[ShortLine]:
+    """The short lines among refused stock deltas: reservations at a SKU's total (None available:
+    the SKU does not exist)."""
+    short = []
+    for delta, reason in refused:
+        if delta.location is not None or not delta.reserving:
+            continue
+        old = reason.get("Item")
+        available = int(from_attr(old["available"])) if old and "available" in old else None
+        short.append(ShortLine(sku=delta.sku, requested=delta.reserving, available=available))
+    return short
 
 
 def _level(item: dict[str, Any]) -> StockLevel:

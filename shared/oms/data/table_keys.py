@@ -67,8 +67,11 @@ def location_pk(location_id: str) -> str:
 LOCATION_SK = "LOCATION"
 
 
+SHIPMENT_PREFIX = "SHIPMENT#"
+
+
 def shipment_sk(shipment_id: str) -> str:
-    return f"SHIPMENT#{shipment_id}"
+    return f"{SHIPMENT_PREFIX}{shipment_id}"
 
 
 def pick_queue(location: str) -> str:
@@ -76,3 +79,15 @@ def pick_queue(location: str) -> str:
 
 
 TRACKING_DUE = "TRACKING"
+
+
+# Order operations committed in stages (oms.data.staged_commit), for the sweep of those left behind.
+STAGED_OPS = "OPS"
+
+
+def variant_sk(variant_key: str) -> str:
+    return f"VARIANT#{variant_key}"
+
+
+def store_variants(store_id: str) -> str:
+    return f"VARIANTS#{store_id}"

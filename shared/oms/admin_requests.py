@@ -1,0 +1,83 @@
+"""The admin API's request bodies (one place, so the API, its docs and its tests agree)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from oms.identifiers import SHOP_DOMAIN_PATTERN, STORE_ID_PATTERN
+from oms.models import StoreSettings
+
+Secret = Annotated[str, StringConstraints(min_length=16, max_length=512)]
+ShopDomain = Annotated[str, StringConstraints(pattern=SHOP_DOMAIN_PATTERN, max_length=255)]
+SiteUrl = Annotated[str, StringConstraints(pattern=r"^https?://[^\s]+$", max_length=500)]
+
+
+class ApiCredentials(BaseModel):
+    """Channel API credentials for pushing fulfilments back (Shopify admin token; WooCommerce keys)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    access_token: Secret | None = None
+    consumer_key: Secret | None = None
+    consumer_secret: Secret | None = None
+
+
+class StoreCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    store_id: Annotated[str, StringConstraints(pattern=STORE_ID_PATTERN)]
+    channel: Literal["shopify", "woocommerce"]
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    webhook_secret: Secret | None = Field(
+        default=None,
+        description="Shopify: the signing secret Shopify shows. WooCommerce: leave empty to get one.",
+    )
+    shop_domain: ShopDomain | None = None
+    site_url: SiteUrl | None = None
+    api_credentials: ApiCredentials | None = None
+    settings: StoreSettings = Field(default_factory=StoreSettings)
+
+    @model_validator(mode="after")
+    def _channel_fields(self) -> StoreCreate:
+        if self.channel == "shopify" and not self.webhook_secret:
+            raise ValueError("webhook_secret is required for Shopify (Shopify signs with its own secret)")
+        if self.channel == "shopify" and self.site_url:
+            raise ValueError("site_url is for WooCommerce stores")
+        if self.channel == "woocommerce" and self.shop_domain:
+            raise ValueError("shop_domain is for Shopify stores")
+        return self
+
+
+class StoreUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    settings: StoreSettings | None = None
+    webhook_secret: Secret | None = None
+    api_credentials: ApiCredentials | None = None
+
+
+class VariantMappingRequest(BaseModel):
+    """What a channel variant without a SKU is, for stock: a SKU of ours, or nothing to keep stock of."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sku: Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)] | None = (
+        Field(
+            default=None, description="The SKU whose stock this variant takes (required when stock_tracked)"
+        )
+    )
+    stock_tracked: bool = Field(
+        default=True,
+        description="false: the variant holds no stock (made to order, a service); it still ships",
+    )
+
+    @model_validator(mode="after")
+    def _sku_when_tracked(self) -> VariantMappingRequest:
+        if self.stock_tracked and not self.sku:
+            raise ValueError("a stock-tracked variant needs the sku its stock is counted under")
+        if not self.stock_tracked and self.sku:
+            raise ValueError("a variant that holds no stock has no sku to map to")
+        return self

@@ -1,0 +1,1 @@
+"""Services: each loads what one use case needs, decides with the pure rules, commits, retries."""
