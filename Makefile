@@ -32,10 +32,11 @@ demo: venv lambda-env ## Send sample webhooks to the local stack (starting one i
 	@$(PY) -m oms_local.demo $(ARGS)
 
 test: venv lambda-env tools lint ## Lint, then every test (unit, integration, end-to-end, reliability, security)
-	@$(PY) -m pytest $(ARGS)
+	@echo "==> tests: unit, integration, end-to-end, reliability, security (2 workers)"
+	@$(PY) -m pytest -n 2 --dist loadfile $(ARGS)
 
-test-fast: venv ## Tests without lint and without the slow suites
-	@$(PY) -m pytest -m "not e2e and not reliability" $(ARGS)
+test-fast: venv ## The unit tier: the pure core through in-memory ports (seconds)
+	@$(PY) -m pytest tests/unit -q $(ARGS)
 
 lint: venv tools ## ruff, mypy, sam validate --lint, cfn-lint, checkov
 	@$(VENV)/bin/ruff check .

@@ -167,6 +167,9 @@ def report(r: dict[str, Any]) -> str:
             lines.append(
                 f"  DynamoDB: {u['write_units']:g} write units, {u['read_units']:g} read units{intake}"
             )
+            if "dynamodb_requests" in flow:
+                per = ", ".join(f"{k} {n}" for k, n in sorted(flow["dynamodb_requests_by_function"].items()))
+                lines.append(f"  DynamoDB requests: {flow['dynamodb_requests']} ({per})")
             c = r["cost"][label]
             lines.append(
                 f"  cost per 1,000 orders: ${c['infrastructure_usd']:.4f} infrastructure "

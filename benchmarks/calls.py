@@ -136,4 +136,38 @@ def measure(bench: Bench) -> dict[str, Any]:
     three = _flow(bench, payload)
     after = _lifecycle(bench, three["order"], three["lines"])
     twenty_five = _flow(bench, shopify_order(20_000_002, skus=skus))
-    return {"fixture_3_lines": three, "order_25_lines": twenty_five, "fixture_confirmed_to_completed": after}
+    return {
+        "fixture_3_lines": three,
+        "order_25_lines": twenty_five,
+        "fixture_confirmed_to_completed": after,
+        "order_500_lines_webhook_to_shipped": big_order(bench, 500),
+    }
+
+
+def big_order(bench: Bench, lines: int) -> dict[str, Any]:
+    """A wholesale order of ``lines`` SKUs from its webhook to shipped (reserved, allocated, labelled
+    and shipped by the auto-fulfilling demo store): every change beyond one transaction is staged."""
+    skus = {f"BENCH-W{n:03d}": 1 for n in range(lines)}
+    for sku in skus:
+        counted = {"locations": [{"location": "wh-east", "on_hand": 10}]}
+        assert bench.api("PUT", f"/stock/{sku}", counted)[0] == 200
+    bench.cloud.drain()
+    cloud = bench.cloud
+    cloud.resume(FULFILMENT)
+    state = _table(bench)
+    payload = shopify_order(20_000_500, skus=skus)
+    delivery = shopify_delivery(payload, store_id="demo-shopify", secret=str(SHOPIFY_STORE["webhook_secret"]))
+    bench.recorder.clear()
+    with bench.recorder.recording():
+        status, _, body = bench.api.request(
+            "POST", delivery.path, headers=delivery.headers, raw_body=delivery.body
+        )
+        assert status == 202, body
+        cloud.drain()
+    summary = _summary(bench, state, f"demo-shopify.{payload['id']}", lines)
+    assert summary["final_status"] == "shipped", summary["final_status"]
+    summary["dynamodb_requests"] = sum(1 for c in summary["_calls"] if c.service == "dynamodb")
+    summary["dynamodb_requests_by_function"] = dict(
+        Counter(c.caller or POLLER for c in summary["_calls"] if c.service == "dynamodb")
+    )
+    return summary

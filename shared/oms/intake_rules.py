@@ -31,7 +31,7 @@ from oms.models import Hold, Note, Order, OrderSnapshot, PaymentStatus, ShortLin
 from oms.observability import logger
 from oms.order_changes import Actor, Intent, OrderChange, content_changes, hold_for, new_order, transition
 from oms.order_lifecycle import HOLDS_STOCK, HoldReason, OrderStatus, can_transition
-from oms.order_reconciliation import StockView, reconcile
+from oms.order_reconciliation import ENDING, StockView, reconcile
 from oms.shipments import Shipment
 
 # Holds a later delivery retries (the channel may have fixed the payment, the stock may be back).
@@ -167,8 +167,9 @@ def decide(
         if existing is None or not can_transition(existing.status, OrderStatus.CANCELLED):
             return None
         draft = _Draft(existing, OrderChange(order=existing, expected_version=existing.version))
+        base = draft.order
         draft.move(OrderStatus.CANCELLED, actor, reason="deleted in channel")
-        return _stock_and_shipments(draft, existing, ctx, actor, changed=[])
+        return _stock_and_shipments(draft, existing, ctx, actor, changed=[], base=base)
 
     snapshot = incoming
     if existing is None:
@@ -190,23 +191,42 @@ def decide(
         updated = existing.model_copy(update={**dict(snapshot), "updated_at": actor.at})
         draft = _Draft(updated, OrderChange(order=updated, expected_version=existing.version))
 
+    base = draft.order
     for intent in intents(snapshot):
         _apply(draft, intent, snapshot, actor)
-    return _stock_and_shipments(draft, existing, ctx, actor, changed=changed)
+    return _stock_and_shipments(draft, existing, ctx, actor, changed=changed, base=base)
 
 
 def _stock_and_shipments(
-    draft: _Draft, existing: Order | None, ctx: IntakeContext, actor: Actor, *, changed: list[str]
+    draft: _Draft,
+    existing: Order | None,
+    ctx: IntakeContext,
+    actor: Actor,
+    *,
+    changed: list[str],
+    base: Order,
 ) -> FulfilmentChange | None:
     wants = _wants_stock(draft)
+    take = ctx.take_channel_stock
     rec = reconcile(
-        draft.order,
-        ctx.shipments,
-        wants_stock=wants,
-        take_stock=ctx.take_channel_stock,
-        view=ctx.view,
-        actor=actor,
+        draft.order, ctx.shipments, wants_stock=wants, take_stock=take, view=ctx.view, actor=actor
     )
+    if rec.attention and draft.order.status in ENDING and base.status not in ENDING:
+        # Cancelled or refunded in the channel while the warehouse holds a packed parcel of it: the
+        # order stops on hold instead (the warehouse decides); once they unpack it, it follows the
+        # channel. What can be undone without them (pending shipments, free stock) is undone now.
+        draft.order = base.model_copy(update={"payment_status": draft.order.payment_status})
+        draft.change.events = [e for e in draft.change.events if e.type == "OrderPlaced"]
+        draft.confirming = False
+        rec = reconcile(
+            draft.order,
+            ctx.shipments,
+            wants_stock=False,
+            take_stock=ctx.take_channel_stock,
+            view=ctx.view,
+            actor=actor,
+            ending=True,
+        )
     short = rec.unidentified + ((ctx.shortage or []) if rec.reserving else [])
     if short:
         # All or nothing: reserve none of what it still needs (what shipments carry stays).

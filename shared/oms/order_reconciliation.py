@@ -175,12 +175,13 @@ def reconcile(
     take_stock: bool,
     view: StockView,
     actor: Actor,
+    ending: bool | None = None,
 ) -> Reconciliation:
     """See the module's three steps. ``order`` carries the channel's new lines and its new status;
     ``wants_stock``: its unshipped lines should be reserved now; ``take_stock``: units the channel
     fulfilled come off our counts (store setting ``channel_fulfilment_stock``)."""
     ledger = _Ledger(order, shipments, actor)
-    ending = order.status in ENDING
+    ending = order.status in ENDING if ending is None else ending
     lines = [line for line in order.lines if line.ships]
     known = {line.line_id for line in order.lines}
     attention: list[str] = []
@@ -376,6 +377,8 @@ def _channel_fulfilled(
                 notes.append(
                     f"{n - taken} x {sku} left through the channel beyond our count of it: recount it"
                 )
+            if n - k:  # beyond the SKU's total: recorded, taking nothing (what k left is recorded)
+                records[NO_LOCATION][line.line_id] += n - k
         elif n > 0:
             records[NO_LOCATION][line.line_id] += n
     for location, per_line in sorted(records.items()):

@@ -68,7 +68,7 @@ def check_shipment_transition(current: ShipmentStatus, target: ShipmentStatus) -
 
 class ShipmentLine(Model):
     line_id: str
-    sku: str | None  # the stock item when it holds stock, else the channel's SKU (if any)
+    sku: str | None = None  # the stock item when it holds stock, else the channel's SKU (if any)
     name: str
     quantity: int = Field(gt=0)
     grams: int | None = None

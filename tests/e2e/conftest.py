@@ -10,6 +10,7 @@ import pytest
 
 from oms_local.logs import LogPrinter
 from oms_local.runner import DEFAULT_TIME_SCALE, Running, start
+from tests.stack import aws, shopify_secret, woo_secret  # noqa: F401 - fixtures
 
 
 class Captured:

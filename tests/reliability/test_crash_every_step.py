@@ -32,11 +32,12 @@ from oms_local.invoke import InProcessInvoker
 from oms_local.runner import LOCAL_PARAMETERS
 from oms_local.samples import shopify_delivery, shopify_order
 from oms_local.seed import seed
-from tests.conftest import Stack
+from tests.stack import Stack
 
 pytestmark = pytest.mark.reliability
 SECRET = "crash-test-webhook-secret"
 STORE = "crash-shop"
+BIG_STORE = "crash-wholesale"  # fulfilled by staff: its orders stay allocated
 FUNCTIONS = (
     "WebhookFunction",
     "IntakeFunction",
@@ -54,6 +55,7 @@ class World:
         self.stack = stack
         self.recorder = recorder
         self.n = 0
+        self.big_skus: list[str] = []
 
     def life(self) -> tuple[dict[str, Any], list[Call]]:
         """Place one order and let everything run to completion, redelivering what failed."""
@@ -75,6 +77,103 @@ class World:
                     break
             self.settle(order_id)
         return self.state(order_id, sku), self.recorder.calls[first:]
+
+    def big_life(self, lines: int, *, then_cancel: bool) -> tuple[dict[str, Any], list[Call]]:
+        """A wholesale order of ``lines`` SKUs (more stock moves than one transaction holds): placed
+        and auto-shipped (a crash anywhere in the staged reserve, allocate and ship converges), or
+        allocated by the store that does not auto-fulfil and then cancelled in the channel."""
+        self.n += 1
+        stack, n = self.stack, 80_000 + self.n
+        skus = [f"CRASH-BIG-{i:03d}" for i in range(lines)]
+        if not self.big_skus:  # stocked once, plenty for every life: each life's own moves are compared
+            with self.paused():
+                for sku in skus:
+                    stack.set_stock(sku, wh_east=10_000)
+            self.big_skus = skus
+        before = self.levels(skus)
+        store = BIG_STORE if then_cancel else STORE
+        payload = shopify_order(n, skus=dict.fromkeys(skus, 1), updated_at="2026-07-01T10:00:00Z")
+        order_id = f"{store}.{n}"
+        first = len(self.recorder.calls)
+        with self.recorder.recording():
+            self.deliver(payload, store, "orders/create", f"crash-big-{n}")
+            self.drain_until(order_id, "fulfilling" if then_cancel else "shipped")
+            if then_cancel:
+                payload.update(cancelled_at="2026-07-01T11:00:00Z", updated_at="2026-07-01T11:00:00Z")
+                self.deliver(payload, store, "orders/cancelled", f"crash-big-{n}-cancel")
+                self.drain_until(order_id, "cancelled")
+        return self.big_state(order_id, skus, before), self.recorder.calls[first:]
+
+    def deliver(self, payload: dict[str, Any], store: str, topic: str, event_id: str) -> None:
+        delivery = shopify_delivery(
+            payload,
+            store_id=store,
+            secret=SECRET,
+            shop_domain=f"{store}.myshopify.com",
+            event_id=event_id,
+            topic=topic,
+        )
+        for _ in range(3):  # the store retries until it gets a 2xx
+            if self.stack.send(delivery)[0] == 202:
+                return
+        raise AssertionError("the webhook never accepted the delivery")
+
+    def drain_until(self, order_id: str, status: str) -> None:
+        for _ in range(20):
+            self.stack.cloud.drain()
+            with self.paused():
+                if self.stack.api("GET", f"/orders/{order_id}")[1].get("status") == status:
+                    return
+        raise AssertionError(f"{order_id} never reached {status}")
+
+    def levels(self, skus: list[str]) -> dict[str, tuple[int, ...]]:
+        """(on_hand, reserved, available) of each SKU's total and its wh-east item."""
+        ddb, table = self.stack.cloud.clients["dynamodb"], self.stack.cloud.ref("OmsTable")
+        keys = [{"PK": {"S": f"SKU#{s}"}, "SK": {"S": sk}} for s in skus for sk in ("TOTAL", "LOC#wh-east")]
+        out: dict[str, tuple[int, ...]] = {}
+        with self.paused():
+            for start in range(0, len(keys), 100):
+                response = ddb.batch_get_item(RequestItems={table: {"Keys": keys[start : start + 100]}})
+                for i in response["Responses"][table]:
+                    out[i["PK"]["S"] + i["SK"]["S"]] = (
+                        int(i["on_hand"]["N"]),
+                        int(i["reserved"]["N"]),
+                        int(i["available"]["N"]),
+                    )
+        return out
+
+    def big_state(self, order_id: str, skus: list[str], before: dict[str, tuple[int, ...]]) -> dict[str, Any]:
+        after = self.levels(skus)
+        with self.paused():
+            order = self.stack.order(order_id)
+            shipments = self.stack.api("GET", f"/orders/{order_id}/shipments")[1]["shipments"]
+            levels = Counter(
+                tuple(a - b for a, b in zip(after[key], before[key], strict=True)) for key in sorted(after)
+            )
+            events = {
+                e["detail"].get("event_id") or e["id"]: e["detail-type"]
+                for e in self.stack.events.all()
+                if e["detail"].get("order_id") == order_id
+            }
+        return {
+            "path": [(t.get("from_status"), t["to_status"]) for t in order["timeline"]],
+            "reserved": len(order["reservation"]["reserved"]),
+            "stock": sorted(levels.items()),
+            "shipments": sorted((s["status"], len(s["lines"])) for s in shipments),
+            "events": sorted(Counter(events.values()).items()),
+            "locked": self.locked(),
+        }
+
+    def locked(self) -> list[str]:
+        """Staged changes not finished (the sweep's index)."""
+        with self.paused():
+            response = self.stack.cloud.clients["dynamodb"].query(
+                TableName=self.stack.cloud.ref("OmsTable"),
+                IndexName="GSI2",
+                KeyConditionExpression="GSI2PK = :ops",
+                ExpressionAttributeValues={":ops": {"S": "OPS"}},
+            )
+        return sorted(i["SK"]["S"] for i in response["Items"])
 
     def settle(self, order_id: str) -> None:
         stack = self.stack
@@ -181,6 +280,19 @@ def world() -> Iterator[World]:
                         "return_window_days": 0,
                         "location_priority": ["wh-east"],
                     },
+                },
+            )
+            assert status == 201, body
+            status, body = stack.api(
+                "POST",
+                "/stores",
+                {
+                    "store_id": BIG_STORE,
+                    "channel": "shopify",
+                    "name": "Crash wholesale",
+                    "webhook_secret": SECRET,
+                    "shop_domain": f"{BIG_STORE}.myshopify.com",
+                    "settings": {"location_priority": ["wh-east"]},
                 },
             )
             assert status == 201, body

@@ -21,7 +21,7 @@ from oms_local import motofix
 from oms_local.cloud import LocalCloud
 from oms_local.samples import shopify_delivery, shopify_order
 from oms_local.seed import SHOPIFY_STORE, seed
-from tests.conftest import Stack
+from tests.stack import Stack
 
 pytestmark = pytest.mark.reliability
 

@@ -17,7 +17,7 @@ from oms.webhooks import sign
 from oms_local.cloud import LocalCloud
 from oms_local.samples import fixture, shopify_body
 from oms_local.seed import SHOPIFY_STORE, WOO_STORE, seed
-from tests.conftest import Stack
+from tests.stack import Stack
 
 FUZZ = settings(
     max_examples=150,
@@ -211,3 +211,67 @@ def test_admin_api_never_fails_with_a_5xx_and_refusals_change_nothing(
         assert items(stack) == before
         assert stack.queue_depth("IntakeQueue") == queued
     stack.empty_queue("IntakeQueue")
+
+
+ORDER_ROUTES = [
+    ("GET", "/orders/{order}"),
+    ("GET", "/orders/{order}/shipments"),
+    ("POST", "/orders/{order}/allocate"),
+    ("POST", "/orders/{order}/retry"),
+    ("GET", "/shipments/{shipment}"),
+    ("GET", "/shipments/{shipment}/pick-list"),
+    ("GET", "/shipments/{shipment}/packing-slip"),
+    ("POST", "/shipments/{shipment}/pack"),
+    ("POST", "/shipments/{shipment}/label"),
+    ("POST", "/shipments/{shipment}/ship"),
+    ("POST", "/shipments/{shipment}/cancel"),
+    ("POST", "/shipments/{shipment}/delivered"),
+]
+
+
+@pytest.mark.parametrize("lines", [1, 99, 100, 101, 500])
+def test_orders_of_1_to_500_lines_get_no_5xx_from_any_route_whatever_their_state(
+    stack: Stack, lines: int
+) -> None:
+    """Every admin route on orders of every size, in the states they reach: held for unknown SKUs
+    (most lines), confirmed and allocated (the ones we stock), shipped, cancelled."""
+    from oms_local.samples import shopify_delivery, shopify_order
+
+    stocked = [f"SZ{lines}-{i}" for i in range(min(lines, 12))]
+    for sku in stocked:
+        stack.set_stock(sku, wh_east=5)
+    stack.cloud.resume("FulfilmentFunction")
+    try:
+        secret = str(SHOPIFY_STORE["webhook_secret"])
+        held = shopify_order(770_000 + lines, skus={f"SZ{lines}-UNKNOWN-{i}": 1 for i in range(lines)})
+        good = shopify_order(771_000 + lines, skus=dict.fromkeys(stocked, 1))
+        for payload in (held, good):
+            delivery = shopify_delivery(payload, store_id="demo-shopify", secret=secret)
+            status, body = stack.send(delivery)
+            assert status == 202, body
+        stack.cloud.drain()
+        manual = {
+            "store_id": "demo-shopify",
+            "reference": f"size-{lines}",
+            "currency": "USD",
+            "lines": [
+                {"sku": f"SZ{lines}-M{i}", "name": "x", "quantity": 1, "unit_price": "1.00"}
+                for i in range(lines)
+            ],
+        }
+        status, body = stack.api("POST", "/orders", manual)
+        assert status == 202, body
+        too_many = manual | {"lines": manual["lines"] * (501 // lines + 1)}
+        status, body = stack.api("POST", "/orders", too_many | {"reference": f"too-{lines}"})
+        assert (status, body["code"]) == (422, "validation_error")
+        stack.cloud.drain()
+        orders = [f"demo-shopify.{held['id']}", f"demo-shopify.{good['id']}", f"demo-shopify.size-{lines}"]
+        for order in orders:
+            for method, route in ORDER_ROUTES:
+                path = route.format(order=order, shipment=f"{order}-S1")
+                status, _, answer = stack.api.request(method, path, {} if method == "POST" else None)
+                assert_json_error(status, answer)
+            stack.cloud.drain()
+    finally:
+        stack.cloud.pause("FulfilmentFunction")
+        stack.empty_queue("IntakeQueue")

@@ -15,7 +15,7 @@ from oms_local.samples import (
     woocommerce_ping,
 )
 from oms_local.seed import WOO_STORE
-from tests.conftest import Stack
+from tests.stack import Stack
 
 
 @pytest.fixture

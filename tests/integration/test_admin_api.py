@@ -8,7 +8,7 @@ import pytest
 
 from oms_local.samples import shopify_delivery, shopify_order, woocommerce_delivery, woocommerce_order
 from oms_local.seed import SHOPIFY_STORE, WOO_STORE
-from tests.conftest import FULFILMENT, Stack
+from tests.stack import FULFILMENT, Stack
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from oms_local.cloud import ROOT
-from tests.conftest import Stack
+from tests.stack import Stack
 
 EVENTS = ROOT / "events"
 MANIFEST = json.loads((EVENTS / "manifest.json").read_text())

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from oms_local.samples import shopify_delivery, shopify_order
-from tests.conftest import Stack, redelivered
+from tests.stack import Stack, redelivered
 
 SECRET = "fulfilment-test-webhook-secret"
 POLLER, COMPLETER = "TrackingPollerFunctionPoll", "OrderCompleterFunctionDaily"

@@ -13,7 +13,7 @@ from oms_local.samples import (
     woocommerce_delivery,
     woocommerce_order,
 )
-from tests.conftest import FULFILMENT, Stack
+from tests.stack import FULFILMENT, Stack
 
 SHOP = "demo-shopify"
 

@@ -9,8 +9,8 @@ import json
 from typing import Any
 
 from oms_local.samples import fixture, shopify_delivery, woocommerce_delivery, woocommerce_order
-from tests.conftest import Stack, redelivered
 from tests.replay import Replay, recorded
+from tests.stack import Stack, redelivered
 
 SHOP_SECRET = "push-shop-webhook-secret"
 WOO_SECRET = "push-woo-webhook-secret"

@@ -1,0 +1,172 @@
+"""Fulfilment rules (oms.fulfilment): allocating an order to shipments, packing, shipping and
+cancelling them, and where an order stands with its shipments."""
+
+from __future__ import annotations
+
+import pytest
+
+from oms.errors import Conflict
+from oms.fulfilment import allocate_order, cancel_shipment, pack, ship, shipping_status
+from oms.intake_rules import decide
+from oms.models import Order
+from oms.order_changes import MoveKind
+from oms.order_lifecycle import HoldReason, OrderStatus
+from oms.shipments import Label, Shipment, ShipmentStatus
+from tests.unit.builders import EAST, WEST, actor, shopify_payload, snapshot, store
+
+S = OrderStatus
+
+
+def confirmed(lines: dict[str, int], **changes: object) -> Order:
+    change = decide(None, snapshot(shopify_payload(lines=lines, **changes)), actor())
+    assert change is not None
+    assert change.order is not None
+    assert change.order.order.status == S.CONFIRMED
+    return change.order.order
+
+
+def allocated(order: Order, available: dict[tuple[str, str], int]) -> tuple[Order, list[Shipment]]:
+    change = allocate_order(
+        order, [], store(location_priority=["wh-east"]), [EAST, WEST], available, actor(minutes=1)
+    )
+    assert change is not None
+    assert change.order is not None
+    return change.order.order, [sc.shipment for sc in change.shipments]
+
+
+def test_a_confirmed_order_gets_one_shipment_per_location_and_its_stock_is_promised_there() -> None:
+    order = confirmed({"A": 2, "B": 1})
+    change = allocate_order(
+        order, [], store(), [EAST, WEST], {("wh-east", "A"): 5, ("wh-west", "B"): 5}, actor(minutes=1)
+    )
+    assert change is not None
+    assert change.order is not None
+    assert sorted(
+        (s.shipment.location, [(ln.sku, ln.quantity) for ln in s.shipment.lines]) for s in change.shipments
+    ) == [
+        ("wh-east", [("A", 2)]),
+        ("wh-west", [("B", 1)]),
+    ]
+    assert sorted((m.sku, m.quantity, m.kind, m.location) for m in change.moves) == [
+        ("A", 2, MoveKind.ALLOCATE, "wh-east"),
+        ("B", 1, MoveKind.ALLOCATE, "wh-west"),
+    ]
+    after = change.order.order
+    assert after.status == S.FULFILLING
+    assert after.reservation.allocated == {"wh-east": {"A": 2}, "wh-west": {"B": 1}}
+    assert after.shipment_count == 2
+    assert [s.shipment.shipment_id for s in change.shipments] == [
+        f"{order.order_id}-S1",
+        f"{order.order_id}-S2",
+    ]
+
+
+def test_lines_that_ship_without_stock_go_with_the_others() -> None:
+    payload = shopify_payload(lines={"A": 1, "MUG": 1})
+    payload["line_items"][1].update(sku="", variant_inventory_management=None)
+    change = decide(None, snapshot(payload), actor())
+    assert change is not None
+    assert change.order is not None
+    _, (shipment,) = allocated(change.order.order, {("wh-east", "A"): 3})
+    assert [(ln.quantity, ln.holds_stock) for ln in shipment.lines] == [(1, True), (1, False)]
+    assert shipment.location == "wh-east"
+
+
+def test_no_location_with_the_stock_holds_the_order_automatically_and_refuses_staff() -> None:
+    order = confirmed({"A": 1})
+    change = allocate_order(order, [], store(), [EAST], {}, actor(minutes=1))
+    assert change is not None
+    assert change.order is not None
+    held = change.order.order
+    assert (held.status, held.hold and held.hold.reason) == (S.ON_HOLD, HoldReason.NO_FULFILMENT_LOCATION)
+    assert held.reservation.reserved == {"A": 1}  # still reserved
+    assert change.moves == []
+    with pytest.raises(Conflict) as refused:
+        allocate_order(held, [], store(), [EAST], {}, actor(minutes=2), by_staff=True)
+    assert refused.value.code == "no_fulfilment_location"
+
+
+def test_allocating_again_finds_nothing_to_do_and_staff_are_told_so() -> None:
+    order, shipments = allocated(confirmed({"A": 1}), {("wh-east", "A"): 3})
+    assert allocate_order(order, shipments, store(), [EAST], {("wh-east", "A"): 2}, actor(minutes=2)) is None
+    with pytest.raises(Conflict) as refused:
+        allocate_order(
+            order, shipments, store(), [EAST], {("wh-east", "A"): 2}, actor(minutes=2), by_staff=True
+        )
+    assert refused.value.code == "nothing_to_allocate"
+
+
+def test_shipping_commits_the_shipments_stock_at_its_location_and_the_total_once() -> None:
+    order, (shipment,) = allocated(confirmed({"A": 2}), {("wh-east", "A"): 3})
+    change = ship(order, shipment, [], actor(minutes=2), None)
+    assert sorted((m.kind, m.location or "") for m in change.moves) == [
+        (MoveKind.COMMIT, ""),
+        (MoveKind.COMMIT, "wh-east"),
+    ]
+    assert change.order is not None
+    after = change.order.order
+    assert after.status == S.SHIPPED
+    assert (after.reservation.reserved, after.reservation.committed, after.reservation.allocated) == (
+        {},
+        {"A": 2},
+        {},
+    )
+    assert change.shipments[0].shipment.status == ShipmentStatus.SHIPPED
+
+
+def test_shipping_one_of_two_shipments_is_partial() -> None:
+    order, shipments = allocated(confirmed({"A": 1, "B": 1}), {("wh-east", "A"): 1, ("wh-west", "B"): 1})
+    change = ship(order, shipments[0], shipments[1:], actor(minutes=2), None)
+    assert change.order is not None
+    assert change.order.order.status == S.PARTIALLY_SHIPPED
+
+
+def test_a_shipment_whose_order_no_longer_wants_it_is_neither_packed_nor_shipped() -> None:
+    order, (shipment,) = allocated(confirmed({"A": 1}), {("wh-east", "A"): 3})
+    held = order.model_copy(update={"status": S.CANCELLED})
+    for step in (lambda: pack(held, shipment, actor()), lambda: ship(held, shipment, [], actor(), None)):
+        with pytest.raises(Conflict) as refused:
+            step()
+        assert refused.value.code == "order_not_shipping"
+
+
+def test_cancelling_a_shipment_gives_its_location_back_keeps_the_reservation_and_asks_for_a_label_void() -> (
+    None
+):
+    order, (shipment,) = allocated(confirmed({"A": 2}), {("wh-east", "A"): 3})
+    labelled = shipment.model_copy(
+        update={"label": Label(provider="sandbox", carrier="Sandbox", tracking_number="SBX1")}
+    )
+    change = cancel_shipment(order, labelled, [labelled], actor(minutes=2), reason="damaged box")
+    assert [(m.kind, m.location) for m in change.moves] == [(MoveKind.DEALLOCATE, "wh-east")]
+    cancelled = change.shipments[0].shipment
+    assert (cancelled.status, cancelled.label, len(cancelled.labels_to_void)) == (
+        ShipmentStatus.CANCELLED,
+        None,
+        1,
+    )
+    assert change.order is not None
+    after = change.order.order
+    assert after.reservation.reserved == {"A": 2}
+    assert after.status == S.ON_HOLD  # nothing left to ship it: staff allocate again
+    with pytest.raises(Conflict) as refused:
+        cancel_shipment(
+            order, shipment.model_copy(update={"status": ShipmentStatus.SHIPPED}), [], actor(), reason="x"
+        )
+    assert refused.value.code == "shipment_already_shipped"
+
+
+def test_where_an_order_stands_follows_its_shipments() -> None:
+    order, shipments = allocated(confirmed({"A": 1, "B": 1}), {("wh-east", "A"): 1, ("wh-west", "B"): 1})
+    assert shipping_status(order, shipments) == S.FULFILLING
+    first = shipments[0].model_copy(update={"status": ShipmentStatus.SHIPPED})
+    assert shipping_status(order, [first, shipments[1]]) == S.PARTIALLY_SHIPPED
+    both = [s.model_copy(update={"status": ShipmentStatus.DELIVERED}) for s in shipments]
+    assert shipping_status(order, both) == S.DELIVERED
+    assert (
+        shipping_status(
+            order, [both[0], shipments[1].model_copy(update={"status": ShipmentStatus.IN_TRANSIT})]
+        )
+        == S.SHIPPED
+    )
+    assert shipping_status(order, []) == S.CONFIRMED
