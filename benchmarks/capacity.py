@@ -117,9 +117,10 @@ def units(calls: list[Call], indexes: Indexes, state: dict[str, dict[str, Any]])
             size = item_size(r.get("Item", {})) if r.get("Item") else 1
             read += math.ceil(size / 4096) * (1 if p.get("ConsistentRead") else 0.5)
         elif call.operation == "BatchGetItem":
-            for items in r.get("Responses", {}).values():
+            for table, items in r.get("Responses", {}).items():
+                factor = 1 if p.get("RequestItems", {}).get(table, {}).get("ConsistentRead") else 0.5
                 for item in items:
-                    read += math.ceil(item_size(item) / 4096)
+                    read += math.ceil(item_size(item) / 4096) * factor
         elif call.operation == "Query":
             total = sum(item_size(i) for i in r.get("Items", []))
             read += max(1, math.ceil(total / 4096)) * (1 if p.get("ConsistentRead") else 0.5)

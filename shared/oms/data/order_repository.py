@@ -223,7 +223,9 @@ class OrderRepository:
         wanted = {d.sku: -d.available for d in deltas if d.location is None and d.reserving and d.refusable}
         if not wanted:
             return
-        items = self.table.batch_get([(keys.sku_pk(sku), keys.SKU_TOTAL_SK) for sku in wanted])
+        items = self.table.batch_get(
+            [(keys.sku_pk(sku), keys.SKU_TOTAL_SK) for sku in wanted], consistent=False
+        )
         available = {
             str(from_attr(i["sku"])): int(from_attr(i["available"])) for i in items if "available" in i
         }

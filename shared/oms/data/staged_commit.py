@@ -50,7 +50,14 @@ _ATTEMPTS = 6
 
 
 def op_sk(op_id: str) -> str:
+    """The operation's body: the whole change, written once at begin and deleted at the end."""
     return f"OP#{op_id}"
+
+
+def state_sk(op_id: str) -> str:
+    """The operation's small state item (phase, chunks applied): what each step conditions on and
+    rewrites, so a step's write costs a unit, not the size of the whole change."""
+    return f"OP#{op_id}#state"
 
 
 def new_op_id() -> str:
@@ -113,17 +120,22 @@ class StagedCommit:
         it (locked) until the operation finishes; ``locks``: the order first, then the shipments it
         rewrites; ``final``: the transaction items of the last step (the order's new item first),
         conditioned on holding the lock (``pending_op = <op_id>``)."""
-        if len(final) + 1 > 100 or len(locks) + 1 > 100:
+        if len(final) + 2 > 100 or len(locks) + 2 > 100:
             raise ValueError("an operation's first and last steps must each fit one transaction")
+        state = {
+            "PK": {"S": keys.order_pk(order_id)},
+            "SK": {"S": state_sk(op_id)},
+            "entity": {"S": "order_op_state"},
+            "phase": {"S": "apply"},
+            "applied": {"N": "0"},
+            "chunks": {"N": str(-(-len(deltas) // CHUNK))},
+        }
         record = {
             "PK": {"S": keys.order_pk(order_id)},
             "SK": {"S": op_sk(op_id)},
             "entity": {"S": "order_op"},
             "op_id": {"S": op_id},
             "order_id": {"S": order_id},
-            "phase": {"S": "apply"},
-            "applied": {"N": "0"},
-            "chunks": {"N": str(-(-len(deltas) // CHUNK))},
             "deltas": {"B": pack([d.record() for d in deltas])},
             "final": {"B": pack(_encode(final))},
             "locks": {"B": pack([[lock.pk, lock.sk] for lock in locks])},
@@ -133,7 +145,8 @@ class StagedCommit:
             "GSI2SK": {"S": f"{iso(at)}#{order_id}#{op_id}"},
         }
         items: list[dict[str, Any]] = [
-            {"Put": {"Item": record, "ConditionExpression": "attribute_not_exists(PK)"}}
+            {"Put": {"Item": record, "ConditionExpression": "attribute_not_exists(PK)"}},
+            {"Put": {"Item": state, "ConditionExpression": "attribute_not_exists(PK)"}},
         ]
         if placeholder is not None:
             item = {**placeholder, "pending_op": {"S": op_id}}
@@ -161,31 +174,43 @@ class StagedCommit:
     def resume(self, order_id: str, op_id: str) -> Outcome:
         """Drive the operation to its end (finished, or aborted after compensation) from its
         record; safe to run by several processes at once and after any crash."""
+        record: dict[str, Any] | None = None
         for _ in range(200):
-            record = self.table.get(keys.order_pk(order_id), op_sk(op_id))
-            if record is None:
-                return Outcome(finished=True, short=[])  # somebody else ended it
+            if record is None:  # read again only when another process (or a refusal) moved it on
+                record = self._read(order_id, op_id)
+                if record is None:
+                    return Outcome(finished=True, short=[])  # somebody else ended it
+                deltas = [StockDelta.from_record(d) for d in unpack(record["deltas"]["B"])]
             phase = record["phase"]["S"]
             applied, chunks = int(record["applied"]["N"]), int(record["chunks"]["N"])
-            deltas = [StockDelta.from_record(d) for d in unpack(record["deltas"]["B"])]
             if phase == "apply" and applied < chunks:
-                self._apply(order_id, op_id, deltas, applied, at=_started(record))
+                advanced = self._apply(order_id, op_id, deltas, applied, at=_started(record))
+                step = 1
             elif phase == "apply":
-                self._finish(order_id, op_id, record)
+                if self._finish(order_id, op_id, record):
+                    return Outcome(finished=True, short=[])
+                advanced, step = False, 0
             elif applied > 0:
-                self._undo(order_id, op_id, deltas, applied, at=_started(record))
+                advanced = self._undo(order_id, op_id, deltas, applied, at=_started(record))
+                step = -1
             else:
                 return self._abort(order_id, op_id, record)
+            if advanced:
+                record["applied"] = {"N": str(applied + step)}
+            else:
+                record = None
         raise ConcurrentModification(f"operation {op_id} on {order_id} did not settle")
 
-    def _apply(self, order_id: str, op_id: str, deltas: list[StockDelta], i: int, *, at: datetime) -> None:
+    def _apply(self, order_id: str, op_id: str, deltas: list[StockDelta], i: int, *, at: datetime) -> bool:
+        """Chunk ``i`` applied (True), or not: moved on by another process, or refused (then the
+        record is turned to compensating)."""
         chunk = deltas[i * CHUNK : (i + 1) * CHUNK]
         items = [_counter(order_id, op_id, "apply", i, i + 1), *[delta_update(d, at) for d in chunk]]
         try:
             self._transact(items, _token(op_id, f"apply:{i}"))
         except TransactionCancelled as cancelled:
             if _refused(cancelled, 0):
-                return  # the record moved on (another process applied this chunk): read it again
+                return False  # the record moved on (another process applied this chunk): read it again
             failed = [
                 (delta, reason)
                 for delta, reason in zip(chunk, cancelled.reasons[1:], strict=False)
@@ -198,7 +223,7 @@ class StagedCommit:
             # Switch to compensating, unless another process moved the record on meanwhile.
             self.table.update_if(
                 keys.order_pk(order_id),
-                op_sk(op_id),
+                state_sk(op_id),
                 update="SET phase = :c, short = :s, refused = :r",
                 condition="phase = :a AND applied = :i",
                 values={
@@ -209,10 +234,12 @@ class StagedCommit:
                     ":r": {"BOOL": refused},
                 },
             )
+            return False
+        return True
 
     def _undo(
         self, order_id: str, op_id: str, deltas: list[StockDelta], applied: int, *, at: datetime
-    ) -> None:
+    ) -> bool:
         j = applied - 1
         chunk = deltas[j * CHUNK : (j + 1) * CHUNK]
         items = [
@@ -223,34 +250,38 @@ class StagedCommit:
             self._transact(items, _token(op_id, f"undo:{j}"))
         except TransactionCancelled as cancelled:
             if _refused(cancelled, 0):
-                return
+                return False
             raise RuntimeError(f"stock invariant broken while undoing operation {op_id}") from cancelled
+        return True
 
-    def _finish(self, order_id: str, op_id: str, record: dict[str, Any]) -> None:
+    def _finish(self, order_id: str, op_id: str, record: dict[str, Any]) -> bool:
         final = _decode(unpack(record["final"]["B"]))
         delete = {
             "Delete": {
-                "Key": {"PK": {"S": keys.order_pk(order_id)}, "SK": {"S": op_sk(op_id)}},
+                "Key": {"PK": {"S": keys.order_pk(order_id)}, "SK": {"S": state_sk(op_id)}},
                 "ConditionExpression": "phase = :a AND applied = chunks",
                 "ExpressionAttributeValues": {":a": {"S": "apply"}},
             }
         }
+        body = {"Delete": {"Key": {"PK": {"S": keys.order_pk(order_id)}, "SK": {"S": op_sk(op_id)}}}}
         try:
-            self._transact([delete, *final], _token(op_id, "finish"))
+            self._transact([delete, body, *final], _token(op_id, "finish"))
         except TransactionCancelled as cancelled:
             if _refused(cancelled, 0):
-                return
+                return False  # not as we last read it: read it again (ended, or still applying)
             raise RuntimeError(f"operation {op_id} could not finish: {cancelled.codes()}") from cancelled
+        return True
 
     def _abort(self, order_id: str, op_id: str, record: dict[str, Any]) -> Outcome:
         items: list[dict[str, Any]] = [
             {
                 "Delete": {
-                    "Key": {"PK": {"S": keys.order_pk(order_id)}, "SK": {"S": op_sk(op_id)}},
+                    "Key": {"PK": {"S": keys.order_pk(order_id)}, "SK": {"S": state_sk(op_id)}},
                     "ConditionExpression": "phase = :c AND applied = :z",
                     "ExpressionAttributeValues": {":c": {"S": "compensate"}, ":z": to_attr(0)},
                 }
-            }
+            },
+            {"Delete": {"Key": {"PK": {"S": keys.order_pk(order_id)}, "SK": {"S": op_sk(op_id)}}}},
         ]
         created_new = bool(record.get("created_new", {}).get("BOOL"))
         for n, (pk, sk) in enumerate(unpack(record["locks"]["B"])):
@@ -270,6 +301,19 @@ class StagedCommit:
                 raise RuntimeError(f"operation {op_id} could not abort: {cancelled.codes()}") from cancelled
         short = [ShortLine.model_validate(s) for s in json.loads(record.get("short", {}).get("S") or "[]")]
         return Outcome(finished=False, short=short, refused=bool(record.get("refused", {}).get("BOOL")))
+
+    def _read(self, order_id: str, op_id: str) -> dict[str, Any] | None:
+        """The operation's body and state as one record (one query), or None once it has ended."""
+        response = self.table.query(
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :op)",
+            ExpressionAttributeValues={":pk": {"S": keys.order_pk(order_id)}, ":op": {"S": op_sk(op_id)}},
+            ConsistentRead=True,
+        )
+        items = {i["SK"]["S"]: i for i in response.get("Items", [])}
+        body, state = items.get(op_sk(op_id)), items.get(state_sk(op_id))
+        if body is None or state is None:
+            return None
+        return {**body, **{k: v for k, v in state.items() if k not in ("PK", "SK", "entity")}}
 
     # ------------------------------------------------------------------ sweeping
     def stale(self, now: datetime, *, older_than: timedelta, limit: int = 50) -> list[tuple[str, str]]:
@@ -305,7 +349,7 @@ class StagedCommit:
 def _counter(order_id: str, op_id: str, phase: str, current: int, to: int) -> dict[str, Any]:
     return {
         "Update": {
-            "Key": {"PK": {"S": keys.order_pk(order_id)}, "SK": {"S": op_sk(op_id)}},
+            "Key": {"PK": {"S": keys.order_pk(order_id)}, "SK": {"S": state_sk(op_id)}},
             "UpdateExpression": "SET applied = :to",
             "ConditionExpression": "phase = :phase AND applied = :now",
             "ExpressionAttributeValues": {

@@ -1,0 +1,153 @@
+"""Webhook intake rules (oms.webhooks.receive), with in-memory credentials and queue: signatures,
+origins, replay window, and the identity that makes every redelivery one queue message."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from oms.errors import OmsError
+from oms.intake_message import IntakeMessage
+from oms.webhooks import StoreCredentials, WebhookRequest, receive, sign
+from oms_local.samples import fixture, shopify_body, woocommerce_body
+from tests.unit.builders import NOW
+from tests.unit.memory import MemoryQueue
+
+SECRET = "unit-webhook-secret-0123456789"
+
+
+class Credentials:
+    def __init__(self, origin: str | None) -> None:
+        self.stored = StoreCredentials(secret=SECRET, origin=origin)
+        self.fresh_reads = 0
+
+    def credentials(self, channel: str, store_id: str, *, fresh: bool = False) -> StoreCredentials | None:
+        self.fresh_reads += fresh
+        return self.stored if store_id == "unit-shop" else None
+
+
+def shopify(body: bytes | None = None, **headers: str | None) -> WebhookRequest:
+    body = body if body is not None else shopify_body(fixture("shopify/orders-create.json"))
+    base = {
+        "x-shopify-hmac-sha256": sign(SECRET, body),
+        "x-shopify-topic": "orders/create",
+        "x-shopify-shop-domain": "unit-shop.myshopify.com",
+        "x-shopify-event-id": "evt-1",
+        "x-shopify-webhook-id": "hook-1",
+    }
+    for name, value in headers.items():
+        key = name.replace("_", "-")
+        if value is None:
+            base.pop(key, None)
+        else:
+            base[key] = value
+    return WebhookRequest("shopify", "unit-shop", base, body)
+
+
+def queued(request: WebhookRequest, origin: str | None = "unit-shop.myshopify.com") -> IntakeMessage:
+    queue = MemoryQueue()
+    answer = receive(request, Credentials(origin), queue, now=NOW, max_age_seconds=3600)
+    assert answer.status == 202
+    (message,) = queue.messages
+    return message
+
+
+def refused(request: WebhookRequest, origin: str | None = "unit-shop.myshopify.com") -> str:
+    queue = MemoryQueue()
+    with pytest.raises(OmsError) as error:
+        receive(request, Credentials(origin), queue, now=NOW, max_age_seconds=3600)
+    assert queue.messages == []
+    return error.value.code
+
+
+def test_the_event_id_is_shopifys_event_id_before_the_webhook_id() -> None:
+    assert queued(shopify()).event_id == "evt-1"
+    assert queued(shopify(x_shopify_event_id=None)).event_id == "hook-1"
+
+
+def test_every_delivery_of_one_event_is_the_same_queue_message_and_another_event_is_not() -> None:
+    first = queued(shopify(x_shopify_webhook_id="hook-1"))
+    retry = queued(shopify(x_shopify_webhook_id="hook-2"))  # Shopify's retry: new webhook id
+    assert first.deduplication_id == retry.deduplication_id
+    assert first.group_id == retry.group_id == "unit-shop.450789469"
+    assert queued(shopify(x_shopify_event_id="evt-2")).deduplication_id != first.deduplication_id
+
+
+def test_a_woocommerce_delivery_is_identified_by_its_content_since_its_ids_change_on_every_send() -> None:
+    body = woocommerce_body(fixture("woocommerce/order.json"))
+
+    def woo(delivery: str, payload: bytes = body) -> WebhookRequest:
+        headers = {
+            "x-wc-webhook-signature": sign(SECRET, payload),
+            "x-wc-webhook-topic": "order.updated",
+            "x-wc-webhook-source": "https://shop.example.com/",
+            "x-wc-webhook-delivery-id": delivery,
+        }
+        return WebhookRequest("woocommerce", "unit-shop", headers, payload)
+
+    one = queued(woo("d1"), origin="https://shop.example.com")
+    again = queued(woo("d2"), origin="https://shop.example.com")
+    assert one.deduplication_id == again.deduplication_id
+    other = body.replace(b'"status":"processing"', b'"status":"completed"')
+    assert queued(woo("d3", other), origin="https://shop.example.com").event_id != one.event_id
+
+
+def test_a_delivery_from_another_shop_or_with_no_shop_header_is_refused() -> None:
+    assert refused(shopify(x_shopify_shop_domain="evil.myshopify.com")) == "origin_mismatch"
+    assert refused(shopify(x_shopify_shop_domain=None)) == "origin_mismatch"
+    assert queued(shopify(x_shopify_shop_domain="UNIT-SHOP.myshopify.com")).store_id == "unit-shop"
+
+
+def test_signatures_must_match_the_exact_bytes() -> None:
+    body = shopify_body(fixture("shopify/orders-create.json"))
+    assert refused(shopify(body, x_shopify_hmac_sha256=None)) == "missing_signature"
+    assert refused(shopify(body + b" ", x_shopify_hmac_sha256=sign(SECRET, body))) == "invalid_signature"
+    assert (
+        refused(shopify(body, x_shopify_hmac_sha256=sign("another-secret-0123456789", body)))
+        == "invalid_signature"
+    )
+
+
+def test_a_mismatch_reads_the_secret_once_more_in_case_it_was_rotated() -> None:
+    credentials = Credentials("unit-shop.myshopify.com")
+    body = shopify_body(fixture("shopify/orders-create.json"))
+    request = shopify(body, x_shopify_hmac_sha256=sign("rotated-secret-0123456789", body))
+    with pytest.raises(OmsError):
+        receive(request, credentials, MemoryQueue(), now=NOW, max_age_seconds=3600)
+    assert credentials.fresh_reads == 1
+
+
+def test_a_delivery_older_than_the_replay_window_is_refused() -> None:
+    old = (NOW - timedelta(hours=2)).isoformat()
+    assert refused(shopify(x_shopify_triggered_at=old)) == "stale_delivery"
+    recent = (NOW - timedelta(minutes=5)).isoformat()
+    assert queued(shopify(x_shopify_triggered_at=recent)).triggered_at is not None
+
+
+def test_a_shopify_fulfillment_webhook_is_queued_under_its_orders_group() -> None:
+    body = shopify_body(fixture("shopify/fulfillment.json"))
+    message = queued(shopify(body, x_shopify_topic="fulfillments/create"))
+    assert (message.topic, message.group_id) == (
+        "fulfillments/create",
+        f"unit-shop.{fixture('shopify/fulfillment.json')['order_id']}",
+    )
+
+
+def test_other_topics_are_acknowledged_and_queue_nothing() -> None:
+    queue = MemoryQueue()
+    answer = receive(
+        shopify(x_shopify_topic="products/update"), Credentials(None), queue, now=NOW, max_age_seconds=60
+    )
+    assert (answer.status, answer.body["status"], queue.messages) == (200, "ignored", [])
+
+
+def test_an_intake_message_reads_back_from_its_sqs_record_as_it_was_sent() -> None:
+    message = queued(shopify())
+    record = {
+        "body": message.body,
+        "messageAttributes": {
+            k: {"stringValue": v, "dataType": "String"} for k, v in message.message_attributes().items()
+        },
+    }
+    assert IntakeMessage.from_sqs(record) == message
