@@ -8,14 +8,16 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel
 
 from oms import documents
-from oms.admin_api import create_app, json_response, responses, staff_actor
+from oms.admin_api import HTML, create_app, json_response, model_response, responses, staff_actor
+from oms.admin_requests import CancelRequest, LabelRequest, TrackingRequest
+from oms.admin_responses import Allocation, OrderShipments, RateList, ShipmentPage
+from oms.api_params import Cursor, Limit200, LocationQuery, OrderId, ShipmentId
 from oms.errors import NotFound
-from oms.identifiers import LOCATION_ID_PATTERN, SHIPMENT_ID_PATTERN
 from oms.observability import count, lambda_handler_of, logger
 from oms.order_changes import Actor
 from oms.shipments import Shipment, ShipmentStatus
@@ -27,40 +29,10 @@ app = create_app()
 services = fulfilment_services(cache_seconds=0, retries_to_intake=True)
 shipping, shipments = services.shipping, services.shipments
 
-ShipmentId = Annotated[str, Path(min_length=3, max_length=220, pattern=SHIPMENT_ID_PATTERN)]
-OrderId = Annotated[str, Path(min_length=1, max_length=200)]
-LocationId = Annotated[str, Query(pattern=LOCATION_ID_PATTERN)]
-
 
 class Format(StrEnum):
     JSON = "json"
     HTML = "html"
-
-
-class LabelRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    service: Annotated[str, StringConstraints(min_length=1, max_length=60)] | None = Field(
-        default=None, description="A service from GET /shipments/{id}/rates; empty: the store's rate policy"
-    )
-    scenario: (
-        Annotated[str, StringConstraints(pattern=r"^(delivered(:\d{1,2})?|exception|returned|stalled)$")]
-        | None
-    ) = Field(default=None, description="Sandbox carrier only: the parcel's tracking story")
-
-
-class TrackingRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    carrier: Annotated[str, StringConstraints(min_length=1, max_length=60)]
-    tracking_number: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9 -]{4,64}$")]
-    tracking_url: Annotated[str, StringConstraints(pattern=r"^https://\S+$", max_length=500)] | None = None
-
-
-class CancelRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    reason: Annotated[str, StringConstraints(min_length=1, max_length=300)] = "cancelled by staff"
 
 
 def _actor() -> Actor:
@@ -68,26 +40,26 @@ def _actor() -> Actor:
 
 
 def _shipment(shipment: Shipment, status: int = 200) -> Response[str]:
-    return json_response(status, shipment.model_dump(mode="json"))
+    return model_response(status, shipment)
 
 
-def _document(body: dict[str, Any], html: str, fmt: Format) -> Response[str]:
+def _document(body: BaseModel, html: str, fmt: Format) -> Response[str]:
     if fmt == Format.HTML:
-        return Response(status_code=200, content_type="text/html; charset=utf-8", body=html)
-    return json_response(200, body)
+        return Response(status_code=200, content_type=HTML, body=html)
+    return model_response(200, body)
 
 
 @app.get(
     "/shipments",
     summary="Shipments waiting at a location (pending or packed), oldest first",
     tags=["fulfilment"],
-    responses=responses(200, 400),
+    responses=responses(200, 400, model=ShipmentPage),
 )
 def list_shipments(
-    location: LocationId,
+    location: LocationQuery,
     status: Annotated[ShipmentStatus | None, Query(description="pending or packed")] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=4000)] = None,
+    limit: Limit200 = 50,
+    cursor: Cursor = None,
 ) -> Any:
     page = shipments.pick_queue(location, status.value if status else None, limit=limit, cursor=cursor)
     return json_response(200, {"shipments": page.items, "cursor": page.cursor})
@@ -97,7 +69,7 @@ def list_shipments(
     "/orders/<order_id>/shipments",
     summary="An order's shipments",
     tags=["fulfilment"],
-    responses=responses(200, 404),
+    responses=responses(200, 404, model=OrderShipments),
 )
 def order_shipments(order_id: OrderId) -> Any:
     order, found = shipments.order_with_shipments(order_id)
@@ -117,7 +89,7 @@ def order_shipments(order_id: OrderId) -> Any:
     "/orders/<order_id>/allocate",
     summary="Put what the order has reserved, and no shipment carries, into shipments",
     tags=["fulfilment"],
-    responses=responses(201, 404, 409),
+    responses=responses(201, 404, 409, model=Allocation),
 )
 def allocate_order(order_id: OrderId) -> Any:
     created = services.allocation.allocate(order_id, _actor(), by_staff=True)
@@ -129,7 +101,10 @@ def allocate_order(order_id: OrderId) -> Any:
 
 
 @app.get(
-    "/shipments/<shipment_id>", summary="One shipment", tags=["fulfilment"], responses=responses(200, 404)
+    "/shipments/<shipment_id>",
+    summary="One shipment",
+    tags=["fulfilment"],
+    responses=responses(200, 404, model=Shipment),
 )
 def get_shipment(shipment_id: ShipmentId) -> Any:
     return _shipment(shipments.get(shipment_id))
@@ -139,7 +114,7 @@ def get_shipment(shipment_id: ShipmentId) -> Any:
     "/shipments/<shipment_id>/pick-list",
     summary="What to take from the shelves (format=html for a printable page)",
     tags=["fulfilment"],
-    responses=responses(200, 404),
+    responses=responses(200, 404, model=documents.PickList, html=True),
 )
 def pick_list(shipment_id: ShipmentId, format: Annotated[Format, Query()] = Format.JSON) -> Any:
     shipment, _, _, location = shipping.context(shipment_id)
@@ -151,7 +126,7 @@ def pick_list(shipment_id: ShipmentId, format: Annotated[Format, Query()] = Form
     "/shipments/<shipment_id>/packing-slip",
     summary="What goes in the box (format=html for a printable page)",
     tags=["fulfilment"],
-    responses=responses(200, 404),
+    responses=responses(200, 404, model=documents.PackingSlip, html=True),
 )
 def packing_slip(shipment_id: ShipmentId, format: Annotated[Format, Query()] = Format.JSON) -> Any:
     shipment, order, _, location = shipping.context(shipment_id)
@@ -163,7 +138,7 @@ def packing_slip(shipment_id: ShipmentId, format: Annotated[Format, Query()] = F
     "/shipments/<shipment_id>/pack",
     summary="Mark packed",
     tags=["fulfilment"],
-    responses=responses(200, 404, 409),
+    responses=responses(200, 404, 409, model=Shipment),
 )
 def pack(shipment_id: ShipmentId) -> Any:
     return _shipment(shipping.pack(shipment_id, _actor()))
@@ -173,7 +148,7 @@ def pack(shipment_id: ShipmentId) -> Any:
     "/shipments/<shipment_id>/rates",
     summary="Rates the store's carrier offers for this parcel",
     tags=["fulfilment"],
-    responses=responses(200, 400, 404),
+    responses=responses(200, 400, 404, model=RateList),
 )
 def rates(shipment_id: ShipmentId) -> Any:
     offered = shipping.quote(shipment_id)
@@ -186,9 +161,10 @@ def rates(shipment_id: ShipmentId) -> Any:
     "/shipments/<shipment_id>/label",
     summary="Buy a label (the store's rate policy, or the service named)",
     tags=["fulfilment"],
-    responses=responses(201, 400, 404, 409),
+    responses=responses(201, 400, 404, 409, model=Shipment),
 )
-def buy_label(shipment_id: ShipmentId, body: LabelRequest) -> Any:
+def buy_label(shipment_id: ShipmentId, body: Annotated[LabelRequest | None, Body()] = None) -> Any:
+    body = body or LabelRequest()
     shipment = shipping.buy_label(shipment_id, _actor(), service=body.service, scenario=body.scenario)
     return _shipment(shipment, 201)
 
@@ -197,7 +173,7 @@ def buy_label(shipment_id: ShipmentId, body: LabelRequest) -> Any:
     "/shipments/<shipment_id>/tracking",
     summary="Enter the carrier and tracking number of a parcel shipped another way",
     tags=["fulfilment"],
-    responses=responses(201, 404, 409),
+    responses=responses(201, 404, 409, model=Shipment),
 )
 def enter_tracking(shipment_id: ShipmentId, body: TrackingRequest) -> Any:
     shipment = shipping.enter_tracking(
@@ -214,7 +190,7 @@ def enter_tracking(shipment_id: ShipmentId, body: TrackingRequest) -> Any:
     "/shipments/<shipment_id>/ship",
     summary="Mark shipped: stock is committed, the order moves to (partially) shipped",
     tags=["fulfilment"],
-    responses=responses(200, 404, 409),
+    responses=responses(200, 404, 409, model=Shipment),
 )
 def ship(shipment_id: ShipmentId) -> Any:
     shipment = shipping.ship(shipment_id, _actor())
@@ -227,9 +203,10 @@ def ship(shipment_id: ShipmentId) -> Any:
     "/shipments/<shipment_id>/cancel",
     summary="Cancel a shipment that has not left (its label is voided; the stock stays reserved)",
     tags=["fulfilment"],
-    responses=responses(200, 404, 409),
+    responses=responses(200, 404, 409, model=Shipment),
 )
-def cancel(shipment_id: ShipmentId, body: CancelRequest) -> Any:
+def cancel(shipment_id: ShipmentId, body: Annotated[CancelRequest | None, Body()] = None) -> Any:
+    body = body or CancelRequest()
     return _shipment(shipping.cancel(shipment_id, _actor(), reason=body.reason))
 
 
@@ -237,7 +214,7 @@ def cancel(shipment_id: ShipmentId, body: CancelRequest) -> Any:
     "/shipments/<shipment_id>/delivered",
     summary="Confirm delivery of a parcel no carrier tracks",
     tags=["fulfilment"],
-    responses=responses(200, 404, 409),
+    responses=responses(200, 404, 409, model=Shipment),
 )
 def delivered(shipment_id: ShipmentId) -> Any:
     return _shipment(shipping.mark_delivered(shipment_id, _actor()))

@@ -11,11 +11,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from botocore.exceptions import BotoCoreError, ClientError
 
 from oms.data.intake_queue import IntakeQueue
 from oms.data.store_secrets import WebhookCredentials
-from oms.errors import OmsError
+from oms.errors import OmsError, ServiceUnavailable
 from oms.observability import count, lambda_handler_of, logger
 from oms.settings import get_settings
 from oms.webhooks import WebhookRequest, receive
@@ -41,15 +40,15 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             now=datetime.now(UTC),
             max_age_seconds=settings.webhook_max_age_seconds,
         )
+    except ServiceUnavailable as error:
+        # Queue or parameter store unavailable: a 503 makes the channel deliver again later.
+        logger.warning("webhook could not be queued", extra={"reason": error.code})
+        count("WebhooksFailed")
+        return _response(503, {"code": "service_unavailable", "message": "try again later"})
     except OmsError as error:
         logger.warning("webhook rejected", extra={"reason": error.code, "status": error.status})
         count("WebhooksRejected", reason=error.code)
         return _response(error.status, error.to_body())
-    except (BotoCoreError, ClientError):
-        # Queue or parameter store unavailable: a 503 makes the channel deliver again later.
-        logger.exception("webhook could not be queued")
-        count("WebhooksFailed")
-        return _response(503, {"code": "service_unavailable", "message": "try again later"})
     count("WebhooksAccepted" if result.status == 202 else "WebhooksAnswered")
     # Every request is already in the API access log (status, latency): debug level is enough here.
     logger.debug("webhook answered", extra={"status": result.status, "outcome": result.body.get("status")})

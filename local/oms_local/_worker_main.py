@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import struct
 import sys
 import time
@@ -57,7 +58,29 @@ class Context:
         return max(0, int((self._deadline - time.time()) * 1000))
 
 
+def _keep_the_stacks_clock() -> None:
+    """On a fast local clock (``--time-scale``), the function's clock is the schedules' (before the
+    handler imports it): one clock for every timestamp an order gets."""
+    spec = os.environ.get("OMS_LOCAL_CLOCK")
+    if not spec:
+        return
+    try:
+        import oms.timeutil as timeutil
+    except ImportError:
+        return  # a function without the shared layer (a template the runner has never seen)
+    start_real, start_virtual, scale = (float(part) for part in spec.split(":"))
+
+    from datetime import UTC, datetime
+
+    def now() -> datetime:
+        return datetime.fromtimestamp(start_virtual + (time.time() - start_real) * scale, UTC)
+
+    timeutil.utcnow = now
+
+
 def main() -> None:
+    # Ctrl-C reaches every process of the terminal's group: the runner stops the workers itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     spec = json.loads(sys.argv[1])
     requests, responses = int(sys.argv[2]), int(sys.argv[3])
     here = os.path.dirname(os.path.abspath(__file__))
@@ -65,6 +88,7 @@ def main() -> None:
     sys.path[:0] = [spec["code_dir"], *spec["layer_dirs"]]
     module_name, function_name = spec["handler"].rsplit(".", 1)
     started = time.perf_counter()
+    _keep_the_stacks_clock()
     try:
         module = __import__(module_name, fromlist=[function_name])
         handler = getattr(module, function_name)

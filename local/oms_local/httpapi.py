@@ -19,6 +19,14 @@ log = logging.getLogger("oms_local")
 MAX_BODY = 10 * 1024 * 1024  # HTTP API payload limit
 
 
+class _Server(ThreadingHTTPServer):
+    """Every connection a client opens is accepted and queued, never reset (API Gateway's front
+    door does not refuse a burst): a deep listen backlog, a thread per connection."""
+
+    request_queue_size = 1024
+    daemon_threads = True
+
+
 class HttpApi:
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self.routes: list[Route] = []
@@ -45,7 +53,7 @@ class HttpApi:
                     return self._any
                 raise AttributeError(name)
 
-        self.server = ThreadingHTTPServer((host, port), Handler)
+        self.server = _Server((host, port), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, name="http-api", daemon=True)
 

@@ -1,4 +1,8 @@
-"""Function logs in a terminal: one line per record, prefixed with the function's name."""
+"""Function logs in a terminal: one line per record, prefixed with the function's name (aligned).
+
+By default what a person wants to see: debug lines and metrics blobs that count nothing (a
+scheduled run that found nothing to do) are left out; ``verbose`` shows everything, ``raw`` keeps
+every line exactly as the function wrote it (JSON)."""
 
 from __future__ import annotations
 
@@ -40,20 +44,29 @@ class LogPrinter:
         self,
         *,
         raw: bool = False,
+        verbose: bool = False,
         stream: TextIO | None = None,
         colour: bool | None = None,
         keep: Callable[[str, str], None] | None = None,
     ) -> None:
         self.raw = raw
+        self.verbose = verbose
         self.stream = stream or sys.stdout
         self.colour = self.stream.isatty() if colour is None else colour
         self.keep = keep  # every raw line goes here too (the log-privacy test reads them)
         self.lock = threading.Lock()
         self.width = 10
+        self.muted = False
+
+    def mute(self) -> None:
+        """Stopping: what the functions say while everything shuts down is not printed."""
+        self.muted = True
 
     def __call__(self, function: str, line: str) -> None:
         if self.keep:
             self.keep(function, line)
+        if self.muted:
+            return
         text = line if self.raw else self.render(line)
         if text is None:
             return
@@ -61,6 +74,10 @@ class LogPrinter:
             self.width = max(self.width, len(function))
             self.stream.write(f"{function:>{self.width}} | {text}\n")
             self.stream.flush()
+
+    def align(self, labels: list[str]) -> None:
+        """Every label the stack will print (its functions, a second worker each): one column."""
+        self.width = max([self.width, *(len(label) + 2 for label in labels)])
 
     def render(self, line: str) -> str | None:
         try:
@@ -73,9 +90,14 @@ class LogPrinter:
             names = [
                 m["Name"] for d in record["_aws"].get("CloudWatchMetrics", []) for m in d.get("Metrics", [])
             ]
-            values = ", ".join(f"{n}={_sum(record.get(n))}" for n in names)
+            counts = {n: _sum(record.get(n)) for n in names}
+            if not self.verbose and not any(counts.values()):
+                return None  # a run that counted nothing (an idle schedule)
+            values = ", ".join(f"{n}={v}" for n, v in counts.items())
             return f"{self._dim('metrics')} {values}"
         level = str(record.get("level", "INFO"))
+        if level == "DEBUG" and not self.verbose:
+            return None
         when = _clock(record.get("timestamp"))
         extras = " ".join(f"{k}={_short(v)}" for k, v in record.items() if k not in _SKIP)
         message = str(record.get("message", ""))

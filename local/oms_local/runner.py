@@ -154,6 +154,7 @@ def start(
     )
     moto = MotoServer(host).start()
     http = HttpApi(host, port)
+    clock = scheduler.Clock(time_scale)
     api_url = http.url
     emit = printer or LogPrinter()
     cloud = LocalCloud(
@@ -167,6 +168,7 @@ def start(
             log=emit,
             python=python or lambda_python(),
             default_concurrency=concurrency,
+            extra_env=clock.env() if time_scale != 1 else None,
         ),
         time_scale=time_scale,
         # The repository's template gets the local parameters, overridden by ``parameters``.
@@ -175,6 +177,8 @@ def start(
     cloud.pause(*paused)
     invoker = cloud.invoker
     assert isinstance(invoker, WorkerInvoker)
+    if isinstance(emit, LogPrinter):
+        emit.align([f"{lid.removesuffix('Function')}#2" for lid in cloud.specs])
     routes, _ = http_routes(cloud.stack)
     issuer = LocalIssuer()
     authorizer = next((r.authorizer for r in routes if r.authorizer), None)
@@ -193,7 +197,6 @@ def start(
             running.threads.append(_loop(source.name, source.poll_once, stop, 0.2))
         elif isinstance(source, RuleTarget):
             running.threads.append(_loop(source.name, source.poll_once, stop, 0.2))
-    clock = scheduler.Clock(time_scale)
     running.clock = clock
     jobs = [scheduler.Job(s.name, s.expression, partial(_fire, invoker, s, stop)) for s in cloud.schedules]
     sched = threading.Thread(target=scheduler.run, args=(jobs, clock, stop), name="scheduler", daemon=True)
@@ -315,6 +318,11 @@ def main(argv: list[str] | None = None) -> int:
         help="override a template parameter, e.g. --parameter TrackingStalledDays=2 (repeatable)",
     )
     parser.add_argument("--json", action="store_true", help="print function logs as raw JSON lines")
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="print every log line (debug, idle schedule runs, zero metrics)",
+    )
     parser.add_argument("--no-seed", action="store_true", help="start without the demo stores and stock")
     args = parser.parse_args(argv)
     overrides: dict[str, str] = {}
@@ -324,12 +332,13 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"--parameter wants NAME=VALUE, got {item!r}")
         overrides[name] = value
 
+    printer = LogPrinter(raw=args.json, verbose=args.verbose)
     running = start(
         parameters=overrides,
         host=args.host,
         port=args.port,
         time_scale=args.time_scale,
-        printer=LogPrinter(raw=args.json),
+        printer=printer,
         seed_demo=not args.no_seed,
     )
     data = facts(running)
@@ -341,8 +350,11 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, lambda *_: done.set())
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     done.wait()
-    print("\nstopping...", flush=True)
+    print("\nstopping: schedules, pollers, HTTP API, functions, moto...", flush=True)
+    logging.getLogger().setLevel(logging.CRITICAL)  # what stopping interrupts is not news
+    printer.mute()
     running.close()
+    print("stopped.", flush=True)
     with contextlib.suppress(FileNotFoundError):
         FACTS.unlink()
     return 0

@@ -117,18 +117,26 @@ def next_fire(expression: str, after: datetime) -> datetime:
 
 
 class Clock:
-    """Virtual time: starts at the real time and runs ``scale`` times faster."""
+    """Virtual time: starts at the real time and runs ``scale`` times faster. The functions' own
+    clock (oms.timeutil.utcnow, in their worker processes) is this one too, so every timestamp of an
+    order's timeline is on one clock."""
+
+    ENV = "OMS_LOCAL_CLOCK"
 
     def __init__(self, scale: float = 1.0) -> None:
         self.scale = scale
-        self.start_real = time.monotonic()
+        self.start_real = time.time()
         self.start_virtual = datetime.now(UTC)
 
     def now(self) -> datetime:
-        return self.start_virtual + timedelta(seconds=(time.monotonic() - self.start_real) * self.scale)
+        return self.start_virtual + timedelta(seconds=(time.time() - self.start_real) * self.scale)
 
     def real_seconds_until(self, when: datetime) -> float:
         return max(0.0, (when - self.now()).total_seconds() / self.scale)
+
+    def env(self) -> dict[str, str]:
+        """What a worker process needs to keep the same clock."""
+        return {self.ENV: f"{self.start_real!r}:{self.start_virtual.timestamp()!r}:{self.scale!r}"}
 
 
 @dataclass

@@ -15,10 +15,11 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import BaseModel
 
-from oms.errors import OmsError
+from oms.errors import ConcurrentModification, OmsError, StockShortage
 from oms.observability import logger
 
 JSON = "application/json"
+HTML = "text/html; charset=utf-8"
 
 
 class FieldError(BaseModel):
@@ -55,13 +56,27 @@ _DESCRIPTIONS = {
 }
 
 
-def responses(ok: int, *errors: int) -> dict[int, OpenAPIResponse]:
-    """OpenAPI responses of a route: its success status and the errors it can answer."""
-    out: dict[int, OpenAPIResponse] = {ok: {"description": _DESCRIPTIONS[ok]}}
+def responses(
+    ok: int, *errors: int, model: type[BaseModel] | None = None, html: bool = False
+) -> dict[int, OpenAPIResponse]:
+    """OpenAPI responses of a route: its success status with its body's model (and, for a
+    printable document, text/html), and the errors it can answer."""
+    success: OpenAPIResponse = {"description": _DESCRIPTIONS[ok]}
+    if model is not None:
+        content: dict[str, Any] = {JSON: {"model": model}}
+        if html:
+            content[HTML] = {"schema": {"type": "string", "description": "a printable page"}}
+        success["content"] = content
+    out: dict[int, OpenAPIResponse] = {ok: success}
     out[401] = {"description": _DESCRIPTIONS[401], "content": {JSON: {"model": GatewayError}}}
     for status in (415, 422, *errors):
         out[status] = {"description": _DESCRIPTIONS[status], "content": {JSON: {"model": ErrorBody}}}
     return out
+
+
+def model_response(status: int, body: BaseModel, *, exclude: set[str] | None = None) -> Response[str]:
+    """A success body from its response model (oms.admin_responses)."""
+    return Response(status_code=status, content_type=JSON, body=body.model_dump_json(exclude=exclude))
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response[str]:
@@ -108,6 +123,20 @@ def create_app() -> APIGatewayHttpResolver:
         if error.status >= 500:
             logger.error("request failed", extra={"code": error.code})
         return json_response(error.status, error.to_body())
+
+    @app.exception_handler(ConcurrentModification)  # type: ignore[untyped-decorator]
+    def _raced(_: ConcurrentModification) -> Response[str]:
+        # Another writer kept winning the same order or shipment: nothing of this request happened.
+        return json_response(
+            409, {"code": "concurrent_update", "message": "it changed while this request ran; try again"}
+        )
+
+    @app.exception_handler(StockShortage)  # type: ignore[untyped-decorator]
+    def _short(error: StockShortage) -> Response[str]:
+        short = ", ".join(
+            f"{s.sku or s.name}: needs {s.requested}, has {s.available or 0}" for s in error.short
+        )
+        return json_response(409, {"code": "out_of_stock", "message": f"short of stock: {short}"})
 
     @app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
     def _invalid(error: RequestValidationError) -> Response[str]:

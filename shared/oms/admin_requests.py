@@ -6,8 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from oms.identifiers import SHOP_DOMAIN_PATTERN, STORE_ID_PATTERN
-from oms.models import StoreSettings
+from oms.identifiers import COUNTRY_CODE_PATTERN, LOCATION_ID_PATTERN, SHOP_DOMAIN_PATTERN, STORE_ID_PATTERN
+from oms.models import Address, StoreSettings
 
 Secret = Annotated[str, StringConstraints(min_length=16, max_length=512)]
 ShopDomain = Annotated[str, StringConstraints(pattern=SHOP_DOMAIN_PATTERN, max_length=255)]
@@ -81,3 +81,83 @@ class VariantMappingRequest(BaseModel):
         if not self.stock_tracked and self.sku:
             raise ValueError("a variant that holds no stock has no sku to map to")
         return self
+
+
+# ---------------------------------------------------------------- stock and locations
+
+LocationIdField = Annotated[str, StringConstraints(pattern=LOCATION_ID_PATTERN)]
+CountryCode = Annotated[str, StringConstraints(pattern=COUNTRY_CODE_PATTERN)]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class LocationCount(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    location: LocationIdField
+    on_hand: int = Field(ge=0, le=10_000_000)
+
+
+class StockUpdate(BaseModel):
+    """Counted on-hand per location. Reserved stock is never changed by a count."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    locations: list[LocationCount] = Field(min_length=1, max_length=50)
+
+
+class ShipFrom(Address):
+    """A location's address, as staff enter it (bounded, unlike what channels send)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Text | None = None
+    company: Text | None = None
+    line1: Text | None = None
+    line2: Text | None = None
+    city: Text | None = None
+    province: Text | None = None
+    province_code: Annotated[str, StringConstraints(max_length=10)] | None = None
+    postal_code: Annotated[str, StringConstraints(max_length=20)] | None = None
+    country_code: CountryCode | None = None
+    phone: Annotated[str, StringConstraints(max_length=40)] | None = None
+
+
+class LocationUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    country_code: CountryCode
+    address: ShipFrom | None = Field(default=None, description="Where labels ship from")
+    ships_to: list[CountryCode] = Field(
+        default_factory=list, description="Countries this location ships to; empty means anywhere"
+    )
+    active: bool = True
+
+
+# ---------------------------------------------------------------- fulfilment
+
+
+class LabelRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    service: Annotated[str, StringConstraints(min_length=1, max_length=60)] | None = Field(
+        default=None, description="A service from GET /shipments/{id}/rates; empty: the store's rate policy"
+    )
+    scenario: (
+        Annotated[str, StringConstraints(pattern=r"^(delivered(:\d{1,2})?|exception|returned|stalled)$")]
+        | None
+    ) = Field(default=None, description="Sandbox carrier only: the parcel's tracking story")
+
+
+class TrackingRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    carrier: Annotated[str, StringConstraints(min_length=1, max_length=60)]
+    tracking_number: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9 -]{4,64}$")]
+    tracking_url: Annotated[str, StringConstraints(pattern=r"^https://\S+$", max_length=500)] | None = None
+
+
+class CancelRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=300)] = "cancelled by staff"

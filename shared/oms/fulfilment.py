@@ -247,6 +247,7 @@ def allocate_order(
     country = order.shipping_address.country_code if order.shipping_address else None
     rules = rules_for(store)
     plan = allocate(wanted, locations, available, rules, country)
+    home: str | None = None
     if plan is not None and ship_only:
         # Lines without stock go with the others, or from the best-ranked location that ships there.
         ranked = [loc for loc in rank(locations, rules, country) if loc.can_ship_to(country)]
@@ -269,6 +270,37 @@ def allocate_order(
         moved, event = transition(order, OrderStatus.ON_HOLD, actor, reason=hold.reason.value, hold=hold)
         change.order.order, change.order.events = moved, [event]
         return finish(change)
+    allocated, n = _shipments_for(order, existing, plan, home, ship_only, change, actor)
+    reservation = order.reservation.model_copy(update={"allocated": allocated})
+    with_plan = order.model_copy(
+        update={"reservation": reservation, "updated_at": actor.at, "shipment_count": n}
+    )
+    locations_used = sorted({sc.shipment.location for sc in change.shipments})
+    if order.status in (OrderStatus.CONFIRMED, OrderStatus.ON_HOLD):
+        moved, event = transition(
+            with_plan,
+            OrderStatus.FULFILLING,
+            actor,
+            reason=f"{len(change.shipments)} shipment(s) from {', '.join(locations_used)}",
+        )
+        change.order.order, change.order.events = moved, [event]
+    else:
+        change.order.order = with_plan  # already being fulfilled: more shipments, same status
+    return finish(change)
+
+
+def _shipments_for(
+    order: Order,
+    existing: list[Shipment],
+    plan: dict[str, dict[str, int]],
+    home: str | None,
+    ship_only: dict[str, int],
+    change: FulfilmentChange,
+    actor: Actor,
+) -> tuple[dict[str, dict[str, int]], int]:
+    """One new shipment per location of the plan (lines without stock in ``home``'s), added to
+    ``change`` with its allocate moves; returns the order's allocation after it and the count."""
+    assert change.order is not None
     allocated = {loc: dict(lines) for loc, lines in order.reservation.allocated.items()}
     # What of each order line no live shipment carries yet (a line may be split between shipments).
     line_left = {line.line_id: line.open_quantity for line in order.lines}
@@ -299,31 +331,12 @@ def allocate_order(
             updated_at=actor.at,
             timeline=[ShipmentEntry(at=actor.at, to_status=S.PENDING, reason="allocated", actor=actor.name)],
         )
-        sc = ShipmentChange(
-            shipment=shipment,
-            expected_version=None,
-            events=[shipment_event(shipment, "ShipmentCreated", actor.at)],
-        )
-        change.shipments.append(sc)
+        events = [shipment_event(shipment, "ShipmentCreated", actor.at)]
+        change.shipments.append(ShipmentChange(shipment=shipment, expected_version=None, events=events))
         for sku, qty in sorted(lines.items()):
             change.order.moves.append(StockMove(sku, qty, MoveKind.ALLOCATE, location))
             allocated.setdefault(location, {})[sku] = allocated.get(location, {}).get(sku, 0) + qty
-    reservation = order.reservation.model_copy(update={"allocated": allocated})
-    with_plan = order.model_copy(
-        update={"reservation": reservation, "updated_at": actor.at, "shipment_count": n}
-    )
-    locations_used = sorted({sc.shipment.location for sc in change.shipments})
-    if order.status in (OrderStatus.CONFIRMED, OrderStatus.ON_HOLD):
-        moved, event = transition(
-            with_plan,
-            OrderStatus.FULFILLING,
-            actor,
-            reason=f"{len(change.shipments)} shipment(s) from {', '.join(locations_used)}",
-        )
-        change.order.order, change.order.events = moved, [event]
-    else:
-        change.order.order = with_plan  # already being fulfilled: more shipments, same status
-    return finish(change)
+    return allocated, n
 
 
 def _split_lines(order: Order, wanted: dict[str, int], line_left: dict[str, int]) -> list[ShipmentLine]:

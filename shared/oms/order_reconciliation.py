@@ -183,12 +183,38 @@ def reconcile(
     ledger = _Ledger(order, shipments, actor)
     ending = order.status in ENDING if ending is None else ending
     lines = [line for line in order.lines if line.ships]
-    known = {line.line_id for line in order.lines}
     attention: list[str] = []
     notes: list[str] = []
     channel_units = 0 if ending else _channel_fulfilled(ledger, lines, take_stock, view, attention, notes)
 
-    # 2. no longer wanted: lines edited down, refunded, cancelled, or gone from the order.
+    _drop_unwanted(ledger, lines, ending, attention, notes)
+    reserving, unidentified = _reserve_wanted(ledger, lines, wants_stock=wants_stock, ending=ending)
+
+    updated = order.model_copy(update={"reservation": ledger.reservation(), "shipment_count": ledger.count})
+    changes = []
+    for change in ledger.changes.values():
+        if change.shipment.status != S.CANCELLED:
+            change.events.append(shipment_event(change.shipment, SHIPMENT_CHANGED, actor.at))
+        changes.append(change)
+    changes += ledger.added
+    return Reconciliation(
+        order=updated,
+        moves=ledger.moves,
+        shipments=changes,
+        reserving=reserving,
+        unidentified=unidentified,
+        attention=attention,
+        notes=notes,
+        channel_units=channel_units,
+    )
+
+
+def _drop_unwanted(
+    ledger: _Ledger, lines: list[LineItem], ending: bool, attention: list[str], notes: list[str]
+) -> None:
+    """Step 2: no longer wanted (lines edited down, refunded, cancelled, or gone from the order)."""
+    order = ledger.order
+    known = {line.line_id for line in order.lines}
     gone = sorted({ln.line_id for s in ledger.shipments() for ln in s.lines if ln.line_id not in known})
     for line_id in [line.line_id for line in lines] + gone:
         line = order.line(line_id)
@@ -234,12 +260,15 @@ def reconcile(
                 fact if ending else f"{fact} when the channel reduced it to {wanted}: arrange a return"
             )
 
-    # 3. wanted and in no shipment: reserve it (or, when the order should hold nothing, release it).
+
+def _reserve_wanted(
+    ledger: _Ledger, lines: list[LineItem], *, wants_stock: bool, ending: bool
+) -> tuple[dict[str, int], list[ShortLine]]:
+    """Step 3: what is wanted and in no shipment is reserved (or, when the order should hold
+    nothing, released); lines that need stock and have no identity are reported."""
     need: dict[str, int] = defaultdict(int)
     unidentified: list[ShortLine] = []
-    for line in lines:
-        if ending:
-            break
+    for line in [] if ending else lines:
         missing = line.open_quantity - ledger.carried(line.line_id, LEFT) - ledger.carried(line.line_id, OPEN)
         if missing <= 0:
             continue
@@ -265,24 +294,7 @@ def reconcile(
         elif diff < 0:
             ledger.move(sku, -diff, MoveKind.RELEASE)
         ledger.reserved[sku] += diff
-
-    updated = order.model_copy(update={"reservation": ledger.reservation(), "shipment_count": ledger.count})
-    changes = []
-    for change in ledger.changes.values():
-        if change.shipment.status != S.CANCELLED:
-            change.events.append(shipment_event(change.shipment, SHIPMENT_CHANGED, actor.at))
-        changes.append(change)
-    changes += ledger.added
-    return Reconciliation(
-        order=updated,
-        moves=ledger.moves,
-        shipments=changes,
-        reserving=reserving,
-        unidentified=unidentified,
-        attention=attention,
-        notes=notes,
-        channel_units=channel_units,
-    )
+    return reserving, unidentified
 
 
 def _give_back(ledger: _Ledger, location: str, taken: list[ShipmentLine]) -> None:
@@ -309,82 +321,112 @@ def _channel_fulfilled(
     if not reported:
         return 0
     ours = {s.label.tracking_number for s in ledger.live if s.label and s.source == "oms"}
-    latest = _latest(order.channel_fulfilments, ours)
-    records: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))  # location -> line -> qty
-    available = dict(view.available)
-    totals = dict(view.totals)
+    taking = _Taking(ledger, take_stock, view, attention, notes)
     for line in lines:
-        shipped = ledger.carried(line.line_id, LEFT)
-        n = min(reported.get(line.line_id, 0), line.open_quantity) - shipped
-        if n <= 0:
-            continue
-        sku = line.stock_item
-        # a) out of pending shipments that carry it
+        n = min(reported.get(line.line_id, 0), line.open_quantity) - ledger.carried(line.line_id, LEFT)
+        if n > 0:
+            n = taking.from_pending(line, n)
+            n = taking.from_reservation(line, n)
+            n = taking.packed(line, n)
+            taking.unreserved(line, n)
+    latest = _latest(order.channel_fulfilments, ours)
+    for location, per_line in sorted(taking.records.items()):
+        ledger.count += 1
+        ledger.added.append(_channel_shipment(order, ledger.count, location, per_line, latest, ledger.actor))
+    return sum(q for per_line in taking.records.values() for q in per_line.values())
+
+
+class _Taking:
+    """Where units the channel fulfilled come from, in order: a pending shipment, the reservation
+    no shipment carries, a packed shipment (staff decide), nothing held (taken without one)."""
+
+    def __init__(
+        self, ledger: _Ledger, take_stock: bool, view: StockView, attention: list[str], notes: list[str]
+    ) -> None:
+        self.ledger, self.take_stock, self.view = ledger, take_stock, view
+        self.attention, self.notes = attention, notes
+        self.available = dict(view.available)
+        self.totals = dict(view.totals)
+        self.records: dict[str, dict[str, int]] = defaultdict(
+            lambda: defaultdict(int)
+        )  # location -> line -> qty
+
+    def from_pending(self, line: LineItem, n: int) -> int:
+        ledger = self.ledger
         for shipment in ledger.open_with(line.line_id, S.PENDING):
             if n <= 0:
                 break
             k = min(n, shipment.quantity_of(line.line_id))
-            parts = ledger.shrink(shipment, line.line_id, k, "fulfilled in the channel")
-            for part in parts:
+            for part in ledger.shrink(shipment, line.line_id, k, "fulfilled in the channel"):
                 if part.holds_stock and part.sku:
                     ledger.reserved[part.sku] -= part.quantity
-                    if take_stock:
+                    if self.take_stock:  # committed where it was allocated
                         ledger.move(part.sku, part.quantity, MoveKind.COMMIT, shipment.location)
                         ledger.move(part.sku, part.quantity, MoveKind.COMMIT)
                         ledger.committed[part.sku] += part.quantity
                     else:
                         ledger.move(part.sku, part.quantity, MoveKind.DEALLOCATE, shipment.location)
                         ledger.move(part.sku, part.quantity, MoveKind.RELEASE)
-            records[shipment.location if take_stock and sku else NO_LOCATION][line.line_id] += k
+            self.records[shipment.location if self.take_stock and line.stock_item else NO_LOCATION][
+                line.line_id
+            ] += k
             n -= k
-        # b) out of the reservation no shipment carries yet
-        if n > 0 and sku:
-            k = min(n, max(0, ledger.reserved[sku] - ledger.in_open_shipments(sku)))
-            if k:
-                ledger.reserved[sku] -= k
-                if take_stock:
-                    ledger.move(sku, k, MoveKind.COMMIT)
-                    taken = _take_at_locations(ledger, line, sku, k, view, available, records)
-                    ledger.committed[sku] += taken
-                    if k - taken:  # no location has them: the total gets back what it gave
-                        ledger.move(sku, k - taken, MoveKind.RESTOCK)
-                        notes.append(
-                            f"{k - taken} x {sku} left through the channel; no location held it: recount"
-                        )
-                else:
-                    ledger.move(sku, k, MoveKind.RELEASE)
-                    records[NO_LOCATION][line.line_id] += k
-                n -= k
-        # c) packed: the warehouse has them in a box
-        for shipment in ledger.open_with(line.line_id, S.PACKED):
+        return n
+
+    def from_reservation(self, line: LineItem, n: int) -> int:
+        ledger, sku = self.ledger, line.stock_item
+        if n <= 0 or not sku:
+            return n
+        k = min(n, max(0, ledger.reserved[sku] - ledger.in_open_shipments(sku)))
+        if not k:
+            return n
+        ledger.reserved[sku] -= k
+        if self.take_stock:
+            ledger.move(sku, k, MoveKind.COMMIT)
+            taken = _take_at_locations(ledger, line, sku, k, self.view, self.available, self.records)
+            ledger.committed[sku] += taken
+            if k - taken:  # no location has them: the total gets back what it gave
+                ledger.move(sku, k - taken, MoveKind.RESTOCK)
+                self.notes.append(
+                    f"{k - taken} x {sku} left through the channel; no location held it: recount"
+                )
+        else:
+            ledger.move(sku, k, MoveKind.RELEASE)
+            self.records[NO_LOCATION][line.line_id] += k
+        return n - k
+
+    def packed(self, line: LineItem, n: int) -> int:
+        for shipment in self.ledger.open_with(line.line_id, S.PACKED):
             if n <= 0:
                 break
             k = min(n, shipment.quantity_of(line.line_id))
-            attention.append(
+            self.attention.append(
                 f"the channel fulfilled {k} x {line.name} that {shipment.shipment_id} has packed: unpack it"
                 f" (POST /shipments/{shipment.shipment_id}/cancel) so it is not sent twice"
             )
             n -= k
-        # d) the rest held nothing (not reserved yet, or a line that holds no stock)
-        if n > 0 and sku and take_stock:
-            k = min(n, max(0, totals.get(sku, 0)))
-            totals[sku] = totals.get(sku, 0) - k
-            taken = _take_at_locations(ledger, line, sku, k, view, available, records) if k else 0
-            if taken:
-                ledger.move(sku, taken, MoveKind.TAKE)
-                ledger.committed[sku] += taken
-            if n - taken:
-                notes.append(
-                    f"{n - taken} x {sku} left through the channel beyond our count of it: recount it"
-                )
-            if n - k:  # beyond the SKU's total: recorded, taking nothing (what k left is recorded)
-                records[NO_LOCATION][line.line_id] += n - k
-        elif n > 0:
-            records[NO_LOCATION][line.line_id] += n
-    for location, per_line in sorted(records.items()):
-        ledger.count += 1
-        ledger.added.append(_channel_shipment(order, ledger.count, location, per_line, latest, ledger.actor))
-    return sum(q for per_line in records.values() for q in per_line.values())
+        return n
+
+    def unreserved(self, line: LineItem, n: int) -> None:
+        """What held nothing (not reserved yet, or a line that holds no stock)."""
+        if n <= 0:
+            return
+        ledger, sku = self.ledger, line.stock_item
+        if not (sku and self.take_stock):
+            self.records[NO_LOCATION][line.line_id] += n
+            return
+        k = min(n, max(0, self.totals.get(sku, 0)))
+        self.totals[sku] = self.totals.get(sku, 0) - k
+        taken = _take_at_locations(ledger, line, sku, k, self.view, self.available, self.records) if k else 0
+        if taken:
+            ledger.move(sku, taken, MoveKind.TAKE)
+            ledger.committed[sku] += taken
+        if n - taken:
+            self.notes.append(
+                f"{n - taken} x {sku} left through the channel beyond our count of it: recount it"
+            )
+        if n - k:  # beyond the SKU's total: recorded, taking nothing (what k left is recorded)
+            self.records[NO_LOCATION][line.line_id] += n - k
 
 
 def _take_at_locations(

@@ -1,25 +1,32 @@
 """Which events a table change carries: the outbox written with it, plus LowStock derived from a
-stock total crossing its threshold. Pure; the publisher function does the I/O."""
+stock total crossing its threshold. Pure; the publisher function reads the stream (the data layer
+turns a stream record into a TableChange, its outbox unpacked)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from oms.data.item_codec import unpack
 from oms.stock import low_stock_event
 
 
-def events_of_change(
-    old: dict[str, Any] | None, new: dict[str, Any] | None, *, threshold: int, at: datetime, sequence: str
-) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class TableChange:
+    sequence: str  # the stream record's sequence number
+    old: dict[str, Any] | None
+    new: dict[str, Any] | None
+    outbox: list[dict[str, Any]] = field(default_factory=list)  # the events written with the change
+
+
+def events_of_change(change: TableChange, *, threshold: int, at: datetime) -> list[dict[str, Any]]:
+    new = change.new
     if not new:
         return []
-    outbox = new.get("outbox")
-    # The outbox is the change's events, compressed (oms.data.item_codec.pack); a list of maps is read too.
-    events: list[dict[str, Any]] = list(unpack(outbox) if isinstance(outbox, bytes | str) else outbox or [])
+    events = list(change.outbox)
     if new.get("entity") == "stock" and new.get("SK") == "TOTAL":
-        low = low_stock_event(old, new, threshold, at, event_id=f"lowstock:{new.get('sku')}:{sequence}")
+        event_id = f"lowstock:{new.get('sku')}:{change.sequence}"
+        low = low_stock_event(change.old, new, threshold, at, event_id=event_id)
         if low:
             events.append(low.model_dump(mode="json"))
     return events

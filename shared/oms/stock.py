@@ -1,14 +1,72 @@
-"""Stock rules that need no storage: when a change of levels is worth telling someone."""
+"""Stock rules that need no storage: what a count changes, and when a change of levels is worth
+telling someone."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from oms.domain_events import SOURCE_STOCK, OutboxEvent, StockEventDetail
+from oms.errors import Conflict
+from oms.models import StockLevel
+from oms.timeutil import iso
 
-# A reservation is one DynamoDB transaction: at most 100 items, one of them the order itself.
-MAX_SKUS_PER_RESERVATION = 99
+
+@dataclass(frozen=True)
+class LocationCount:
+    location: str
+    on_hand: int
+    reserved: int
+    previous_on_hand: int | None  # None: the SKU was never counted there
+    event: OutboxEvent
+
+
+@dataclass(frozen=True)
+class CountPlan:
+    """A stock count: each location's new on-hand (reserved untouched), and the total's change."""
+
+    sku: str
+    locations: list[LocationCount]
+    total_delta: int
+
+    @property
+    def total_release_needed(self) -> int:
+        """The total must keep this much available for the count to leave reservations covered."""
+        return max(0, -self.total_delta)
+
+
+def plan_count(sku: str, counts: dict[str, int], current: dict[str, StockLevel], at: datetime) -> CountPlan:
+    """Set the counted on-hand at each location; a count below what a location has reserved for
+    shipments is refused (409 ``on_hand_below_reserved``)."""
+    out = []
+    delta = 0
+    for location, on_hand in sorted(counts.items()):
+        old = current.get(location)
+        reserved = old.reserved if old else 0
+        if on_hand < reserved:
+            raise Conflict(
+                f"{location} has {reserved} of {sku} reserved for shipments; on hand cannot be less",
+                code="on_hand_below_reserved",
+            )
+        delta += on_hand - (old.on_hand if old else 0)
+        event = OutboxEvent(
+            id=f"stock:{sku}:{location}:{iso(at)}",
+            source=SOURCE_STOCK,
+            type="StockAdjusted",
+            occurred_at=at,
+            detail=StockEventDetail(
+                sku=sku,
+                location=location,
+                on_hand=on_hand,
+                reserved=reserved,
+                available=on_hand - reserved,
+                previous_on_hand=old.on_hand if old else None,
+                occurred_at=at,
+            ).model_dump(mode="json"),
+        )
+        out.append(LocationCount(location, on_hand, reserved, old.on_hand if old else None, event))
+    return CountPlan(sku, out, delta)
 
 
 def low_stock_event(

@@ -27,7 +27,7 @@ def register(stack: Stack, store: dict[str, Any]) -> None:
 
 def channel_sync(stack: Stack, replay: Replay) -> None:
     """The channel sync function talks to the recorded exchanges instead of the network."""
-    stack.cloud.invoker.load("ChannelSyncFunction").transport = replay  # type: ignore[attr-defined]
+    stack.cloud.invoker.load("ChannelSyncFunction").service.transport = replay  # type: ignore[attr-defined]
 
 
 def test_a_shipped_shopify_order_becomes_one_fulfillment_with_tracking_despite_an_outage(

@@ -21,6 +21,7 @@ from oms.data.dynamo_table import Table, TransactionCancelled
 from oms.data.stock_repository import StockRepository, delta_update, net
 from oms.errors import Conflict
 from oms.order_changes import MoveKind, StockMove
+from oms.services.stock_desk import StockDesk
 
 pytestmark = pytest.mark.reliability
 LOCATIONS = ("wh-a", "wh-b")
@@ -59,6 +60,7 @@ def test_stock_levels_follow_the_model_under_any_interleaving(table: Table) -> N
         def fresh_sku(self) -> None:
             self.sku = f"MODEL-{uuid.uuid4().hex[:8]}"
             self.repo = StockRepository(table)
+            self.desk = StockDesk(self.repo)
             self.total = {"on_hand": 0, "reserved": 0}
             self.at = {loc: {"on_hand": 0, "reserved": 0} for loc in LOCATIONS}
             self.known: set[str] = set()
@@ -77,10 +79,10 @@ def test_stock_levels_follow_the_model_under_any_interleaving(table: Table) -> N
             ok = count >= level["reserved"] and total_after >= self.total["reserved"]
             if not ok:
                 with pytest.raises(Conflict) as refused:
-                    self.repo.set_counts(self.sku, {location: count}, at=NOW, actor="model")
+                    self.desk.count(self.sku, {location: count}, at=NOW, actor="model")
                 assert refused.value.code == "on_hand_below_reserved"
                 return
-            self.repo.set_counts(self.sku, {location: count}, at=NOW, actor="model")
+            self.desk.count(self.sku, {location: count}, at=NOW, actor="model")
             self.total["on_hand"] = total_after
             level["on_hand"] = count
             self.known.add(location)

@@ -3,7 +3,14 @@ hash of the key, expiring through the table's TTL attribute)."""
 
 from __future__ import annotations
 
-from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
 
 from oms.data.dynamo_table import Table
 from oms.settings import Settings
@@ -28,3 +35,26 @@ def idempotency(
         event_key_jmespath="key", expires_after_seconds=settings.idempotency_ttl_seconds
     )
     return persistence, config
+
+
+class Once:
+    """Run an action at most once per key (a record in the table, kept ``idempotency_ttl_seconds``):
+    a second call with the same key returns the first call's result. A call that died midway
+    leaves an in-progress record that expires with the invocation's time budget."""
+
+    def __init__(self, function: str, table: Table, settings: Settings) -> None:
+        persistence, self.config = idempotency(function, table, settings)
+
+        @idempotent_function(data_keyword_argument="task", persistence_store=persistence, config=self.config)  # type: ignore[untyped-decorator]
+        def run(task: dict[str, str], action: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+            return action()
+
+        self._run = run
+
+    def __call__(self, key: str, action: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        result: dict[str, Any] = self._run(task={"key": key}, action=action)
+        return result
+
+    def register(self, context: Any) -> None:
+        """The invocation's time budget bounds how long an in-progress record holds."""
+        self.config.register_lambda_context(context)

@@ -16,10 +16,10 @@ from typing import Any
 from oms.data import table_keys as keys
 from oms.data.dynamo_table import Page, Table, TransactionCancelled, decode_cursor, encode_cursor
 from oms.data.item_codec import from_attr, from_item, pack, to_attr, to_item
-from oms.domain_events import SOURCE_STOCK, OutboxEvent, StockEventDetail
-from oms.errors import Conflict, NotFound
+from oms.errors import ConcurrentModification, Conflict, NotFound
 from oms.models import ShortLine, StockLevel
 from oms.order_changes import MoveKind, StockMove
+from oms.stock import CountPlan
 from oms.timeutil import iso
 
 # What each move does to an item's (on_hand, reserved); available is on_hand - reserved.
@@ -134,6 +134,73 @@ def shortage(refused: list[tuple[StockDelta, dict[str, Any]]]) -> list[ShortLine
     return short
 
 
+def _count_items(
+    plan: CountPlan, *, at: datetime, actor: str
+) -> tuple[list[dict[str, Any]], list[tuple[str, str | None]]]:
+    """The count's transaction items, and what each is (to name a refusal)."""
+    items: list[dict[str, Any]] = []
+    roles: list[tuple[str, str | None]] = []  # what each transaction item is, for its refusal
+    for count in plan.locations:
+        item = {
+            "PK": keys.sku_pk(plan.sku),
+            "SK": keys.sku_location_sk(count.location),
+            "entity": "stock",
+            "sku": plan.sku,
+            "location": count.location,
+            "on_hand": count.on_hand,
+            "reserved": count.reserved,
+            "available": count.on_hand - count.reserved,
+            "updated_at": iso(at),
+            "updated_by": actor,
+            "outbox": pack([count.event.model_dump(mode="json")]),
+        }
+        put: dict[str, Any] = {"Put": {"Item": to_item(item)}}
+        if count.previous_on_hand is not None:
+            put["Put"]["ConditionExpression"] = "on_hand = :old AND reserved = :reserved"
+            put["Put"]["ExpressionAttributeValues"] = {
+                ":old": to_attr(count.previous_on_hand),
+                ":reserved": to_attr(count.reserved),
+            }
+        else:
+            put["Put"]["ConditionExpression"] = "attribute_not_exists(PK)"
+        items.append(put)
+        roles.append(("level", count.location))
+        items.append(
+            {
+                "ConditionCheck": {
+                    "Key": {"PK": {"S": keys.location_pk(count.location)}, "SK": {"S": keys.LOCATION_SK}},
+                    "ConditionExpression": "attribute_exists(PK)",
+                }
+            }
+        )
+        roles.append(("location", count.location))
+    items.append(
+        {
+            "Update": {
+                "Key": {"PK": {"S": keys.sku_pk(plan.sku)}, "SK": {"S": keys.SKU_TOTAL_SK}},
+                "UpdateExpression": (
+                    "SET on_hand = if_not_exists(on_hand, :zero) + :delta,"
+                    " available = if_not_exists(available, :zero) + :delta,"
+                    " reserved = if_not_exists(reserved, :zero), sku = :sku, entity = :entity,"
+                    " GSI1PK = :skus, GSI1SK = :sku, updated_at = :at REMOVE outbox"
+                ),
+                "ConditionExpression": "attribute_not_exists(PK) OR available >= :neg",
+                "ExpressionAttributeValues": {
+                    ":zero": to_attr(0),
+                    ":delta": to_attr(plan.total_delta),
+                    ":neg": to_attr(plan.total_release_needed),
+                    ":sku": to_attr(plan.sku),
+                    ":skus": to_attr(keys.SKUS),
+                    ":at": to_attr(iso(at)),
+                    ":entity": to_attr("stock"),
+                },
+            }
+        }
+    )
+    roles.append(("total", None))
+    return items, roles
+
+
 def _level(item: dict[str, Any]) -> StockLevel:
     data = from_item(item)
     return StockLevel.model_validate(data)
@@ -193,118 +260,28 @@ class StockRepository:
             cursor=encode_cursor(last) if last else None,
         )
 
-    def set_counts(self, sku: str, counts: dict[str, int], *, at: datetime, actor: str) -> None:
-        """Set the counted on-hand of ``sku`` at each location in ``counts``, all or nothing;
-        reserved stock is never touched.
-
-        Reads the current counts, then writes every location and the SKU's total in one
-        transaction conditioned on what was read: a concurrent change fails it and we read again.
-        """
-        if not counts:
-            return
-        for _ in range(5):
-            current = {
-                str(level.location): level
-                for level in self.levels_or_empty(sku)[1]
-                if level.location in counts
-            }
-            delta = 0
-            items: list[dict[str, Any]] = []
-            for location, on_hand in sorted(counts.items()):
-                old = current.get(location)
-                reserved = old.reserved if old else 0
-                if on_hand < reserved:
-                    raise Conflict(
-                        f"{location} has {reserved} of {sku} reserved for shipments; on hand cannot be less",
-                        code="on_hand_below_reserved",
-                    )
-                delta += on_hand - (old.on_hand if old else 0)
-                event = OutboxEvent(
-                    id=f"stock:{sku}:{location}:{iso(at)}",
-                    source=SOURCE_STOCK,
-                    type="StockAdjusted",
-                    occurred_at=at,
-                    detail=StockEventDetail(
-                        sku=sku,
-                        location=location,
-                        on_hand=on_hand,
-                        reserved=reserved,
-                        available=on_hand - reserved,
-                        previous_on_hand=old.on_hand if old else None,
-                        occurred_at=at,
-                    ).model_dump(mode="json"),
-                )
-                item = {
-                    "PK": keys.sku_pk(sku),
-                    "SK": keys.sku_location_sk(location),
-                    "entity": "stock",
-                    "sku": sku,
-                    "location": location,
-                    "on_hand": on_hand,
-                    "reserved": reserved,
-                    "available": on_hand - reserved,
-                    "updated_at": iso(at),
-                    "updated_by": actor,
-                    "outbox": pack([event.model_dump(mode="json")]),
-                }
-                put: dict[str, Any] = {"Put": {"Item": to_item(item)}}
-                if old:
-                    put["Put"]["ConditionExpression"] = "on_hand = :old AND reserved = :reserved"
-                    put["Put"]["ExpressionAttributeValues"] = {
-                        ":old": to_attr(old.on_hand),
-                        ":reserved": to_attr(reserved),
-                    }
-                else:
-                    put["Put"]["ConditionExpression"] = "attribute_not_exists(PK)"
-                items.append(put)
-                items.append(
-                    {
-                        "ConditionCheck": {
-                            "Key": {"PK": {"S": keys.location_pk(location)}, "SK": {"S": keys.LOCATION_SK}},
-                            "ConditionExpression": "attribute_exists(PK)",
-                        }
-                    }
-                )
-            items.append(
-                {
-                    "Update": {
-                        "Key": {"PK": {"S": keys.sku_pk(sku)}, "SK": {"S": keys.SKU_TOTAL_SK}},
-                        "UpdateExpression": (
-                            "SET on_hand = if_not_exists(on_hand, :zero) + :delta,"
-                            " available = if_not_exists(available, :zero) + :delta,"
-                            " reserved = if_not_exists(reserved, :zero), sku = :sku, entity = :entity,"
-                            " GSI1PK = :skus, GSI1SK = :sku, updated_at = :at REMOVE outbox"
-                        ),
-                        "ConditionExpression": "attribute_not_exists(PK) OR available >= :neg",
-                        "ExpressionAttributeValues": {
-                            ":zero": to_attr(0),
-                            ":delta": to_attr(delta),
-                            ":neg": to_attr(max(0, -delta)),
-                            ":sku": to_attr(sku),
-                            ":skus": to_attr(keys.SKUS),
-                            ":at": to_attr(iso(at)),
-                            ":entity": to_attr("stock"),
-                        },
-                    }
-                }
-            )
-            try:
-                self.table.transact(items)
-            except TransactionCancelled as cancelled:
-                codes = cancelled.codes()
-                for i, location in enumerate(sorted(counts)):
-                    if codes[2 * i + 1] == "ConditionalCheckFailed":
-                        raise NotFound(
-                            f"unknown location {location!r}", code="unknown_location"
-                        ) from cancelled
-                if codes[-1] == "ConditionalCheckFailed":
-                    raise Conflict(
-                        f"{sku} has more reserved for orders than the new counts leave available",
-                        code="on_hand_below_reserved",
-                    ) from cancelled
-                continue  # a count changed under us (or the transaction conflicted): read again
-            return
-        raise Conflict(f"{sku} kept changing; try again", code="concurrent_update")
+    def write_count(self, plan: CountPlan, *, at: datetime, actor: str) -> None:
+        """Each counted location and the SKU's total in one transaction, conditioned on the levels
+        the plan was made from. Raises NotFound (a location that does not exist), Conflict (the
+        total would not cover its reservations) or ConcurrentModification (counts moved: plan again)."""
+        items, roles = _count_items(plan, at=at, actor=actor)
+        try:
+            self.table.transact(items)
+        except TransactionCancelled as cancelled:
+            refused = [
+                role
+                for role, code in zip(roles, cancelled.codes(), strict=False)
+                if code == "ConditionalCheckFailed"
+            ]
+            missing = [location for kind, location in refused if kind == "location"]
+            if missing:
+                raise NotFound(f"unknown location {missing[0]!r}", code="unknown_location") from cancelled
+            if ("total", None) in refused:
+                raise Conflict(
+                    f"{plan.sku} has more reserved for orders than the new counts leave available",
+                    code="on_hand_below_reserved",
+                ) from cancelled
+            raise ConcurrentModification(plan.sku) from cancelled
 
     def available_at(self, skus: Sequence[str], locations: Sequence[str]) -> dict[tuple[str, str], int]:
         """(location, sku) -> what that location can still promise to new shipments."""

@@ -11,8 +11,10 @@ import time
 
 from aws_lambda_powertools.utilities.parameters import SSMProvider
 from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from oms.data.aws_clients import client
+from oms.errors import ServiceUnavailable
 from oms.settings import Settings, get_settings
 from oms.webhooks import StoreCredentials
 
@@ -60,7 +62,9 @@ class WebhookCredentials:
             if "ParameterNotFound" in repr(exc.__cause__) or "ParameterNotFound" in str(exc):
                 self._unknown[name] = now + self.NEGATIVE_TTL
                 return None
-            raise
+            raise ServiceUnavailable("the parameter store is not reachable; try again later") from exc
+        except (BotoCoreError, ClientError) as exc:
+            raise ServiceUnavailable("the parameter store is not reachable; try again later") from exc
         self._unknown.pop(name, None)
         text = str(raw)
         cached = self._parsed.get(name)

@@ -1,0 +1,128 @@
+"""The admin API's success bodies, as models: docs/openapi.json documents each one, the
+schemathesis suite checks every answer against it, and API clients (the admin app) can rely on it."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from oms.carriers.carrier import Rate
+from oms.line_identity import VariantMapping
+from oms.models import Hold, Location, StockLevel, Store, Totals
+from oms.order_lifecycle import OrderStatus
+from oms.shipments import Shipment
+from oms.timeutil import UtcDateTime
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+
+class Page(Body):
+    cursor: str | None = Field(default=None, description="Pass as ?cursor= for the next page; null: the last")
+
+
+class OrderSummary(Body):
+    """An order as listings show it (no customer data)."""
+
+    order_id: str
+    number: str
+    status: OrderStatus
+    channel: str
+    store_id: str
+    placed_at: UtcDateTime
+    totals: Totals | None = None
+    payment_status: str | None = None
+    hold: Hold | None = None
+
+
+class OrderPage(Page):
+    orders: list[OrderSummary]
+
+
+class OrderLinks(Body):
+    order: str
+
+
+class OrderQueued(Body):
+    """A manual order accepted for the intake (GET its link to follow it)."""
+
+    order_id: str
+    status: str = "queued"
+    links: OrderLinks
+
+
+class RetryQueued(Body):
+    order_id: str
+    status: OrderStatus
+    queued: bool
+
+
+class LocationStock(Body):
+    location: str | None = None
+    on_hand: int
+    reserved: int
+    available: int
+    updated_at: UtcDateTime | None = None
+
+
+class SkuStock(Body):
+    """A SKU's stock: its total over every location, and each location's."""
+
+    sku: str
+    on_hand: int
+    reserved: int
+    available: int
+    locations: list[LocationStock]
+
+
+class StockPage(Page):
+    stock: list[StockLevel]
+
+
+class LocationPage(Page):
+    locations: list[Location]
+
+
+class StoreView(Store):
+    webhook_url: str = Field(description="Where the channel sends its webhooks")
+    webhook_secret: str | None = Field(
+        default=None, description="Only when the OMS generated it (WooCommerce): shown once, never again"
+    )
+
+
+class StorePage(Page):
+    stores: list[Store]
+
+
+class VariantPage(Page):
+    variants: list[VariantMapping]
+
+
+class ShipmentSummary(Body):
+    shipment_id: str
+    order_id: str
+    store_id: str
+    location: str
+    status: str
+    carrier: str | None = None
+    tracking_number: str | None = None
+
+
+class ShipmentPage(Page):
+    shipments: list[ShipmentSummary]
+
+
+class OrderShipments(Body):
+    order_id: str
+    status: OrderStatus
+    shipments: list[Shipment]
+
+
+class Allocation(Body):
+    order_id: str
+    shipments: list[Shipment] = Field(description="The shipments this allocation created")
+
+
+class RateList(Body):
+    shipment_id: str
+    rates: list[Rate]
