@@ -29,7 +29,8 @@ from oms_local.sources import RuleTarget, SqsSource, StreamSource
 from oms_local.workers import WorkerInvoker
 
 log = logging.getLogger("oms_local")
-FACTS = ROOT / ".oms-local.json"
+# Where `make run` tells `make demo` (and people) its URL and token; OMS_LOCAL_FACTS moves it.
+FACTS = Path(os.environ.get("OMS_LOCAL_FACTS") or ROOT / ".oms-local.json")
 # Template parameters for the local stack: addresses so that emails and alerts are sent (to moto),
 # and hourly tracking checks, which on the default x3600 clock is one poller run a second.
 LOCAL_PARAMETERS = {

@@ -220,6 +220,13 @@ def test_manual_orders_need_a_known_store_and_valid_lines(shop: Stack) -> None:
     order = {
         "store_id": "nope-store",
         "currency": "USD",
+        "shipping_address": {
+            "name": "Ada L",
+            "line1": "1 Main St",
+            "city": "Springfield",
+            "postal_code": "12345",
+            "country_code": "US",
+        },
         "lines": [{"sku": "X", "name": "X", "quantity": 1, "unit_price": "1.00"}],
     }
     status, body = shop.api("POST", "/orders", order)
@@ -233,6 +240,34 @@ def test_manual_orders_need_a_known_store_and_valid_lines(shop: Stack) -> None:
     status, body = shop.api("POST", "/orders", order)
     assert (status, body["errors"][0]["field"]) == (422, "lines")
     assert shop.queue_depth("IntakeQueue") == 0
+
+
+def test_a_manual_order_that_ships_without_a_shipping_address_is_a_422_naming_the_field(
+    shop: Stack,
+) -> None:
+    order = {
+        "store_id": "demo-shopify",
+        "reference": "NO-ADDRESS-1",
+        "currency": "USD",
+        "lines": [
+            {"sku": "IPOD2008GREEN", "name": "iPod", "quantity": 1, "unit_price": "10.00"},
+            {
+                "sku": "GIFT-NOTE",
+                "name": "Gift note",
+                "quantity": 1,
+                "unit_price": "1.00",
+                "requires_shipping": False,
+            },
+        ],
+    }
+    status, body = shop.api("POST", "/orders", order)
+    assert (status, body["code"], body["errors"][0]["field"]) == (422, "validation_error", "shipping_address")
+    assert body["message"].startswith("shipping_address: required when a line ships")
+    assert shop.queue_depth("IntakeQueue") == 0
+    # Nothing ships: nothing needs an address.
+    digital = order | {"reference": "NO-ADDRESS-2", "lines": [order["lines"][1]]}  # type: ignore[index]
+    status, body = shop.api("POST", "/orders", digital)
+    assert status == 202, body
 
 
 def test_malformed_json_and_unknown_routes_are_json_errors(shop: Stack) -> None:

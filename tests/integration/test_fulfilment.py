@@ -199,6 +199,28 @@ def test_a_shipment_cancelled_before_it_ships_keeps_the_stock_reserved(full_shop
     assert [carried(s) for s in created["shipments"]] == [{sku: 1}]
 
 
+def test_a_label_for_a_shipment_already_shipped_is_refused_as_shipped_and_changes_nothing(
+    full_shop: Stack,
+) -> None:
+    shop = full_shop
+    sku = shop.new_sku("LS", wh_east=5)
+    order_id = place(shop, open_store(shop, "ship-relabel"), 203, {sku: 1})
+    (shipment,) = shipments_of(shop, order_id)
+    sid = shipment["shipment_id"]
+    act(shop, "POST", f"/shipments/{sid}/label", {}, expect=201)
+    shipped = act(shop, "POST", f"/shipments/{sid}/ship")
+    for attempt in range(2):
+        status, body = shop.api("POST", f"/shipments/{sid}/label", {"service": "express"})
+        assert (status, body["code"]) == (409, "shipment_already_shipped"), attempt
+        assert "already shipped" in body["message"]
+    shop.cloud.drain()
+    status, after = shop.api("GET", f"/shipments/{sid}")
+    assert status == 200
+    assert after["label"] == shipped["label"]
+    assert after.get("labels_to_void", []) == []
+    assert levels(shop, sku) == {"wh-east": (4, 0)}
+
+
 # ---------------------------------------------------------------- tracking
 
 

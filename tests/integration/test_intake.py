@@ -15,6 +15,14 @@ from oms_local.samples import (
 )
 from tests.stack import FULFILMENT, Stack
 
+ADDRESS = {
+    "name": "Ada L",
+    "line1": "1 Main St",
+    "city": "Springfield",
+    "postal_code": "12345",
+    "country_code": "US",
+}
+
 SHOP = "demo-shopify"
 
 
@@ -339,6 +347,7 @@ def test_a_manual_order_goes_through_the_same_pipeline(shop: Stack) -> None:
             "reference": "PHONE-1",
             "currency": "USD",
             "customer": {"first_name": "Ada", "email": "ada@example.com"},
+            "shipping_address": ADDRESS,
             "lines": [{"sku": sku, "name": "iPod", "quantity": 2, "unit_price": "150.00"}],
             "shipping": {"title": "Courier", "price": "9.99"},
             "tax": "12.00",

@@ -254,6 +254,13 @@ def test_orders_of_1_to_500_lines_get_no_5xx_from_any_route_whatever_their_state
             "store_id": "demo-shopify",
             "reference": f"size-{lines}",
             "currency": "USD",
+            "shipping_address": {
+                "name": "Ada L",
+                "line1": "1 Main St",
+                "city": "Springfield",
+                "postal_code": "12345",
+                "country_code": "US",
+            },
             "lines": [
                 {"sku": f"SZ{lines}-M{i}", "name": "x", "quantity": 1, "unit_price": "1.00"}
                 for i in range(lines)

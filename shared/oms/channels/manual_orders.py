@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from oms.channels.payload_fields import describe
 from oms.errors import BadRequest
@@ -81,6 +82,20 @@ class ManualOrderRequest(BaseModel):
         for amount in amounts:
             if amount != amount.quantize(Decimal(1).scaleb(-exponent)):
                 raise ValueError(f"{amount} has more decimal places than {self.currency} allows")
+        return self
+
+    @model_validator(mode="after")
+    def _ships_somewhere(self) -> ManualOrderRequest:
+        """A line that ships needs an address: refused here, not held later for want of one."""
+        if self.shipping_address is None and any(line.requires_shipping for line in self.lines):
+            missing = PydanticCustomError(
+                "missing",
+                "required when a line ships (send an address, or requires_shipping: false on every line)",
+            )
+            raise ValidationError.from_exception_data(
+                type(self).__name__,
+                [InitErrorDetails(type=missing, loc=("shipping_address",), input=None)],
+            )
         return self
 
 
