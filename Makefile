@@ -12,8 +12,14 @@ CHECKOV := .venv-checkov/bin/checkov
 
 .PHONY: help venv tools lambda-env run demo test test-fast lint format build deploy bench events docs clean
 
-help: ## Show the targets
+help: ## Show the targets and the variables they take
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@echo
+	@echo "Variables:"
+	@echo "  ARGS=...          passed on to the command: make run ARGS=\"--port 3001 --verbose\","
+	@echo "                    make test ARGS=\"tests/unit -k stock\", make deploy ARGS=--guided"
+	@echo "  PYTHON313=path    the Python 3.13 to build the environments with (else found on PATH, pyenv, uv)"
+	@echo "  OMS_PORT, OMS_TIME_SCALE, OMS_HOST   defaults for make run's --port, --time-scale, --host"
 
 venv: ## Create the development environment (Python 3.13) if it is missing
 	@scripts/bootstrap.sh $(VENV) requirements-dev.txt
@@ -39,14 +45,20 @@ test-fast: venv ## The unit tier: the pure core through in-memory ports (seconds
 	@$(PY) -m pytest tests/unit -q $(ARGS)
 
 lint: venv tools ## ruff, mypy, sam validate --lint, cfn-lint, checkov
+	@echo "==> ruff check"
 	@$(VENV)/bin/ruff check .
+	@echo "==> ruff format --check"
 	@$(VENV)/bin/ruff format --check .
+	@echo "==> mypy (shared, local, scripts, then each function)"
 	@$(VENV)/bin/mypy
 	@# Each handler is a module named app: one mypy run per function (same config, shared cache).
 	@for f in functions/*/app.py; do $(VENV)/bin/mypy --no-error-summary $$f || exit 1; done
+	@echo "==> sam validate --lint"
 	@$(SAM) validate --lint
+	@echo "==> cfn-lint"
 	@$(VENV)/bin/cfn-lint template.yaml
-	@$(CHECKOV) --config-file .checkov.yaml --skip-download -f template.yaml
+	@echo "==> checkov"
+	@$(CHECKOV) --config-file .checkov.yaml --skip-download --quiet --compact -f template.yaml
 
 format: venv ## Apply ruff's formatting and safe fixes
 	@$(VENV)/bin/ruff check --fix .
@@ -67,5 +79,7 @@ events: venv ## Regenerate the sample events in events/ (signed with the demo se
 docs: venv ## Regenerate docs/events.md and docs/openapi.json from the code
 	@$(PY) -m scripts.generate_docs
 
-clean: ## Remove environments and build output
-	rm -rf .venv .venv-sam .venv-checkov .aws-sam .pytest_cache .mypy_cache .ruff_cache
+clean: ## Remove everything the Makefile and its commands created (environments, build output, caches, local stack files)
+	rm -rf .venv .venv-sam .venv-checkov .venv-lambda .aws-sam .pytest_cache .mypy_cache .ruff_cache \
+		.hypothesis .oms-local .oms-local.json benchmarks/.work mutants
+	find . -name __pycache__ -type d -prune -not -path './.git/*' -exec rm -rf {} +

@@ -12,5 +12,8 @@ rm -rf "$venv"
 "$py" -m venv "$venv"
 # (grep drops pip's notes about this machine's optional local package indexes)
 "$venv/bin/python" -m pip install --quiet --upgrade pip 2> >(grep -v "^WARNING: Location 'file:" >&2)
-"$venv/bin/python" -m pip install --quiet -r "$req" 2> >(grep -v "^WARNING: Location 'file:" >&2)
+# Progress at a glance: a dot per package pip collects, then how many it installed.
+printf '    collecting '
+"$venv/bin/python" -m pip install --progress-bar off -r "$req" 2> >(grep -v "^WARNING: Location 'file:" >&2) |
+  awk '/^Collecting /{printf "."; fflush()} /^Successfully installed/{n=NF-2} END{printf "\n    installed %d packages\n", n}'
 echo "$want" > "$stamp"

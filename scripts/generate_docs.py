@@ -1,11 +1,15 @@
 """Generate docs/events.md (from oms.domain_events.CATALOGUE) and docs/openapi.json (from the admin API
-resolvers). `make docs` writes them; tests/test_docs.py fails when they are out of date."""
+resolvers, with each operation's example recorded by scripts/api_tour.py on a fresh local stack).
+`make docs` writes them; tests/integration/test_docs.py fails when they are out of date, and
+tests/e2e/test_api_examples.py when an example no longer gets its documented answer."""
 
 from __future__ import annotations
 
+import copy
 import importlib.util
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -138,6 +142,10 @@ def openapi() -> dict[str, Any]:
         "Admin API of the OMS. Every route needs a JWT from the issuer configured in template.yaml"
         " (a Cognito user pool by default), sent as `Authorization: Bearer <token>`. Errors are JSON:"
         " `{code, message, errors?}` with a stable `code`; validation errors list the fields at fault."
+        " Each operation's example is one step of a recorded tour (scripts/api_tour.py) on a fresh"
+        " local stack: a location, a Shopify store, stock, a phone order picked, packed, labelled,"
+        " shipped and delivered, a cancelled shipment allocated again, a SKU-less Shopify order"
+        " mapped and retried. Replayed by the tests; only the times differ between runs."
     )
     merged["servers"] = [{"url": "http://127.0.0.1:3000", "description": "make run"}]
     merged.setdefault("components", {})["securitySchemes"] = {
@@ -172,12 +180,69 @@ def with_state_diagram(text: str) -> str:
     return f"{head}{STATES_BEGIN}\n{state_diagram()}\n{STATES_END}{tail}"
 
 
+def recorded_examples() -> list[dict[str, Any]]:
+    """The API tour run on a fresh local stack, in a process of its own (scripts/api_tour.py)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "scripts.api_tour", "--record"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    if done.returncode:
+        raise SystemExit(f"the API tour failed:\n{done.stdout}{done.stderr}")
+    examples: list[dict[str, Any]] = json.loads(done.stdout)
+    return examples
+
+
+def with_examples(document: dict[str, Any], examples: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each operation's recorded request and answer, as OpenAPI ``example`` fields."""
+    document = copy.deepcopy(document)
+    for example in examples:
+        method, path = example["operation"].split(" ", 1)
+        operation = document["paths"][path][method.lower()]
+        values = {"path": example["params"], "query": example["query"]}
+        for parameter in operation.get("parameters", []):
+            value = values.get(parameter["in"], {}).get(parameter["name"])
+            if value is not None:
+                parameter["example"] = value
+        if example["body"] is not None:
+            operation["requestBody"]["content"]["application/json"]["example"] = example["body"]
+        response = operation["responses"][str(example["status"])]
+        response.setdefault("content", {}).setdefault("application/json", {})["example"] = example["answer"]
+    return document
+
+
+def without_examples(document: dict[str, Any]) -> dict[str, Any]:
+    """The document as the code alone generates it (what the freshness test compares)."""
+    document = copy.deepcopy(document)
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                parameter.pop("example", None)
+            operation.get("requestBody", {}).get("content", {}).get("application/json", {}).pop(
+                "example", None
+            )
+            for response in operation["responses"].values():
+                content = response.get("content", {})
+                if (
+                    content.get("application/json", {}).pop("example", None) is not None
+                    and not content["application/json"]
+                ):
+                    del content["application/json"]
+                if "content" in response and not content:
+                    del response["content"]
+    return document
+
+
 def write() -> list[Path]:
     events = ROOT / "docs" / "events.md"
     spec = ROOT / "docs" / "openapi.json"
     events.parent.mkdir(exist_ok=True)
     events.write_text(events_markdown() + "\n")
-    spec.write_text(json.dumps(openapi(), indent=2, sort_keys=False) + "\n")
+    document = with_examples(openapi(), recorded_examples())
+    spec.write_text(json.dumps(document, indent=2, sort_keys=False) + "\n")
     architecture = ROOT / "docs" / "architecture.md"
     architecture.write_text(with_state_diagram(architecture.read_text()))
     return [events, spec, architecture]

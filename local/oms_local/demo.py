@@ -164,6 +164,7 @@ def run(target: Target, *, colour: bool) -> int:
     n = Narrator(target, colour)
     started = time.time()
     stamp = int(started) % 100_000
+    before = _outbox(target)
     print(n.c(BOLD, f"\nOMS demo against {target.api_url}\n"))
 
     recent = fixture("shopify/orders-create-recent.json")
@@ -176,9 +177,13 @@ def run(target: Target, *, colour: bool) -> int:
         woocommerce_delivery(woo, store_id="demo-woo", secret=woo_secret),
     )
     n.send("Shopify orders/create again: a retry, same X-Shopify-Event-Id", first)
-    scarce = shopify_order(2_000_000 + stamp, skus={"IPOD2008BLACK": 3})
+    # Ask for more than the stack has (the banner's sample order, or an earlier demo, may have
+    # taken some): the order is held out_of_stock whatever ran before.
+    _, stock = target.call("GET", "/stock/IPOD2008BLACK")
+    have = int(stock.get("available", 0)) if isinstance(stock, dict) else 0
+    scarce = shopify_order(2_000_000 + stamp, skus={"IPOD2008BLACK": have + 2})
     n.send(
-        "Shopify order for 3 x IPOD2008BLACK (1 in stock)",
+        f"Shopify order for {have + 2} x IPOD2008BLACK ({have} available)",
         shopify_delivery(scarce, store_id="demo-shopify", secret=shop_secret),
     )
     pending = shopify_order(
@@ -218,7 +223,7 @@ def run(target: Target, *, colour: bool) -> int:
         " (deduplicated on X-Shopify-Event-Id and on the order's version)."
     )
     _fulfil(n, target, auto=f"demo-shopify.{recent['id']}", staff=f"demo-woo.{woo['id']}")
-    _sent(n, target, started)
+    _sent(n, target, before)
     return 0
 
 
@@ -259,33 +264,47 @@ def _fulfil(n: Narrator, target: Target, *, auto: str, staff: str) -> None:
         n.show_shipment(shipment)
 
 
-def _sent(n: Narrator, target: Target, since: float) -> None:
+SHOWN = 8
+
+
+def _outbox(target: Target) -> tuple[list[dict[str, Any]], list[tuple[str, Any]]]:
+    """Every email (SES) and alert (SNS) the stack has sent so far, oldest first."""
+    data = target.moto()
+    emails = list(data.get("ses", {}).get("Message", []))
+    alerts = [
+        (topic["name"], notification)
+        for topic in data.get("sns", {}).get("Topic", [])
+        for notification in topic.get("sent_notifications", [])
+    ]
+    return emails, alerts
+
+
+def _showing(kind: str, count: int) -> str:
+    return f"{kind} ({count}):" if count <= SHOWN else f"{kind} (showing the last {SHOWN} of {count}):"
+
+
+def _sent(n: Narrator, target: Target, before: tuple[list[dict[str, Any]], list[tuple[str, Any]]]) -> None:
+    """What the demo made the stack send: everything sent since it began."""
     # The notifier works behind a queue: wait until what it sends stops changing.
     counts: list[int] = []
 
     def settled() -> bool:
-        data = target.moto()
-        sent = len(data.get("ses", {}).get("Message", [])) + sum(
-            len(t.get("sent_notifications", [])) for t in data.get("sns", {}).get("Topic", [])
-        )
-        counts.append(sent)
-        return len(counts) >= 4 and sent > 0 and counts[-4] == sent
+        emails, alerts = _outbox(target)
+        counts.append(len(emails) + len(alerts))
+        return len(counts) >= 4 and counts[-1] > 0 and counts[-4] == counts[-1]
 
     wait_for(settled, 30, interval=1.0)
-    data = target.moto()
-    emails = data.get("ses", {}).get("Message", [])
-    print(n.c(BOLD, "\nEmails sent (SES):"))
-    for email in emails[-8:]:
+    emails, alerts = _outbox(target)
+    emails, alerts = emails[len(before[0]) :], alerts[len(before[1]) :]
+    print(n.c(BOLD, "\n" + _showing("Emails sent (SES)", len(emails))))
+    for email in emails[-SHOWN:]:
         print(f"  to {', '.join(email['destinations'].get('ToAddresses', []))}: {email['subject']}")
     if not emails:
         print("  none")
-    print(n.c(BOLD, "\nStaff alerts (SNS):"))
-    shown = 0
-    for topic in data.get("sns", {}).get("Topic", []):
-        for notification in topic.get("sent_notifications", [])[-8:]:
-            print(f"  {topic['name']}: {notification[2] or ''}  {n.c(DIM, notification[1].splitlines()[0])}")
-            shown += 1
-    if not shown:
+    print(n.c(BOLD, "\n" + _showing("Staff alerts (SNS)", len(alerts))))
+    for topic, notification in alerts[-SHOWN:]:
+        print(f"  {topic}: {notification[2] or ''}  {n.c(DIM, notification[1].splitlines()[0])}")
+    if not alerts:
         print("  none")
     print()
 

@@ -1,0 +1,35 @@
+"""`make demo` tells what the stack has: the stock it reads and every message the demo made it send."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from oms_local.demo import SHOWN, Target, _outbox, run
+from oms_local.runner import Running
+
+
+def test_the_demo_states_the_stock_it_reads_and_counts_every_email_and_alert_it_caused(
+    local: Running, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = Target(local.api_url, local.admin_token, local.moto.endpoint)
+    _, black = local.request("GET", "/stock/IPOD2008BLACK")
+    emails_before, alerts_before = (len(x) for x in _outbox(target))
+
+    assert run(target, colour=False) == 0
+    out = capsys.readouterr().out
+
+    have = black["available"]
+    assert f"Shopify order for {have + 2} x IPOD2008BLACK ({have} available)" in out
+    emails, alerts = _outbox(target)
+    for kind, total in (
+        ("Emails sent (SES)", len(emails) - emails_before),
+        ("Staff alerts (SNS)", len(alerts) - alerts_before),
+    ):
+        assert total > 0
+        heading = f"{kind} ({total}):" if total <= SHOWN else f"{kind} (showing the last {SHOWN} of {total}):"
+        assert heading in out
+        listed = out.split(heading, 1)[1].strip("\n").split("\n\n", 1)[0].splitlines()
+        assert len(listed) == min(total, SHOWN)
+    assert re.search(r"The retried webhook made 1 order", out)

@@ -1,0 +1,59 @@
+"""The README's "Use the API" lines work as written, pasted into a shell against `make run`."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+from oms_local.cloud import ROOT
+from oms_local.runner import Running, wait_for
+
+# Pasted by a person, each line runs after the one before has visibly finished (an order posted is
+# allocated a moment later): the shell here retries a call that failed until it succeeds, for 30 s,
+# and stops at the first that never does.
+PRELUDE = r"""
+set -euo pipefail
+curl() {
+  local out
+  for _ in $(seq 150); do
+    if out=$(command curl -sS --fail-with-body "$@"); then printf '%s\n' "$out"; return 0; fi
+    sleep 0.2
+  done
+  echo "never succeeded: curl $* -> $out" >&2
+  return 1
+}
+"""
+
+
+def readme_block() -> str:
+    text = (ROOT / "README.md").read_text()
+    section = text.split("## Use the API", 1)[1].split("\n## ", 1)[0]
+    match = re.search(r"```sh\n(.*?)```", section, re.S)
+    assert match, "the README's Use the API section has no sh block"
+    return match.group(1)
+
+
+def test_the_readmes_api_calls_place_pick_ship_cancel_and_allocate_orders_on_the_local_stack(
+    local: Running,
+) -> None:
+    block = readme_block()
+    for line in ("API=http://127.0.0.1:3000\n", "TOKEN=$(python3 -c "):
+        assert line in block
+    script = PRELUDE + block.replace("API=http://127.0.0.1:3000", f"API={local.api_url}").replace(
+        'TOKEN=$(python3 -c \'import json; print(json.load(open(".oms-local.json"))["admin_token"])\')',
+        f"TOKEN={local.admin_token}",
+    )
+    assert f"TOKEN={local.admin_token}" in script
+    done = subprocess.run(  # noqa: S603 - the README's own lines
+        ["/bin/bash", "-c", script], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert local.request("GET", "/orders/demo-woo.PHONE-1")[1]["status"] == "shipped"
+    assert wait_for(lambda: local.request("GET", "/orders/demo-woo.PHONE-2")[1]["status"] == "fulfilling", 30)
+    _, shipments = local.request("GET", "/orders/demo-woo.PHONE-2/shipments")
+    assert {s["shipment_id"]: s["status"] for s in shipments["shipments"]} == {
+        "demo-woo.PHONE-2-S1": "cancelled",
+        "demo-woo.PHONE-2-S2": "pending",
+    }
+    _, stock = local.request("GET", "/stock/MUG-BLUE")
+    assert (stock["on_hand"], stock["reserved"]) == (38, 2)
