@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 SAM := .venv-sam/bin/sam
 CHECKOV := .venv-checkov/bin/checkov
 
-.PHONY: help venv tools lambda-env run demo test test-fast lint format build deploy bench events docs clean
+.PHONY: help venv tools lambda-env run demo test test-fast lint format build deploy mutation bench events docs clean
 
 help: ## Show the targets and the variables they take
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -69,6 +69,9 @@ build: tools ## sam build (every function and the shared layer, for arm64)
 
 deploy: build ## sam deploy (first time: make deploy ARGS=--guided)
 	@$(SAM) deploy $(ARGS)
+
+mutation: venv ## Mutation testing of the modules that carry guarantees; prints each score and the survivors (about an hour)
+	@$(PY) -m scripts.mutation $(ARGS)
 
 bench: venv ## Benchmarks: cold start, own-code time, AWS calls and cost per order, local throughput
 	@$(PY) -m benchmarks $(ARGS)

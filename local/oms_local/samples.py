@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,7 +15,8 @@ from typing import Any
 from oms.webhooks import sign
 
 ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = (ROOT.parent / "shared" / "fixtures").resolve()
+# ../shared/fixtures beside the checkout; OMS_FIXTURES when the code runs from a copy (make mutation).
+FIXTURES = Path(os.environ.get("OMS_FIXTURES") or ROOT.parent / "shared" / "fixtures").resolve()
 
 
 def fixture(name: str) -> dict[str, Any]:

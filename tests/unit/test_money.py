@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
-from oms.money import Money, minor_unit_exponent
+from oms.money import Money, minor_unit_exponent, to_decimal
 
 
 @pytest.mark.parametrize(
@@ -45,3 +45,29 @@ def test_currency_must_be_a_three_letter_code() -> None:
         Money.of("1.00", "US")
     with pytest.raises(ValidationError):
         Money.of(True, "USD")
+
+
+@pytest.mark.parametrize("value", ["NaN", "sNaN", "Infinity", "-Infinity", float("inf")])
+def test_a_channel_amount_that_is_not_a_finite_number_is_refused_before_any_sum(value: object) -> None:
+    with pytest.raises(ValueError, match="finite"):
+        to_decimal(value)
+
+
+def test_amounts_from_a_quadrillion_up_are_refused_and_just_below_are_kept() -> None:
+    assert Money.of("999999999999999.99", "USD").amount == Decimal("999999999999999.99")
+    for too_large in ("1000000000000000", "-1000000000000000.00"):
+        with pytest.raises(ValidationError, match="too large"):
+            Money.of(too_large, "USD")
+
+
+def test_a_difference_is_exact_in_its_currency_and_refuses_another_currency() -> None:
+    assert (Money.of("5.00", "USD") - Money.of("1.25", "USD")) == Money.of("3.75", "USD")
+    assert Money.of("3", "JPY").times(4) == Money.of("12", "JPY")
+    with pytest.raises(ValueError, match="cannot combine"):
+        Money.of("5", "USD") - Money.of("1", "EUR")
+
+
+def test_money_is_immutable() -> None:
+    price = Money.of("1.00", "USD")
+    with pytest.raises(ValidationError):
+        price.amount = Decimal("2.00")  # type: ignore[misc]
