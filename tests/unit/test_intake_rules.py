@@ -272,3 +272,61 @@ def test_stock_moves_never_name_a_line_without_a_stock_item() -> None:
     assert committed(change).status == S.CONFIRMED
     assert change.moves == [StockMove("A", 1, MoveKind.RESERVE)]
     assert timedelta(0) == committed(change).updated_at - NOW
+
+
+def held_with_stock(reason: HoldReason) -> Order:
+    """A confirmed order that fulfilment put on hold keeping its reservation."""
+    from oms.models import Hold
+    from oms.order_changes import transition
+
+    order = new(shopify_payload(lines={"A": 2}))
+    held, _ = transition(order, S.ON_HOLD, actor(minutes=1), reason=reason.value, hold=Hold(reason=reason))
+    return held.model_copy(update={"version": 2})
+
+
+def test_a_channel_update_to_an_order_held_for_want_of_a_location_keeps_the_hold_and_the_reservation() -> (
+    None
+):
+    reason = HoldReason.NO_FULFILMENT_LOCATION
+    held = held_with_stock(reason)
+    update = shopify_payload(lines={"A": 2}, updated_at="2026-06-01T10:30:00Z", note="gift wrap please")
+    change = decide(held, snapshot(update), actor(minutes=2))
+    order = committed(change)
+    assert (order.status, order.hold and order.hold.reason) == (S.ON_HOLD, reason)
+    assert moves(change) == []
+    assert order.reservation.reserved == {"A": 2}
+
+
+def test_the_timeline_says_why_the_channel_ended_an_order() -> None:
+    order = new(shopify_payload(lines={"A": 1}))
+    cancelled = shopify_payload(
+        lines={"A": 1},
+        updated_at="2026-06-01T11:00:00Z",
+        cancelled_at="2026-06-01T11:00:00Z",
+        cancel_reason=None,
+    )
+    gone = committed(decide(order, snapshot(cancelled), actor(minutes=3)))
+    assert (gone.status, gone.timeline[-1].reason) == (S.CANCELLED, "cancelled in channel")
+    refunded = shopify_payload(lines={"A": 1}, updated_at="2026-06-01T11:00:00Z", financial_status="refunded")
+    back = committed(decide(order, snapshot(refunded), actor(minutes=3)))
+    assert (back.status, back.timeline[-1].reason) == (S.REFUNDED, "payment refunded")
+
+
+def test_a_retry_still_short_but_by_less_records_the_new_shortage_once() -> None:
+    held = committed(
+        decide(
+            None,
+            snapshot(shopify_payload(lines={"A": 3})),
+            actor(),
+            IntakeContext(shortage=[ShortLine(sku="A", requested=3, available=0)]),
+        )
+    )
+    less = [ShortLine(sku="A", requested=3, available=1)]
+    again = committed(
+        decide(
+            held, snapshot(shopify_payload(lines={"A": 3})), actor(minutes=1), IntakeContext(shortage=less)
+        )
+    )
+    assert again.hold is not None
+    assert (again.status, again.hold.short_lines) == (S.ON_HOLD, less)
+    assert len(again.timeline) == len(held.timeline) + 1

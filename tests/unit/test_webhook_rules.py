@@ -151,3 +151,38 @@ def test_an_intake_message_reads_back_from_its_sqs_record_as_it_was_sent() -> No
         },
     }
     assert IntakeMessage.from_sqs(record) == message
+
+
+def padded_to(size: int) -> bytes:
+    """A real order body padded (in its note) to exactly ``size`` bytes."""
+    payload = fixture("shopify/orders-create.json")
+    payload["note"] = ""
+    base = len(shopify_body(payload))
+    payload["note"] = "x" * (size - base)
+    body = shopify_body(payload)
+    assert len(body) == size
+    return body
+
+
+def test_a_body_up_to_the_queues_limit_is_taken_and_one_byte_more_is_413() -> None:
+    from oms.webhooks import MAX_BODY_BYTES
+
+    assert queued(shopify(padded_to(MAX_BODY_BYTES))).body
+    assert refused(shopify(padded_to(MAX_BODY_BYTES + 1))) == "payload_too_large"
+
+
+def test_a_delivery_exactly_at_the_replay_window_is_taken_and_a_malformed_time_is_400() -> None:
+    edge = (NOW - timedelta(seconds=3600)).isoformat()  # max_age_seconds=3600 in queued()
+    assert queued(shopify(x_shopify_triggered_at=edge)).triggered_at == "2026-06-01T11:00:00Z"
+    past = (NOW - timedelta(seconds=3601)).isoformat()
+    assert refused(shopify(x_shopify_triggered_at=past)) == "stale_delivery"
+    assert refused(shopify(x_shopify_triggered_at="yesterday")) == "invalid_header"
+
+
+def test_ids_and_topics_from_headers_are_cut_to_a_bounded_length() -> None:
+    assert queued(shopify(x_shopify_event_id="e" * 300)).event_id == "e" * 200
+    queue = MemoryQueue()
+    answer = receive(
+        shopify(x_shopify_topic="t" * 150), Credentials(None), queue, now=NOW, max_age_seconds=60
+    )
+    assert answer.body == {"status": "ignored", "topic": "t" * 100}
