@@ -121,13 +121,14 @@ class Narrator:
                     f"{order['totals']['total']['amount']} {order['currency']}{hold}"
                 )
                 self.shown[order_id] = 0
+            new_entries = len(timeline) > self.shown[order_id]
             for entry in timeline[self.shown[order_id] :]:
                 arrow = f"{entry.get('from_status') or '':>16} -> {entry['to_status']:<17}"
                 colour = _STATUS_COLOUR.get(entry["to_status"], "")
                 reason = self.c(DIM, entry.get("reason") or "")
                 print(f"      {entry['at'][11:19]}  {self.c(colour, arrow)} {reason}")
             self.shown[order_id] = len(timeline)
-            if order.get("hold") and order["hold"].get("short_lines"):
+            if new_entries and order.get("hold") and order["hold"].get("short_lines"):
                 for line in order["hold"]["short_lines"]:
                     have = "unknown SKU" if line["available"] is None else f"{line['available']} available"
                     sku = line["sku"] or "(line without SKU)"
@@ -208,6 +209,7 @@ def run(target: Target, *, colour: bool) -> int:
     n.follow(f"demo-shopify.{scarce['id']}", {"on_hold", "confirmed"})
     n.follow(f"demo-woo.{raw['id']}", {"on_hold", "confirmed"})
     n.follow(f"demo-shopify.{pending['id']}", {"awaiting_payment"})
+    _restock(n, target, f"demo-shopify.{scarce['id']}", missing=2)
     paid = shopify_order(3_000_000 + stamp, skus={"IPOD2008GREEN": 1}, updated_at="2026-01-01T10:20:00Z")
     print()
     n.send(
@@ -225,6 +227,21 @@ def run(target: Target, *, colour: bool) -> int:
     _fulfil(n, target, auto=f"demo-shopify.{recent['id']}", staff=f"demo-woo.{woo['id']}")
     _sent(n, target, before)
     return 0
+
+
+def _restock(n: Narrator, target: Target, held: str, *, missing: int) -> None:
+    """Count in what the held order lacks: the backorder release retries it, nobody else acts."""
+    _, level = target.call("GET", "/stock/IPOD2008BLACK")
+    east = next((loc for loc in level.get("locations", []) if loc["location"] == "wh-east"), None)
+    on_hand = (east["on_hand"] if east else 0) + missing
+    body = json.dumps({"locations": [{"location": "wh-east", "on_hand": on_hand}]}).encode()
+    code, _ = target.call("PUT", "/stock/IPOD2008BLACK", body=body)
+    print(
+        f"\n  {n.c(BOLD, '->')} {missing} more IPOD2008BLACK counted in at wh-east"
+        f" (PUT /stock/IPOD2008BLACK, on hand {on_hand}): {code}"
+    )
+    print("     the order held out of stock is released by itself (oldest held order first):")
+    n.follow(held, {"confirmed", "fulfilling", "shipped", "delivered", "completed"})
 
 
 def _fulfil(n: Narrator, target: Target, *, auto: str, staff: str) -> None:

@@ -254,7 +254,9 @@ def _stock_and_shipments(
             )
     else:
         if draft.confirming:
-            draft.move(OrderStatus.CONFIRMED, actor, reason=f"payment {draft.order.payment_status.value}")
+            held = base.hold.reason.value if base.status == OrderStatus.ON_HOLD and base.hold else None
+            reason = f"{held} resolved" if held else f"payment {draft.order.payment_status.value}"
+            draft.move(OrderStatus.CONFIRMED, actor, reason=reason)
         _follow_shipments(draft, shipments, actor)
 
     change = FulfilmentChange(order=draft.change, shipments=rec.shipments)
@@ -295,4 +297,7 @@ def _release_note(hold: Hold, order: Order) -> str:
                 f"SKUs we hold no stock for ({', '.join(unknown)}): count them in (PUT /stock/{{sku}})"
             )
         return "; ".join(parts) + f"; then {retry}, or the channel's next update, releases it"
-    return f"short of stock: {retry} once it is restocked, or the channel's next update, releases it"
+    return (
+        "short of stock: released by itself when the stock is counted in (PUT /stock/{sku};"
+        f" oldest held orders first), or by {retry} or the channel's next update"
+    )

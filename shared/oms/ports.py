@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from oms.backorders import HeldOrder
 from oms.carriers.carrier import Carrier
 from oms.fulfilment import FulfilmentChange
 from oms.intake_message import IntakeMessage
@@ -21,6 +22,10 @@ from oms.shipments import Label, Shipment
 
 class OrderReader(Protocol):
     def get(self, order_id: str) -> Order | None: ...
+
+
+class HeldOrders(Protocol):
+    def held_out_of_stock(self, sku: str) -> list[HeldOrder]: ...
 
 
 class Shipments(Protocol):

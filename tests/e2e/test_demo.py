@@ -33,3 +33,6 @@ def test_the_demo_states_the_stock_it_reads_and_counts_every_email_and_alert_it_
         listed = out.split(heading, 1)[1].strip("\n").split("\n\n", 1)[0].splitlines()
         assert len(listed) == min(total, SHOWN)
     assert re.search(r"The retried webhook made 1 order", out)
+    assert "2 more IPOD2008BLACK counted in at wh-east" in out
+    released = out.split("released by itself", 1)[1].split("\n\n", 1)[0]
+    assert re.search(r"on_hold -> confirmed +out_of_stock resolved", released)

@@ -248,8 +248,8 @@ def test_out_of_stock_puts_the_order_on_hold_with_the_short_lines_and_reserves_n
     assert order["status"] == "on_hold"
     assert order["hold"] == {
         "reason": "out_of_stock",
-        "note": f"short of stock: POST /orders/{SHOP}.5007/retry once it is restocked,"
-        " or the channel's next update, releases it",
+        "note": "short of stock: released by itself when the stock is counted in (PUT /stock/{sku};"
+        f" oldest held orders first), or by POST /orders/{SHOP}.5007/retry or the channel's next update",
         "short_lines": [
             {
                 "sku": scarce,

@@ -104,6 +104,39 @@ class World:
                 self.drain_until(order_id, "cancelled")
         return self.big_state(order_id, skus, before), self.recorder.calls[first:]
 
+    def release_life(self) -> tuple[dict[str, Any], list[Call]]:
+        """An order held out of stock, then released by staff counting the stock in (the stock
+        API, the publisher, the backorder release, the intake), up to its allocation."""
+        self.n += 1
+        stack, n = self.stack, 75_000 + self.n
+        with self.paused():
+            sku = stack.new_sku("CRASH-BO", wh_east=0)
+        order_id = f"{BIG_STORE}.{n}"
+        first = len(self.recorder.calls)
+        with self.recorder.recording():
+            self.deliver(shopify_order(n, skus={sku: 2}), BIG_STORE, "orders/create", f"crash-bo-{n}")
+            self.drain_until(order_id, "on_hold")
+            count = {"locations": [{"location": "wh-east", "on_hand": 5}]}
+            for _ in range(3):  # staff (or their script) retry until the count is taken
+                if stack.api("PUT", f"/stock/{sku}", count)[0] == 200:
+                    break
+            self.drain_until(order_id, "fulfilling")
+        with self.paused():
+            order = stack.order(order_id)
+            events = {
+                e["detail"].get("event_id") or e["id"]: e["detail-type"]
+                for e in stack.events.all()
+                if e["detail"].get("order_id") == order_id
+            }
+        state = {
+            "path": [(t.get("from_status"), t["to_status"]) for t in order["timeline"]],
+            "reserved": order["reservation"]["reserved"] == {sku: 2},
+            "stock": self.levels([sku]),
+            "events": sorted(Counter(events.values()).items()),
+            "locked": self.locked(),
+        }
+        return state, self.recorder.calls[first:]
+
     def deliver(self, payload: dict[str, Any], store: str, topic: str, event_id: str) -> None:
         delivery = shopify_delivery(
             payload,

@@ -203,6 +203,7 @@ def test_a_held_order_is_tried_again_and_confirmed_when_the_shortage_is_gone() -
         held, snapshot(shopify_payload(lines={"A": 1})), actor(minutes=1), IntakeContext(force=True)
     )
     assert committed(again).status == S.CONFIRMED
+    assert committed(again).timeline[-1].reason == "out_of_stock resolved"
     assert moves(again) == [("A", 1, "reserve")]
 
 

@@ -8,12 +8,14 @@ events of this write as JSON strings, for the stream relay.
 from __future__ import annotations
 
 import base64
+import builtins
 import hashlib
 import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from oms.backorders import HeldOrder, held_from_summary
 from oms.data import table_keys as keys
 from oms.data.dynamo_table import (
     MAX_TRANSACTION_ITEMS,
@@ -30,7 +32,7 @@ from oms.domain_events import OutboxEvent
 from oms.errors import BadRequest, ConcurrentModification, StockShortage
 from oms.models import Order, Reservation, ShortLine
 from oms.order_changes import OrderChange
-from oms.order_lifecycle import OrderStatus
+from oms.order_lifecycle import HoldReason, OrderStatus
 from oms.timeutil import iso
 
 # Attributes copied into the listing indexes (INCLUDE projection; no customer data).
@@ -305,6 +307,31 @@ class OrderRepository:
         more = part < len(partitions)
         next_cursor = encode_cursor({"i": index, "p": part, "k": start_key}) if more else None
         return Page(items=found, cursor=next_cursor)
+
+    def held_out_of_stock(self, sku: str) -> builtins.list[HeldOrder]:
+        """Orders on hold for want of stock that need ``sku``, oldest first: the status index's
+        ``on_hold`` partition, filtered on the hold's reason (a Query, never a Scan)."""
+        held: builtins.list[HeldOrder] = []
+        kwargs: dict[str, Any] = {
+            "IndexName": keys.GSI_BY_STATUS,
+            "KeyConditionExpression": "GSI2PK = :pk",
+            "FilterExpression": "#hold.#reason = :reason",
+            "ExpressionAttributeNames": {"#hold": "hold", "#reason": "reason"},
+            "ExpressionAttributeValues": {
+                ":pk": {"S": keys.status_orders(OrderStatus.ON_HOLD.value)},
+                ":reason": {"S": HoldReason.OUT_OF_STOCK.value},
+            },
+            "ScanIndexForward": True,
+        }
+        while True:
+            response = self.table.query(**kwargs)
+            for item in response.get("Items", []):
+                order = held_from_summary(from_item(item))
+                if order is not None and sku in order.short:
+                    held.append(order)
+            if not response.get("LastEvaluatedKey"):
+                return held
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
 
 def _summary(item: dict[str, Any]) -> dict[str, Any]:

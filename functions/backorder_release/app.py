@@ -1,0 +1,40 @@
+"""Backorder release (SQS of StockAdjusted events): when a SKU's on-hand count rises, the orders
+held out of stock for it are retried, oldest first (oms.services.backorder_release)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from oms.data.intake_queue import IntakeQueue
+from oms.data.order_repository import OrderRepository
+from oms.data.stock_repository import StockRepository
+from oms.event_records import BusEventRecord
+from oms.observability import count, lambda_handler_of, logger
+from oms.services.backorder_release import BackorderRelease
+from oms.settings import get_settings
+from oms.timeutil import utcnow
+
+settings = get_settings()
+orders = OrderRepository(finish_pending=False)  # reads the status index only
+service = BackorderRelease(orders, StockRepository(orders.table), IntakeQueue(settings))
+processor = BatchProcessor(event_type=EventType.SQS, model=BusEventRecord)
+
+
+def handle(record: BusEventRecord) -> None:
+    event = record.body
+    released = service.after_stock_event(event.detail, event.event_id, utcnow())
+    if released.queued:
+        count("BackordersReleased", len(released.queued))
+    logger.info(
+        "backorders checked",
+        extra={"sku": released.sku, "held": released.held, "queued": released.queued},
+    )
+
+
+@lambda_handler_of
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    return process_partial_response(event=event, record_handler=handle, processor=processor, context=context)

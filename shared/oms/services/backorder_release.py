@@ -1,0 +1,57 @@
+"""Releasing orders held out of stock when stock arrives (oms.backorders decides which): each is
+queued to the intake as a retry, which reserves it if the stock still covers it when it runs."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from oms.backorders import releasable, restocked_sku
+from oms.intake_message import RETRY_TOPIC, IntakeMessage
+from oms.ports import HeldOrders, IntakeQueue, StockLevels
+from oms.timeutil import iso
+
+ACTOR = "system:backorder-release"
+
+
+@dataclass
+class Released:
+    sku: str | None
+    held: int = 0  # orders held short of the SKU
+    queued: list[str] = field(default_factory=list)  # retried now, oldest first
+
+
+class BackorderRelease:
+    def __init__(self, orders: HeldOrders, stock: StockLevels, intake: IntakeQueue) -> None:
+        self.orders, self.stock, self.intake = orders, stock, intake
+
+    def after_stock_event(self, detail: dict[str, Any], event_id: str, now: datetime) -> Released:
+        """One StockAdjusted event. Redelivered, it queues the same messages again, which the
+        intake queue deduplicates (their ids come from the event's); a retry that finds the order
+        already released, or still short, changes nothing."""
+        sku = restocked_sku(detail)
+        if sku is None:
+            return Released(None)
+        held = self.orders.held_out_of_stock(sku)
+        if not held:
+            return Released(sku)
+        needed = sorted({s for order in held for s in order.short})
+        available = {s: level.available for s, level in self.stock.totals(needed).items()}
+        released = Released(sku, held=len(held))
+        for order in releasable(held, available):
+            self.intake.enqueue(
+                IntakeMessage(
+                    channel=order.channel,
+                    store_id=order.store_id,
+                    topic=RETRY_TOPIC,
+                    event_id=f"release:{order.order_id}:{event_id}",
+                    channel_order_id=order.channel_order_id,
+                    body=json.dumps({"channel_order_id": order.channel_order_id}),
+                    received_at=iso(now),
+                    attributes={"actor": ACTOR},
+                )
+            )
+            released.queued.append(order.order_id)
+        return released
