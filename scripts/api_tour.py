@@ -76,6 +76,7 @@ class Step:
     params: dict[str, str] = field(default_factory=dict)
     query: dict[str, str] = field(default_factory=dict)
     body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
     status: int = 200
     until: Callable[[Any], bool] | None = None
     document: bool = True
@@ -143,6 +144,13 @@ TOUR: tuple[Step, ...] = (
     Step("POST /orders", body=manual_order("EX-1001"), status=202),
     Step("GET /orders/{order_id}", {"order_id": FIRST}, until=_status("fulfilling")),
     Step("GET /orders", query={"status": "fulfilling"}),
+    Step(
+        "POST /orders/{order_id}/notes",
+        {"order_id": FIRST},
+        body={"text": "Customer asked for a gift receipt", "visibility": "internal"},
+        headers={"idempotency-key": "note-EX-1001-1"},
+        status=201,
+    ),
     Step("GET /orders/{order_id}/shipments", {"order_id": FIRST}),
     Step("GET /shipments", query={"location": LOCATION, "status": "pending"}),
     Step("GET /shipments/{shipment_id}", {"shipment_id": S1}),
@@ -277,10 +285,11 @@ class Tour:
             )
         params = step.params if request is None else request["params"]
         body = step.body if request is None else request.get("body")
+        headers = step.headers if request is None else request.get("headers", {})
         path = Step(step.operation, params, step.query if request is None else request["query"]).path()
         deadline = time.monotonic() + 30
         while True:
-            status, answer = self.running.request(step.method, path, body)
+            status, answer = self.running.request(step.method, path, body, headers=headers)
             if step.until is None or step.until(answer) or time.monotonic() > deadline:
                 return status, self._public(answer)
             time.sleep(0.2)
@@ -309,6 +318,7 @@ def record() -> list[dict[str, Any]]:
                         "operation": step.operation,
                         "params": step.params,
                         "query": step.query,
+                        "headers": step.headers,
                         "body": step.body,
                         "status": status,
                         "answer": answer,
@@ -324,11 +334,11 @@ def examples_in(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
-            params: dict[str, dict[str, Any]] = {"params": {}, "query": {}}
+            params: dict[str, dict[str, Any]] = {"params": {}, "query": {}, "headers": {}}
+            where = {"path": "params", "query": "query", "header": "headers"}
             for parameter in operation.get("parameters", []):
                 if "example" in parameter:
-                    where = "params" if parameter["in"] == "path" else "query"
-                    params[where][parameter["name"]] = parameter["example"]
+                    params[where[parameter["in"]]][parameter["name"]] = parameter["example"]
             body = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
             answers = {
                 int(status): response["content"]["application/json"]["example"]

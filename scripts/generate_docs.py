@@ -202,7 +202,7 @@ def with_examples(document: dict[str, Any], examples: list[dict[str, Any]]) -> d
     for example in examples:
         method, path = example["operation"].split(" ", 1)
         operation = document["paths"][path][method.lower()]
-        values = {"path": example["params"], "query": example["query"]}
+        values = {"path": example["params"], "query": example["query"], "header": example.get("headers", {})}
         for parameter in operation.get("parameters", []):
             value = values.get(parameter["in"], {}).get(parameter["name"])
             if value is not None:

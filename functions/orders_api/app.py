@@ -1,4 +1,5 @@
-"""Admin API for orders: GET /orders, GET /orders/{order_id}, POST /orders (manual orders)."""
+"""Admin API for orders: GET /orders, GET /orders/{order_id}, POST /orders (manual orders),
+POST /orders/{order_id}/retry and POST /orders/{order_id}/notes."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from oms.admin_api import create_app, json_response, model_response, responses, staff_actor
-from oms.admin_responses import OrderLinks, OrderPage, OrderQueued, RetryQueued
+from oms.admin_requests import NoteRequest
+from oms.admin_responses import NoteAdded, OrderLinks, OrderPage, OrderQueued, RetryQueued
 from oms.api_params import Cursor, Limit200, OrderId
 from oms.channels.manual_orders import ManualOrderRequest
 from oms.data.intake_queue import IntakeQueue
@@ -18,6 +20,7 @@ from oms.data.store_repository import StoreRepository
 from oms.identifiers import CHANNEL_ORDER_ID_PATTERN, STORE_ID_PATTERN
 from oms.models import Channel, Order
 from oms.observability import lambda_handler_of, logger
+from oms.order_changes import Actor
 from oms.order_lifecycle import OrderStatus
 from oms.services.order_desk import OrderDesk
 from oms.timeutil import utcnow
@@ -92,6 +95,27 @@ def retry_order(order_id: OrderId) -> Any:
     queued = desk.retry(order_id, actor=staff_actor(app), now=utcnow())
     logger.info("order queued to be decided again", extra={"order_id": order_id})
     return json_response(202, queued)
+
+
+@app.post(
+    "/orders/<order_id>/notes",
+    summary="Write a note on an order (internal, or for the customer, who is emailed it)",
+    tags=["orders"],
+    responses=responses(201, 404, 409, model=NoteAdded),
+)
+def add_note(
+    order_id: OrderId,
+    body: NoteRequest,
+    idempotency_key: Annotated[
+        str | None, Header(alias="idempotency-key", pattern=CHANNEL_ORDER_ID_PATTERN)
+    ] = None,
+) -> Any:
+    actor = Actor(staff_actor(app), f"api:{app.current_event.request_context.request_id}", utcnow())
+    order, note = desk.add_note(order_id, body, idempotency_key=idempotency_key, actor=actor)
+    logger.info(
+        "note added", extra={"order_id": order_id, "note_id": note.note_id, "visibility": note.visibility}
+    )
+    return model_response(201, NoteAdded(order_id=order_id, note=note, notes=len(order.notes)))
 
 
 @lambda_handler_of

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from oms.identifiers import COUNTRY_CODE_PATTERN, LOCATION_ID_PATTERN, SHOP_DOMAIN_PATTERN, STORE_ID_PATTERN
-from oms.models import Address, StoreSettings
+from oms.models import Address, NoteVisibility, StoreSettings
 
 Secret = Annotated[str, StringConstraints(min_length=16, max_length=512)]
 ShopDomain = Annotated[str, StringConstraints(pattern=SHOP_DOMAIN_PATTERN, max_length=255)]
@@ -155,6 +155,15 @@ class TrackingRequest(BaseModel):
     carrier: Annotated[str, StringConstraints(min_length=1, max_length=60)]
     tracking_number: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9 -]{4,64}$")]
     tracking_url: Annotated[str, StringConstraints(pattern=r"^https://\S+$", max_length=500)] | None = None
+
+
+class NoteRequest(BaseModel):
+    """A note on an order: ``internal`` for staff, ``customer`` also sent to the customer."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: Annotated[str, StringConstraints(min_length=1, max_length=2000, strip_whitespace=True)]
+    visibility: NoteVisibility = NoteVisibility.INTERNAL
 
 
 class CancelRequest(BaseModel):

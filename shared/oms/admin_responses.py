@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from oms.carriers.carrier import Rate
 from oms.line_identity import VariantMapping
-from oms.models import Hold, Location, StockLevel, Store, Totals
+from oms.models import Hold, Location, Note, StockLevel, Store, Totals
 from oms.order_lifecycle import OrderStatus
 from oms.shipments import Shipment
 from oms.timeutil import UtcDateTime
@@ -49,6 +49,14 @@ class OrderQueued(Body):
     order_id: str
     status: str = "queued"
     links: OrderLinks
+
+
+class NoteAdded(Body):
+    """The note as written (the same note again when the Idempotency-Key was seen before)."""
+
+    order_id: str
+    note: Note
+    notes: int  # how many notes the order has now
 
 
 class RetryQueued(Body):

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from oms.models import Hold, Order, TimelineEntry
+from oms.models import Hold, Note, NoteVisibility, Order, TimelineEntry
 from oms.money import Money
 from oms.order_lifecycle import EVENT_TYPE, OrderStatus
 from oms.timeutil import UtcDateTime
@@ -80,6 +80,44 @@ class OrderUpdatedDetail(BaseModel):
     status: OrderStatus
     changed: list[str]
     occurred_at: UtcDateTime
+
+
+class OrderNoteDetail(BaseModel):
+    """OrderNoteAdded: staff wrote a note on an order. The text stays on the order (it may name
+    the customer): a consumer that shows or sends it reads the order and finds ``note_id``."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    schema_version: Literal[1] = 1
+    order_id: str
+    store_id: str
+    channel: str
+    number: str
+    note_id: str
+    visibility: NoteVisibility
+    author: str
+    occurred_at: UtcDateTime
+
+
+def order_note_event(order: Order, note: Note) -> OutboxEvent:
+    assert note.note_id is not None
+    detail = OrderNoteDetail(
+        order_id=order.order_id,
+        store_id=order.store_id,
+        channel=order.channel.value,
+        number=order.number,
+        note_id=note.note_id,
+        visibility=note.visibility,
+        author=note.author,
+        occurred_at=note.at,
+    )
+    return OutboxEvent(
+        id="",  # numbered when the change is committed
+        source=SOURCE_ORDERS,
+        type="OrderNoteAdded",
+        occurred_at=note.at,
+        detail=detail.model_dump(mode="json"),
+    )
 
 
 class StockEventDetail(BaseModel):
@@ -181,6 +219,11 @@ CATALOGUE: dict[str, tuple[str, type[BaseModel], str]] = {
         for s in OrderStatus
     },
     "OrderUpdated": (SOURCE_ORDERS, OrderUpdatedDetail, "The channel changed an order's content."),
+    "OrderNoteAdded": (
+        SOURCE_ORDERS,
+        OrderNoteDetail,
+        "Staff wrote a note on an order (internal or for the customer).",
+    ),
     "ShipmentCreated": (SOURCE_SHIPMENTS, ShipmentEventDetail, "Lines were allocated to a location to ship."),
     "ShipmentPacked": (SOURCE_SHIPMENTS, ShipmentEventDetail, "Staff packed a shipment."),
     "ShipmentLabelCreated": (

@@ -243,10 +243,19 @@ class TimelineEntry(Model):
     source_event: str | None = None
 
 
+class NoteVisibility(StrEnum):
+    INTERNAL = "internal"  # staff only
+    CUSTOMER = "customer"  # also sent to the customer
+
+
 class Note(Model):
+    """A note on an order: from staff (``note_id`` set), or a fact the OMS recorded."""
+
     at: UtcDateTime
     author: str
-    text: ShortText
+    text: Annotated[str, StringConstraints(max_length=2000)]
+    note_id: str | None = None
+    visibility: NoteVisibility = NoteVisibility.INTERNAL
 
 
 class Reservation(Model):

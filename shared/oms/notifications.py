@@ -6,7 +6,7 @@ import html
 from dataclasses import dataclass
 from typing import Any
 
-from oms.models import Order, Store
+from oms.models import NoteVisibility, Order, Store
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +32,8 @@ class Alert:
 Notification = Email | Sms | Alert
 
 CUSTOMER_EVENTS = {"OrderConfirmed", "OrderShipped", "OrderDelivered", "OrderCancelled"}
-NEEDS_ORDER = CUSTOMER_EVENTS | {"OrderOnHold"}
+NOTE_EVENT = "OrderNoteAdded"
+NEEDS_ORDER = CUSTOMER_EVENTS | {"OrderOnHold", NOTE_EVENT}
 
 
 def _lines_text(order: Order) -> str:
@@ -67,6 +68,26 @@ def _customer_message(
     )
 
 
+def _customer_note(order: Order, note_id: str, store: Store, *, email_enabled: bool) -> list[Notification]:
+    """A note staff wrote for the customer, emailed as written (an internal note goes nowhere)."""
+    note = next((n for n in order.notes if n.note_id == note_id), None)
+    if note is None or note.visibility != NoteVisibility.CUSTOMER:
+        return []
+    if not (email_enabled and store.settings.notify_customer_email and order.customer.email):
+        return []
+    subject = f"{store.name}: a note about your order {order.number}"
+    text = f"{note.text}\n\n(about your order {order.number})"
+    greeting = f"Hello {order.customer.first_name or ''},"
+    return [
+        Email(
+            order.customer.email,
+            subject,
+            f"{greeting}\n\n{text}\n",
+            f"<p>{html.escape(greeting)}</p><pre>{html.escape(text)}</pre>",
+        )
+    ]
+
+
 def plan(
     event: dict[str, Any], order: Order | None, store: Store | None, *, email_enabled: bool
 ) -> list[Notification]:
@@ -88,6 +109,8 @@ def plan(
             )
         if store.settings.notify_customer_sms and order.customer.phone and kind in ("OrderShipped",):
             out.append(Sms(order.customer.phone, subject))
+    if kind == NOTE_EVENT and order is not None and store is not None:
+        out += _customer_note(order, str(detail.get("note_id", "")), store, email_enabled=email_enabled)
     if kind == "OrderOnHold":
         hold = detail.get("hold") or {}
         short = ", ".join(

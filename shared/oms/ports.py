@@ -17,11 +17,16 @@ from oms.fulfilment import FulfilmentChange
 from oms.intake_message import IntakeMessage
 from oms.line_identity import VariantMapping
 from oms.models import Location, Order, StockLevel, Store
+from oms.order_changes import OrderChange
 from oms.shipments import Label, Shipment
 
 
 class OrderReader(Protocol):
     def get(self, order_id: str) -> Order | None: ...
+
+
+class OrderRecords(OrderReader, Protocol):
+    def save(self, change: OrderChange) -> None: ...
 
 
 class HeldOrders(Protocol):

@@ -48,7 +48,11 @@ def test_the_readmes_api_calls_place_pick_ship_cancel_and_allocate_orders_on_the
         ["/bin/bash", "-c", script], capture_output=True, text=True, timeout=300, check=False
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    assert local.request("GET", "/orders/demo-woo.PHONE-1")[1]["status"] == "shipped"
+    phone_1 = local.request("GET", "/orders/demo-woo.PHONE-1")[1]
+    assert phone_1["status"] == "shipped"
+    assert [(n["note_id"], n["text"]) for n in phone_1["notes"] if n.get("note_id")] == [
+        ("phone-1-note-1", "Customer asked for a gift receipt")
+    ]
     assert wait_for(lambda: local.request("GET", "/orders/demo-woo.PHONE-2")[1]["status"] == "fulfilling", 30)
     _, shipments = local.request("GET", "/orders/demo-woo.PHONE-2/shipments")
     assert {s["shipment_id"]: s["status"] for s in shipments["shipments"]} == {

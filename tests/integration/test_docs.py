@@ -65,6 +65,7 @@ def test_examples_merge_into_the_document_and_strip_out_of_it_again() -> None:
     assert found == {
         "params": {"sku": "EX-MUG"},
         "query": {},
+        "headers": {},
         "body": example["body"],
         "status": 200,
         "answer": {"sku": "EX-MUG"},

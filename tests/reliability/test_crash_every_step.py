@@ -137,6 +137,49 @@ class World:
         }
         return state, self.recorder.calls[first:]
 
+    def note_life(self) -> tuple[dict[str, Any], list[Call]]:
+        """A customer note on an order, sent as staff's client sends it (the same Idempotency-Key
+        until it gets its 201), told to the customer."""
+        self.n += 1
+        stack, n = self.stack, 77_000 + self.n
+        order_id = f"{BIG_STORE}.{n}"
+        with self.paused():
+            sku = stack.new_sku("CRASH-NOTE", wh_east=5)
+            self.deliver(shopify_order(n, skus={sku: 1}), BIG_STORE, "orders/create", f"crash-note-{n}")
+            self.drain_until(order_id, "fulfilling")
+        first = len(self.recorder.calls)
+        body = {"text": "Your parcel leaves on Monday", "visibility": "customer"}
+        with self.recorder.recording():
+            for _ in range(3):
+                status, _, _ = stack.api.request(
+                    "POST", f"/orders/{order_id}/notes", body, headers={"idempotency-key": f"note-{n}"}
+                )
+                if status == 201:
+                    break
+            for _ in range(5):
+                stack.cloud.drain()
+        with self.paused():
+            order = stack.order(order_id)
+            added = [
+                e["detail"]["note_id"]
+                for e in stack.events.all()
+                if e["detail-type"] == "OrderNoteAdded" and e["detail"].get("order_id") == order_id
+            ]
+        state = {
+            "notes": [(x["note_id"], x["text"]) for x in order["notes"] if x.get("note_id")],
+            "timeline": [x["reason"] for x in order["timeline"]][-1:],
+            "events": sorted(set(added)),
+            "emails": sorted(
+                {
+                    m["subject"].replace(order["number"], "#N")
+                    for m in self.emails(order["number"])
+                    if "a note about" in m["subject"]
+                }
+            ),
+            "locked": self.locked(),
+        }
+        return state, self.recorder.calls[first:]
+
     def deliver(self, payload: dict[str, Any], store: str, topic: str, event_id: str) -> None:
         delivery = shopify_delivery(
             payload,

@@ -77,3 +77,23 @@ def test_with_many_locations_a_greedy_plan_still_covers_the_order(count: int) ->
     plan = allocate(wanted, locations, available, AllocationRules(), "US")
     assert plan is not None
     assert sorted(sku for lines in plan.values() for sku in lines) == sorted(wanted)
+
+
+def test_with_many_locations_a_split_is_built_greedily_from_the_location_that_covers_most() -> None:
+    many = [location(f"wh-{i:02d}") for i in range(10)]  # more than the exact search handles
+    available = {(f"wh-{i:02d}", "A"): 1 for i in range(10)} | {("wh-09", "B"): 1}
+    plan = allocate({"A": 3, "B": 1}, many, available, AllocationRules(), "US")
+    assert plan == {"wh-00": {"A": 1}, "wh-01": {"A": 1}, "wh-09": {"A": 1, "B": 1}}
+    assert allocate({"A": 11}, many, available, AllocationRules(), "US") is None
+
+
+def test_at_the_exact_search_limit_the_fewest_locations_are_found() -> None:
+    from oms.allocation import EXACT_SEARCH_LIMIT
+
+    locs = [location(f"wh-{i:02d}") for i in range(EXACT_SEARCH_LIMIT)]
+    # Eight candidates: wh-00 holds a little of both, wh-01..05 one A each, wh-06 and wh-07
+    # together hold all of it. A greedy start from wh-00 would need three locations.
+    available = {("wh-00", "A"): 1, ("wh-00", "B"): 1, ("wh-06", "A"): 2, ("wh-07", "B"): 2}
+    available |= {(f"wh-{i:02d}", "A"): 1 for i in range(1, 6)}
+    plan = allocate({"A": 2, "B": 2}, locs, available, AllocationRules(), "US")
+    assert plan == {"wh-06": {"A": 2}, "wh-07": {"B": 2}}

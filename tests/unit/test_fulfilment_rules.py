@@ -170,3 +170,23 @@ def test_where_an_order_stands_follows_its_shipments() -> None:
         == S.SHIPPED
     )
     assert shipping_status(order, []) == S.CONFIRMED
+
+
+def test_staff_allocate_only_what_no_shipment_carries_after_one_of_two_is_cancelled() -> None:
+    order, shipments = allocated(
+        confirmed({"A": 3, "B": 1}), {("wh-east", "A"): 1, ("wh-east", "B"): 1, ("wh-west", "A"): 2}
+    )
+    by_location = {s.location: s for s in shipments}
+    assert order.reservation.allocated == {"wh-east": {"A": 1, "B": 1}, "wh-west": {"A": 2}}
+    cancel = cancel_shipment(order, by_location["wh-west"], shipments, actor(minutes=2), reason="dropped")
+    assert cancel.order is not None
+    left = cancel.order.order
+    assert left.reservation.allocated == {"wh-east": {"A": 1, "B": 1}}
+    others = [by_location["wh-east"], cancel.shipments[0].shipment]
+    again = allocate_order(
+        left, others, store(), [EAST, WEST], {("wh-west", "A"): 5}, actor(minutes=3), by_staff=True
+    )
+    assert again is not None
+    (new,) = [sc.shipment for sc in again.shipments]
+    assert (new.location, [(ln.sku, ln.quantity) for ln in new.lines]) == ("wh-west", [("A", 2)])
+    assert new.shipment_id == f"{order.order_id}-S3"

@@ -9,13 +9,16 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from oms.admin_requests import NoteRequest
 from oms.channels.manual_orders import ManualOrderRequest, QueuedManualOrder
-from oms.errors import BadRequest, Conflict, NotFound
+from oms.errors import BadRequest, ConcurrentModification, Conflict, NotFound
 from oms.identifiers import MANUAL, order_id_for
 from oms.intake_message import RETRY_TOPIC, IntakeMessage
-from oms.models import Order
+from oms.models import Note, Order
+from oms.order_changes import Actor
 from oms.order_lifecycle import OrderStatus
-from oms.ports import IntakeQueue, OrderReader, Stores
+from oms.order_notes import add_note
+from oms.ports import IntakeQueue, OrderRecords, Stores
 from oms.timeutil import iso
 
 # Orders a retry can move: held ones (the usual case) and ones whose stock is being worked out.
@@ -25,8 +28,26 @@ RETRYABLE = frozenset(
 
 
 class OrderDesk:
-    def __init__(self, orders: OrderReader, stores: Stores, queue: IntakeQueue) -> None:
+    def __init__(self, orders: OrderRecords, stores: Stores, queue: IntakeQueue) -> None:
         self.orders, self.stores, self.queue = orders, stores, queue
+
+    def add_note(
+        self, order_id: str, body: NoteRequest, *, idempotency_key: str | None, actor: Actor
+    ) -> tuple[Order, Note]:
+        """Write a staff note; the same Idempotency-Key again returns the note it wrote. A write
+        that loses a race with another change is read and made again."""
+        note_id = idempotency_key or uuid.uuid4().hex[:24]
+        for _ in range(3):
+            order = self.get(order_id)
+            note, change = add_note(order, note_id, body.text, body.visibility, actor)
+            if change is None:
+                return order, note
+            try:
+                self.orders.save(change)
+            except ConcurrentModification:
+                continue
+            return change.order, note
+        raise Conflict(f"order {order_id} is being changed; try again", code="concurrent_update")
 
     def get(self, order_id: str) -> Order:
         order = self.orders.get(order_id)
