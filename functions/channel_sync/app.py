@@ -1,5 +1,6 @@
-"""Channel sync (SQS of ShipmentShipped events): tell the store a shipment left (Shopify
-fulfillment with tracking; WooCommerce customer note, then status completed), through
+"""Channel sync (SQS of ShipmentShipped and OrderNoteAdded events): tell the store a shipment left
+(Shopify fulfillment with tracking; WooCommerce customer note, then status completed), or give
+WooCommerce a note staff wrote for the customer, through
 oms.services.channel_sync_service. A failed call is retried through the queue and ends in its DLQ
 (alarmed); the order itself is never blocked or rolled back by the channel."""
 
@@ -34,7 +35,10 @@ def handle(record: BusEventRecord) -> None:
     shipment_id, order_id = str(detail.get("shipment_id", "")), str(detail.get("order_id", ""))
     logger.set_correlation_id(order_id)
     try:
-        report = service.push(order_id, shipment_id)
+        if record.body.detail_type == "OrderNoteAdded":
+            report = service.push_note(order_id, str(detail.get("note_id", "")))
+        else:
+            report = service.push(order_id, shipment_id)
     except HttpError as error:
         count("ChannelPushFailures")
         logger.warning(

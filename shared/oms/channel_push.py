@@ -1,4 +1,5 @@
-"""Telling the store a shipment left: the steps to push to its channel, each safe to retry.
+"""Telling the store a shipment left, or a note staff wrote for the customer: the steps to push to
+its channel, each safe to retry.
 
 Shopify: one fulfillment with the tracking number (oms.integrations.shopify_admin). WooCommerce: a note
 to the customer with the tracking number, then, once every line has shipped, status
@@ -15,7 +16,7 @@ from typing import Any
 
 from oms.integrations import shopify_admin, woocommerce_rest
 from oms.integrations.http_transport import Transport
-from oms.models import Channel, Order, Store
+from oms.models import Channel, NoteVisibility, Order, Store
 from oms.order_lifecycle import OrderStatus
 from oms.shipments import Shipment
 
@@ -94,3 +95,35 @@ def plan_push(
             )
         return PushPlan(steps)
     return PushPlan([], f"{store.channel.value} orders are not pushed anywhere")
+
+
+def plan_note_push(
+    store: Store | None,
+    order: Order | None,
+    note_id: str,
+    credentials: dict[str, Any] | None,
+    transport: Transport,
+) -> PushPlan:
+    """A customer note written in the OMS, given to WooCommerce as a customer note (Shopify's admin
+    API has no notes to the customer: there the OMS's own email is the only one)."""
+    if store is None or order is None:
+        return PushPlan([], "the store or the order no longer exists")
+    note = next((n for n in order.notes if n.note_id == note_id), None)
+    if note is None or note.visibility != NoteVisibility.CUSTOMER:
+        return PushPlan([], "not a note for the customer")
+    if store.channel != Channel.WOOCOMMERCE:
+        return PushPlan([], f"{store.channel.value} has no customer notes to push to")
+    key, secret = (credentials or {}).get("consumer_key"), (credentials or {}).get("consumer_secret")
+    if not key or not secret or not store.site_url:
+        return PushPlan([], "no WooCommerce REST API keys or site URL for this store")
+    site, text = str(store.site_url), note.text
+    return PushPlan(
+        [
+            PushStep(
+                "woocommerce-customer-note",
+                lambda: woocommerce_rest.add_customer_note(
+                    transport, site_url=site, consumer_key=key, consumer_secret=secret, order=order, text=text
+                ),
+            )
+        ]
+    )

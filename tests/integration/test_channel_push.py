@@ -238,3 +238,71 @@ def test_a_push_that_keeps_failing_ends_in_the_dlq_and_the_order_is_untouched(fu
     assert shop.queue_depth("ChannelSyncDLQ") == 1
     order = shop.order("down-woo.4712")
     assert order["status"] == "shipped"
+
+
+def test_a_note_for_the_customer_becomes_one_woocommerce_customer_note_and_an_internal_one_none(
+    full_shop: Stack,
+) -> None:
+    shop = full_shop
+    register(
+        shop,
+        {
+            "store_id": "note-woo",
+            "channel": "woocommerce",
+            "name": "Note Woo",
+            "webhook_secret": WOO_SECRET,
+            "site_url": "https://note-woo.example.com",
+            "api_credentials": {"consumer_key": WOO_KEY, "consumer_secret": WOO_KEY_SECRET},
+            "settings": {"location_priority": ["wh-west"]},
+        },
+    )
+    woo = woocommerce_order(4712, skus={"Bar3": 1})
+    delivery = woocommerce_delivery(
+        woo, store_id="note-woo", secret=WOO_SECRET, site_url="https://note-woo.example.com"
+    )
+    assert shop.deliver(delivery)[0] == 202
+    text = "Your order leaves our warehouse on Monday"
+    created = {
+        "id": 282,
+        "author": "WooCommerce",
+        "date_created": "2026-11-22T06:00:00",
+        "date_created_gmt": "2026-11-22T06:00:00",
+        "note": text,
+        "customer_note": True,
+    }
+    notes = "https://note-woo.example.com/wp-json/wc/v3/orders/4712/notes"
+    replay = Replay(
+        [
+            {
+                "request": {
+                    "method": "POST",
+                    "url": notes,
+                    "headers": {"authorization": WOO_AUTH},
+                    "json": {"note": text, "customer_note": True},
+                },
+                "response": {"status": 201, "json": created},
+            }
+        ],
+        fail_at={0: 503},  # WooCommerce is down once: the queue retries
+    )
+    channel_sync(shop, replay)
+    for body in (
+        {"text": "checked the address by phone", "visibility": "internal"},
+        {"text": text, "visibility": "customer"},
+    ):
+        status, answer = shop.api("POST", "/orders/note-woo.4712/notes", body)
+        assert status == 201, answer
+    shop.cloud.drain()
+    assert replay.done()
+    assert [(r["method"], r["url"]) for r in replay.sent] == [("POST", notes), ("POST", notes)]
+
+    # The same OrderNoteAdded again: the note was given to WooCommerce, nothing is sent.
+    (added,) = [
+        e
+        for e in shop.events.of_type("OrderNoteAdded", "note-woo.4712")
+        if e["detail"]["visibility"] == "customer"
+    ]
+    result = shop.cloud.invoker.invoke("ChannelSyncFunction", redelivered(added))
+    assert result.ok
+    assert result.value == {"batchItemFailures": []}
+    assert len(replay.sent) == 2

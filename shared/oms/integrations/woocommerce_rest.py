@@ -1,5 +1,6 @@
-"""Telling WooCommerce a shipment left (REST API v3): a note to the customer with the tracking
-number and, once every line has shipped, the order's status set to ``completed``."""
+"""Telling WooCommerce about an order (REST API v3): a note to the customer when a shipment leaves
+(with its tracking number) or when staff write one for the customer, and, once every line has
+shipped, the order's status set to ``completed``."""
 
 from __future__ import annotations
 
@@ -40,12 +41,26 @@ def add_note(
     order: Order,
     shipment: Shipment,
 ) -> dict[str, Any]:
+    return add_customer_note(
+        transport,
+        site_url=site_url,
+        consumer_key=consumer_key,
+        consumer_secret=consumer_secret,
+        order=order,
+        text=shipment_note(shipment),
+    )
+
+
+def add_customer_note(
+    transport: Transport, *, site_url: str, consumer_key: str, consumer_secret: str, order: Order, text: str
+) -> dict[str, Any]:
+    """A note WooCommerce shows the customer (and emails them, as its own customer-note email)."""
     created = call_json(
         transport,
         "POST",
         f"{_base(site_url, order)}/notes",
         headers=_auth(consumer_key, consumer_secret),
-        payload={"note": shipment_note(shipment), "customer_note": True},
+        payload={"note": text, "customer_note": True},
         service="WooCommerce",
     )
     return {"status": "note_added", "note_id": created.get("id")}

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from oms.channel_push import plan_push
+from oms.channel_push import PushPlan, plan_note_push, plan_push
 from oms.integrations.http_transport import Transport
 from oms.models import Store
 from oms.ports import Shipments
@@ -23,7 +23,7 @@ class ChannelStores(Protocol):
 
 @dataclass
 class PushReport:
-    shipment_id: str
+    shipment_id: str  # or the note's id, for a note
     skipped: str | None = None
     steps: list[dict[str, Any]] = field(default_factory=list)  # each step's name and result
 
@@ -42,8 +42,20 @@ class ChannelSyncService:
         plan = plan_push(store, order, shipment, credentials, self.transport)
         if plan.skipped:
             return PushReport(shipment_id, skipped=plan.skipped)
-        report = PushReport(shipment_id)
+        return self._run(PushReport(shipment_id), plan, shipment_id)
+
+    def push_note(self, order_id: str, note_id: str) -> PushReport:
+        """A customer note to the order's channel, once (keyed by the note)."""
+        order, _ = self.shipments.order_with_shipments(order_id)
+        store = self.stores.find(order.store_id) if order else None
+        credentials = self.stores.api_credentials(store) if store else None
+        plan = plan_note_push(store, order, note_id, credentials, self.transport)
+        if plan.skipped:
+            return PushReport(note_id, skipped=plan.skipped)
+        return self._run(PushReport(note_id), plan, f"{order_id}:note:{note_id}")
+
+    def _run(self, report: PushReport, plan: PushPlan, key: str) -> PushReport:
         for step in plan.steps:
-            result = self.once(f"{shipment_id}:{step.name}", step.run)
+            result = self.once(f"{key}:{step.name}", step.run)
             report.steps.append({"step": step.name, **result})
         return report
