@@ -335,6 +335,16 @@ def samples() -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
             _admin("POST", "/orders", "/orders", body=manual),
             {"status": 202},
         ),
+        "orders_api/add-note.json": (
+            _admin(
+                "POST",
+                "/orders/demo-shopify.1001/notes",
+                "/orders/{order_id}/notes",
+                body={"text": "Customer asked for a gift receipt", "visibility": "internal"},
+                params={"order_id": "demo-shopify.1001"},
+            ),
+            {"status": 201},
+        ),
         "stock_api/get-stock.json": (
             _admin("GET", "/stock/IPOD2008GREEN", "/stock/{sku}", params={"sku": "IPOD2008GREEN"}),
             {"status": 200},
@@ -488,6 +498,29 @@ def samples() -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
                     )
                 ],
                 "oms-dev-channel-sync",
+            ),
+            {"failures": 0},
+        ),
+        "backorder_release/stock-adjusted.json": (
+            _sqs_of(
+                [
+                    _bus_event(
+                        "StockAdjusted",
+                        {
+                            "schema_version": 1,
+                            "event_id": "stock:IPOD2008GREEN:wh-east:2026-11-22T02:00:00Z",
+                            "sku": "IPOD2008GREEN",
+                            "location": "wh-east",
+                            "on_hand": 40,
+                            "reserved": 0,
+                            "available": 40,
+                            "previous_on_hand": 20,
+                            "occurred_at": "2026-11-22T02:00:00Z",
+                        },
+                        "oms.stock",
+                    )
+                ],
+                "oms-dev-backorder-release",
             ),
             {"failures": 0},
         ),
