@@ -190,3 +190,70 @@ def test_staff_allocate_only_what_no_shipment_carries_after_one_of_two_is_cancel
     (new,) = [sc.shipment for sc in again.shipments]
     assert (new.location, [(ln.sku, ln.quantity) for ln in new.lines]) == ("wh-west", [("A", 2)])
     assert new.shipment_id == f"{order.order_id}-S3"
+
+
+def test_a_label_goes_on_an_open_shipment_without_one_and_nowhere_else() -> None:
+    from oms.fulfilment import attach_label
+
+    _, (shipment,) = allocated(confirmed({"A": 1}), {("wh-east", "A"): 3})
+    label = Label(provider="sandbox", carrier="Sandbox", tracking_number="SBX9")
+    change = attach_label(shipment, label, actor(minutes=2))
+    labelled = change.shipments[0].shipment
+    assert (labelled.label, labelled.version, [e.type for e in change.shipments[0].events]) == (
+        label,
+        shipment.version + 1,
+        ["ShipmentLabelCreated"],
+    )
+    for status, code in (
+        (ShipmentStatus.SHIPPED, "shipment_already_shipped"),
+        (ShipmentStatus.DELIVERED, "shipment_already_shipped"),
+        (ShipmentStatus.CANCELLED, "shipment_cancelled"),
+    ):
+        with pytest.raises(Conflict) as refused:
+            attach_label(shipment.model_copy(update={"status": status}), label, actor(minutes=3))
+        assert refused.value.code == code
+    with pytest.raises(Conflict) as twice:
+        attach_label(labelled, label, actor(minutes=3))
+    assert twice.value.code == "label_exists"
+
+
+def test_two_lines_of_one_sku_are_committed_as_one_move_of_their_sum() -> None:
+    payload = shopify_payload(lines={"A": 1, "B": 2})
+    payload["line_items"][1]["sku"] = "A"
+    decided = decide(None, snapshot(payload), actor())
+    assert decided is not None
+    assert decided.order is not None
+    assert decided.order.order.reservation.reserved == {"A": 3}
+    order, (shipment,) = allocated(decided.order.order, {("wh-east", "A"): 5})
+    assert [(ln.sku, ln.quantity) for ln in shipment.lines] == [("A", 1), ("A", 2)]
+    change = ship(order, shipment, [], actor(minutes=2), None)
+    assert sorted((m.kind, m.location or "", m.quantity) for m in change.moves) == [
+        (MoveKind.COMMIT, "", 3),
+        (MoveKind.COMMIT, "wh-east", 3),
+    ]
+    assert change.order is not None
+    after = change.order.order.reservation
+    assert (after.reserved, after.committed, after.allocated) == ({}, {"A": 3}, {})
+
+
+def test_a_shipment_moves_only_along_its_lifecycle_and_records_when_it_was_delivered() -> None:
+    from oms.errors import IllegalTransition
+    from oms.fulfilment import ShipmentChange, move_shipment
+
+    _, (shipment,) = allocated(confirmed({"A": 1}), {("wh-east", "A"): 3})
+    change = ShipmentChange(shipment=shipment, expected_version=shipment.version)
+    with pytest.raises(IllegalTransition):
+        move_shipment(change, ShipmentStatus.DELIVERED, actor(minutes=2))  # pending cannot be delivered
+    move_shipment(change, ShipmentStatus.SHIPPED, actor(minutes=2))
+    assert (change.shipment.shipped_at, change.shipment.delivered_at) == (actor(minutes=2).at, None)
+    move_shipment(change, ShipmentStatus.DELIVERED, actor(minutes=9))
+    assert change.shipment.delivered_at == actor(minutes=9).at
+    assert [e.type for e in change.events] == ["ShipmentShipped", "ShipmentDelivered"]
+
+
+def test_without_a_store_allocation_ranks_by_id_splits_and_prefers_the_customers_country() -> None:
+    from oms.fulfilment import rules_for
+
+    assert rules_for(None) == rules_for(store())
+    rules = rules_for(store(location_priority=["wh-west"], allow_split=False, prefer_same_country=False))
+    assert (rules.priority, rules.allow_split, rules.prefer_same_country) == (("wh-west",), False, False)
