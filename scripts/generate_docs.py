@@ -17,7 +17,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 # The admin API: every function built on oms.admin_api's resolver (the webhook is not part of it).
 API_FUNCTIONS = tuple(
-    sorted(p.parent.name for p in (ROOT / "functions").glob("*/app.py") if "= create_app()" in p.read_text())
+    sorted(p.parent.name for p in (ROOT / "functions").glob("*/app.py") if "= create_app(" in p.read_text())
 )
 _FAKE_ENV = {
     "AWS_DEFAULT_REGION": "us-east-1",
@@ -146,6 +146,11 @@ def openapi() -> dict[str, Any]:
         " local stack: a location, a Shopify store, stock, a phone order picked, packed, labelled,"
         " shipped and delivered, a cancelled shipment allocated again, a SKU-less Shopify order"
         " mapped and retried. Replayed by the tests; only the times differ between runs."
+        " Retrying safely: POST /orders and POST /orders/{order_id}/notes take an `Idempotency-Key`"
+        " header as the order's reference or the note's id; every POST of the fulfilment API (allocate,"
+        " pack, label, tracking, ship, cancel, delivered) with an `Idempotency-Key` answers a repeat"
+        " within 24 hours with the first answer without running it again, and refuses the same key"
+        " on another request (422 `idempotency_key_reused`)."
     )
     merged["servers"] = [{"url": "http://127.0.0.1:3000", "description": "make run"}]
     merged.setdefault("components", {})["securitySchemes"] = {

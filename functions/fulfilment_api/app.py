@@ -17,17 +17,21 @@ from oms.admin_api import HTML, create_app, json_response, model_response, respo
 from oms.admin_requests import CancelRequest, LabelRequest, TrackingRequest
 from oms.admin_responses import Allocation, OrderShipments, RateList, ShipmentPage
 from oms.api_params import Cursor, Limit200, LocationQuery, OrderId, ShipmentId
+from oms.data.idempotency_store import RequestOnce
 from oms.errors import NotFound
 from oms.observability import count, lambda_handler_of, logger
 from oms.order_changes import Actor
+from oms.settings import get_settings
 from oms.shipments import Shipment, ShipmentStatus
 from oms.timeutil import utcnow
 from oms.wiring import fulfilment_services
 
-app = create_app()
 # Staff see store and location changes at once: no caching here.
 services = fulfilment_services(cache_seconds=0, retries_to_intake=True)
 shipping, shipments = services.shipping, services.shipments
+# POSTs with an Idempotency-Key answer a retry with the first answer (a label is bought once).
+once = RequestOnce("fulfilment-api", shipments.table, get_settings())
+app = create_app(once)
 
 
 class Format(StrEnum):
@@ -222,4 +226,5 @@ def delivered(shipment_id: ShipmentId) -> Any:
 
 @lambda_handler_of
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    once.register(context)
     return app.resolve(event, context)

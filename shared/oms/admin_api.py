@@ -3,8 +3,9 @@ a human message and, for validation errors, the field at fault."""
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -115,8 +116,53 @@ class JsonApiResolver(APIGatewayHttpResolver):
         return result
 
 
-def create_app() -> APIGatewayHttpResolver:
+# once(key, request fingerprint, run) -> the first answer for the key (oms.data.idempotency_store).
+RequestOnce = Callable[[str, str, Callable[[], dict[str, Any]]], dict[str, Any]]
+
+
+def replay_by_key(once: RequestOnce) -> Callable[..., Response[str]]:
+    """A middleware: a POST with an ``Idempotency-Key`` header answers, for the same key, what its
+    first sending answered (a client that timed out can send it again without doing it twice)."""
+
+    def middleware(
+        app: APIGatewayHttpResolver, next_middleware: Callable[..., Response[str]]
+    ) -> Response[str]:
+        event = app.current_event
+        key = (event.headers or {}).get("idempotency-key")
+        if event.http_method != "POST" or not key:
+            return next_middleware(app)
+        request = hashlib.sha256(f"{event.http_method} {event.path}\n{event.body or ''}".encode()).hexdigest()
+
+        def first() -> dict[str, Any]:
+            response = next_middleware(app)
+            if response.status_code >= 400:  # a refusal is not kept: the same request may succeed later
+                raise _Refused(response)
+            return {
+                "status": response.status_code,
+                "content_type": response.content_type,
+                "body": response.body,
+            }
+
+        try:
+            answer = once(f"{event.path}:{key[:200]}", request, first)
+        except _Refused as refused:
+            return refused.response
+        return Response(
+            status_code=answer["status"], content_type=answer["content_type"], body=answer["body"]
+        )
+
+    return middleware
+
+
+class _Refused(Exception):  # carries a refusal out of the idempotent run (it is not kept)
+    def __init__(self, response: Response[str]) -> None:
+        self.response = response
+
+
+def create_app(once: RequestOnce | None = None) -> APIGatewayHttpResolver:
     app = JsonApiResolver(enable_validation=True)
+    if once is not None:
+        app.use(middlewares=[replay_by_key(once)])
 
     @app.exception_handler(OmsError)  # type: ignore[untyped-decorator]
     def _oms_error(error: OmsError) -> Response[str]:

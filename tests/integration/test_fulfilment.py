@@ -221,6 +221,38 @@ def test_a_label_for_a_shipment_already_shipped_is_refused_as_shipped_and_change
     assert levels(shop, sku) == {"wh-east": (4, 0)}
 
 
+def keyed(shop: Stack, path: str, body: Any, key: str) -> tuple[int, Any]:
+    status, _, answer = shop.api.request("POST", path, body, headers={"idempotency-key": key})
+    return status, answer
+
+
+def test_a_staff_request_sent_again_with_its_idempotency_key_gets_the_first_answer_and_runs_once(
+    full_shop: Stack,
+) -> None:
+    shop = full_shop
+    sku = shop.new_sku("IK", wh_east=5)
+    order_id = place(shop, open_store(shop, "key-shop"), 204, {sku: 1})
+    (shipment,) = shipments_of(shop, order_id)
+    sid = shipment["shipment_id"]
+
+    first = keyed(shop, f"/shipments/{sid}/label", {"service": "ground"}, "label-204")
+    assert first[0] == 201
+    again = keyed(shop, f"/shipments/{sid}/label", {"service": "ground"}, "label-204")
+    assert again == first  # the first answer: the label it bought
+    status, reused = keyed(shop, f"/shipments/{sid}/label", {"service": "express"}, "label-204")
+    assert (status, reused["code"]) == (422, "idempotency_key_reused")
+
+    # A refused request is not kept: once it can succeed, the same key runs it.
+    status, refused = keyed(shop, f"/shipments/{sid}/delivered", None, "delivered-204")
+    assert (status, refused["code"]) == (409, "not_on_the_way")
+    shipped = keyed(shop, f"/shipments/{sid}/ship", None, "ship-204")
+    assert (shipped[0], keyed(shop, f"/shipments/{sid}/ship", None, "ship-204")) == (200, shipped)
+    assert keyed(shop, f"/shipments/{sid}/delivered", None, "delivered-204")[0] == 200
+    shop.cloud.drain()
+    assert levels(shop, sku) == {"wh-east": (4, 0)}  # shipped (committed) once
+    assert kinds(shop, order_id).count("ShipmentShipped") == 1
+
+
 # ---------------------------------------------------------------- tracking
 
 

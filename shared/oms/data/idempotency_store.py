@@ -11,9 +11,17 @@ from aws_lambda_powertools.utilities.idempotency import (
     IdempotencyConfig,
     idempotent_function,
 )
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
 
 from oms.data.dynamo_table import Table
+from oms.errors import Conflict, ValidationFailed
 from oms.settings import Settings
+
+# A staff request retried with its Idempotency-Key within a day gets the first answer.
+REQUEST_KEY_SECONDS = 24 * 3600
 
 
 def idempotency(
@@ -57,4 +65,41 @@ class Once:
 
     def register(self, context: Any) -> None:
         """The invocation's time budget bounds how long an in-progress record holds."""
+        self.config.register_lambda_context(context)
+
+
+class RequestOnce:
+    """Staff requests carrying an ``Idempotency-Key``: the same key again returns the first
+    request's answer without running it; the same key with another request is refused (422
+    ``idempotency_key_reused``), and while the first is still running, 409 ``request_in_progress``."""
+
+    def __init__(self, function: str, table: Table, settings: Settings) -> None:
+        persistence, _ = idempotency(function, table, settings)
+        self.config = IdempotencyConfig(
+            event_key_jmespath="key",
+            payload_validation_jmespath="request",
+            expires_after_seconds=REQUEST_KEY_SECONDS,
+        )
+
+        @idempotent_function(data_keyword_argument="task", persistence_store=persistence, config=self.config)  # type: ignore[untyped-decorator]
+        def run(task: dict[str, str], action: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+            return action()
+
+        self._run = run
+
+    def __call__(self, key: str, request: str, action: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        try:
+            result: dict[str, Any] = self._run(task={"key": key, "request": request}, action=action)
+        except IdempotencyValidationError as error:
+            raise ValidationFailed(
+                "this Idempotency-Key was used for another request", code="idempotency_key_reused"
+            ) from error
+        except IdempotencyAlreadyInProgressError as error:
+            raise Conflict(
+                "a request with this Idempotency-Key is still running; try again in a moment",
+                code="request_in_progress",
+            ) from error
+        return result
+
+    def register(self, context: Any) -> None:
         self.config.register_lambda_context(context)
