@@ -257,3 +257,24 @@ def test_without_a_store_allocation_ranks_by_id_splits_and_prefers_the_customers
     assert rules_for(None) == rules_for(store())
     rules = rules_for(store(location_priority=["wh-west"], allow_split=False, prefer_same_country=False))
     assert (rules.priority, rules.allow_split, rules.prefer_same_country) == (("wh-west",), False, False)
+
+
+def test_a_delivered_order_completes_when_its_return_window_has_fully_passed() -> None:
+    from datetime import timedelta
+
+    from oms.fulfilment import complete
+    from tests.unit.builders import NOW
+
+    delivered = confirmed({"A": 1}).model_copy(update={"status": S.DELIVERED, "delivered_at": NOW})
+    default_window = NOW + timedelta(days=30)
+    assert complete(delivered, None, default_window - timedelta(seconds=1), actor()) is None
+    done = complete(delivered, None, default_window, actor())
+    assert done is not None
+    assert (done.order.status, done.order.timeline[-1].reason) == (
+        S.COMPLETED,
+        "return window of 30 days over",
+    )
+    assert (done.order.version, [e.type for e in done.events]) == (delivered.version + 1, ["OrderCompleted"])
+    assert complete(delivered, store(return_window_days=3), NOW + timedelta(days=3), actor()) is not None
+    assert complete(delivered, store(return_window_days=3), NOW + timedelta(days=2), actor()) is None
+    assert complete(confirmed({"A": 1}), None, default_window, actor()) is None  # not delivered
