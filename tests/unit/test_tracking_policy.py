@@ -106,3 +106,30 @@ def test_a_carrier_outage_backs_off_1_2_4_8_then_12_hours() -> None:
         assert shipment.tracking.next_check_at is not None
         waits.append(shipment.tracking.next_check_at - NOW)
     assert waits == [H, 2 * H, 4 * H, 8 * H, 12 * H, 12 * H]
+
+
+@pytest.mark.parametrize(
+    ("shipment", "wait"),
+    [
+        (parcel(last_scan=2 * 24 * H), 3 * H),  # quiet exactly two days: not yet stalled
+        (parcel(last_scan=2 * 24 * H + H), 8 * H),
+        (parcel(last_scan=2 * H, estimate=2 * 24 * H), 4 * H),  # due in exactly two days
+        (parcel(last_scan=2 * H, estimate=2 * 24 * H + H), 12 * H),
+        (parcel(last_scan=2 * H, estimate=timedelta(0)), 2 * H),  # due now
+        (parcel(last_scan=6 * H), 3 * H),  # quiet exactly six hours
+        (parcel(last_scan=6 * H - timedelta(minutes=1)), 6 * H),
+    ],
+)
+def test_the_polling_thresholds_fall_on_the_side_the_table_says(shipment: Shipment, wait: timedelta) -> None:
+    assert next_check(shipment, NOW) == NOW + wait
+
+
+def test_a_scan_saying_attempt_is_a_failed_attempt_and_a_return_is_its_own_problem() -> None:
+    from oms.tracking_policy import _problem_kind
+
+    def scan(status: ShipmentStatus, text: str) -> TrackingEvent:
+        return TrackingEvent(status=status, description=text, at=NOW, location="Hub")
+
+    assert _problem_kind(scan(S.EXCEPTION, "Delivery ATTEMPT failed")) == "failed_attempt"
+    assert _problem_kind(scan(S.EXCEPTION, "Address not found")) == "exception"
+    assert _problem_kind(scan(S.RETURNED_TO_SENDER, "attempt 3, returning")) == "returned_to_sender"
