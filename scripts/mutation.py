@@ -342,13 +342,13 @@ def run_tests(work: Path, tests: list[str], timeout: float) -> str:
     return "survived" if done.returncode == 0 else "killed"
 
 
-def trial(work: Path, mutant: Mutant, timeouts: dict[str, float]) -> str:
+def trial(work: Path, mutant: Mutant, timeouts: dict[str, float], *, unit_only: bool = False) -> str:
     path = work / mutant.module
     original = path.read_text()
     try:
         path.write_text(mutated_source(mutant))
         outcome = run_tests(work, UNIT, timeouts["unit"])
-        if outcome == "survived":
+        if outcome == "survived" and not unit_only:
             outcome = run_tests(work, TARGETS[mutant.module], timeouts[mutant.module])
         return outcome
     finally:
@@ -378,6 +378,7 @@ def run(
     *,
     only: Only | None = None,
     previous: dict[str, dict[str, Any]] | None = None,
+    unit_only: bool = False,
 ) -> dict[str, dict[str, object]]:
     """Run the modules' mutants (``only`` those, counting ``previous``'s kills) on copies."""
     todo: Queue[Mutant] = Queue()
@@ -390,7 +391,7 @@ def run(
     for mutant in every:
         todo.put(mutant)
     copies = [copy_of_repository(n) for n in range(workers)]
-    timeouts = baseline(copies[0], modules)
+    timeouts = baseline(copies[0], [] if unit_only else modules)
     print(f"{len(every)} mutants in {len(modules)} modules, {workers} workers", flush=True)
     outcomes: dict[Mutant, str] = {}
 
@@ -400,7 +401,7 @@ def run(
                 mutant = todo.get_nowait()
             except Empty:
                 return
-            outcomes[mutant] = trial(copy, mutant, timeouts)
+            outcomes[mutant] = trial(copy, mutant, timeouts, unit_only=unit_only)
             if outcomes[mutant] != "killed":
                 where = f"{mutant.module}:{mutant.line} {mutant.where}"
                 print(f"  {outcomes[mutant]}: {where}: {mutant.description}", flush=True)
@@ -460,6 +461,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--again", action="store_true", help="run only the survivors of the last report (after adding tests)"
     )
+    parser.add_argument(
+        "--unit-only",
+        action="store_true",
+        help="with --again: the unit tier only (the survivors already got past the integration tests)",
+    )
     args = parser.parse_args(argv)
     modules = args.module or list(TARGETS)
     only: Only | None = None
@@ -474,7 +480,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{m.module}:{m.line} {m.where}: {m.description}  | {m.text}")
         return 0
     started = time.monotonic()
-    report = run(modules, args.workers, only=only, previous=previous)
+    report = run(modules, args.workers, only=only, previous=previous, unit_only=args.unit_only)
     if previous:
         report = {**previous, **report}
     (WORK / "report.json").write_text(json.dumps(report, indent=2) + "\n")
