@@ -29,10 +29,9 @@ def handle(record: BusEventRecord) -> None:
     released = service.after_stock_event(event.detail, event.event_id, utcnow())
     if released.queued:
         count("BackordersReleased", len(released.queued))
-    logger.info(
-        "backorders checked",
-        extra={"sku": released.sku, "held": released.held, "queued": released.queued},
-    )
+    # A count with no order waiting for it is the usual case: not worth a line at the default level.
+    log = logger.info if released.held else logger.debug
+    log("backorders checked", extra={"sku": released.sku, "held": released.held, "queued": released.queued})
 
 
 @lambda_handler_of

@@ -248,7 +248,7 @@ def banner(running: Running, data: dict[str, Any], sample: Path) -> str:
         "OMS is running on this machine: template.yaml on moto, no AWS account, no Docker.",
         "",
         f"  API              {data['api_url']}",
-        f"  Admin token      {data['admin_token'][:24]}...  (full token in .oms-local.json)",
+        f"  Admin token      {data['admin_token'][:24]}...  (full token in {_display(FACTS)})",
     ]
     for store in data["stores"]:
         lines.append(f"  {store['channel']:<16} {store['webhook_url']}")
@@ -262,7 +262,7 @@ def banner(running: Running, data: dict[str, Any], sample: Path) -> str:
         f"-H 'x-shopify-topic: orders/create' -H 'x-shopify-shop-domain: demo-shop.myshopify.com' "
         f"-H 'x-shopify-hmac-sha256: {signature}' --data-binary @{_display(sample)}",
         "",
-        "  TOKEN=$(python3 -c \"import json;print(json.load(open('.oms-local.json'))['admin_token'])\")",
+        f"  TOKEN=$(python3 -c \"import json;print(json.load(open('{_display(FACTS)}'))['admin_token'])\")",
         f'  curl -s -H "authorization: Bearer $TOKEN" {data["api_url"]}/orders/demo-shopify.450789469',
         "",
         f"Functions: {len(running.cloud.specs)}  queues/streams/rules: {len(running.cloud.sources)}  "
