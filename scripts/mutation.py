@@ -21,6 +21,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -369,7 +370,7 @@ def baseline(work: Path, modules: list[str]) -> dict[str, float]:
     return timeouts
 
 
-Only = dict[str, set[tuple[str, str]]]  # module -> (mutation, source line) to run again
+Only = dict[str, Counter[tuple[str, str]]]  # module -> (mutation, source line) -> survivors to run again
 
 
 def run(
@@ -386,7 +387,7 @@ def run(
         m
         for module in modules
         for m in mutants(module)
-        if only is None or (m.description, m.text) in only.get(module, set())
+        if only is None or (m.description, m.text) in only.get(module, Counter())
     ]
     for mutant in every:
         todo.put(mutant)
@@ -413,6 +414,10 @@ def run(
         mine = [m for m in every if m.module == module]
         killed = sum(1 for m in mine if outcomes[m] in ("killed", "timeout"))
         survivors = [m for m in mine if outcomes[m] == "survived"]
+        if only is not None:
+            # Mutants that share a line and a mutation cannot be told apart across runs: of each
+            # such group, as many as survived before are run again, and at most that many survive.
+            survivors, killed = _regrouped(survivors, only.get(module, Counter()))
         accepted = [m for m in survivors if m.key in ACCEPTED]
         total = len(mine)
         if previous and module in previous:  # a rerun of the survivors: the earlier kills stand
@@ -428,6 +433,16 @@ def run(
     return report
 
 
+def _regrouped(survivors: list[Mutant], before: Counter[tuple[str, str]]) -> tuple[list[Mutant], int]:
+    still: list[Mutant] = []
+    killed = 0
+    for key, count in before.items():
+        group = [m for m in survivors if (m.description, m.text) == key]
+        still += group[:count]
+        killed += count - min(count, len(group))
+    return still, killed
+
+
 def survivors_of(report: dict[str, dict[str, Any]], modules: list[str]) -> Only:
     """The last report's survivors as (mutation, source line), read from the copy it ran on."""
     only: Only = {}
@@ -438,7 +453,7 @@ def survivors_of(report: dict[str, dict[str, Any]], modules: list[str]) -> Only:
         lines = (ran_on if ran_on.exists() else ROOT / module).read_text().splitlines()
         for survivor in row["survivors"]:
             head, description = survivor.split(": ", 1)
-            only.setdefault(module, set()).add((description, lines[int(head.split()[0]) - 1].strip()))
+            only.setdefault(module, Counter())[(description, lines[int(head.split()[0]) - 1].strip())] += 1
     return only
 
 
