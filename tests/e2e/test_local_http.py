@@ -94,3 +94,11 @@ def test_two_hundred_concurrent_signed_webhooks_are_all_answered_and_each_order_
     assert wait_for(lambda: local.cloud.queue_depth("IntakeQueue") == 0, 120)
     stock = local.request("GET", "/stock/BURST-1")[1]
     assert (stock["on_hand"], stock["reserved"], stock["available"]) == (500, BURST, 500 - BURST)
+
+    # Let the stack finish what the burst started (allocation, emails) before the next test uses it.
+    def settled() -> bool:
+        _, page = local.request("GET", f"/orders?store={STORE}&status=fulfilling&limit=200")
+        queues = ("FulfilmentQueue", "NotificationsQueue", "IntakeQueue")
+        return len(page["orders"]) == BURST and all(local.cloud.queue_depth(q) == 0 for q in queues)
+
+    assert wait_for(settled, 300, interval=1.0)

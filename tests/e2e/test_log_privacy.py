@@ -59,6 +59,15 @@ def _life(local: Running) -> None:
     """The fixtures' orders through every function: two Shopify orders auto-fulfilled, tracked and
     completed by the schedules; the WooCommerce order shipped by staff."""
     shopify_secret, woo_secret = str(SHOPIFY_STORE["webhook_secret"]), str(WOO_STORE["webhook_secret"])
+    # Stock of its own for every line it sends, whatever earlier tests on this stack took.
+    for name in ("shopify/orders-create.json", "shopify/orders-create-recent.json", "woocommerce/order.json"):
+        for line in fixture(name)["line_items"]:
+            if line.get("sku"):
+                _, level = local.request("GET", f"/stock/{line['sku']}")
+                east = next((x for x in level.get("locations", []) if x["location"] == "wh-east"), None)
+                on_hand = (east["on_hand"] if east else 0) + 10
+                body = {"locations": [{"location": "wh-east", "on_hand": on_hand}]}
+                assert local.request("PUT", f"/stock/{line['sku']}", body)[0] == 200
     ids = []
     for n, name in ((990001, "shopify/orders-create.json"), (990002, "shopify/orders-create-recent.json")):
         payload = fixture(name) | {"id": n, "financial_status": "paid"}
@@ -75,14 +84,14 @@ def _life(local: Running) -> None:
     assert (
         local.request("POST", delivery.path, raw=delivery.body, headers=delivery.headers, token="")[0] == 202
     )
-    assert wait_for(lambda: _status(local, "demo-woo.990003") == "fulfilling", 30)
+    assert wait_for(lambda: _status(local, "demo-woo.990003") == "fulfilling", 120)
     _, body = local.request("GET", "/orders/demo-woo.990003/shipments")
     sid = body["shipments"][0]["shipment_id"]
     for step in ("pack", "label", "ship"):
         assert local.request("POST", f"/shipments/{sid}/{step}", {})[0] in (200, 201)
     assert local.request("GET", f"/shipments/{sid}/packing-slip")[0] == 200
     for order_id in ids:
-        assert wait_for(lambda oid=order_id: _status(local, oid) == "completed", 75, interval=0.5)
+        assert wait_for(lambda oid=order_id: _status(local, oid) == "completed", 150, interval=0.5)
 
 
 def test_no_personal_data_or_secret_in_any_log_line(local: Running, logs: Captured) -> None:

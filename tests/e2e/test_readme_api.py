@@ -9,13 +9,14 @@ from oms_local.cloud import ROOT
 from oms_local.runner import Running, wait_for
 
 # Pasted by a person, each line runs after the one before has visibly finished (an order posted is
-# allocated a moment later): the shell here retries a call that failed until it succeeds, for 30 s,
-# and stops at the first that never does.
+# allocated a moment later): the shell here retries a call that failed until it succeeds, for up to
+# two minutes (the stack may still be working through an earlier test's burst of orders), and stops
+# at the first that never does.
 PRELUDE = r"""
 set -euo pipefail
 curl() {
   local out
-  for _ in $(seq 150); do
+  for _ in $(seq 600); do
     if out=$(command curl -sS --fail-with-body "$@"); then printf '%s\n' "$out"; return 0; fi
     sleep 0.2
   done
@@ -45,7 +46,7 @@ def test_the_readmes_api_calls_place_pick_ship_cancel_and_allocate_orders_on_the
     )
     assert f"TOKEN={local.admin_token}" in script
     done = subprocess.run(  # noqa: S603 - the README's own lines
-        ["/bin/bash", "-c", script], capture_output=True, text=True, timeout=300, check=False
+        ["/bin/bash", "-c", script], capture_output=True, text=True, timeout=900, check=False
     )
     assert done.returncode == 0, done.stderr[-3000:]
     phone_1 = local.request("GET", "/orders/demo-woo.PHONE-1")[1]
@@ -53,7 +54,9 @@ def test_the_readmes_api_calls_place_pick_ship_cancel_and_allocate_orders_on_the
     assert [(n["note_id"], n["text"]) for n in phone_1["notes"] if n.get("note_id")] == [
         ("phone-1-note-1", "Customer asked for a gift receipt")
     ]
-    assert wait_for(lambda: local.request("GET", "/orders/demo-woo.PHONE-2")[1]["status"] == "fulfilling", 30)
+    assert wait_for(
+        lambda: local.request("GET", "/orders/demo-woo.PHONE-2")[1]["status"] == "fulfilling", 120
+    )
     _, shipments = local.request("GET", "/orders/demo-woo.PHONE-2/shipments")
     assert {s["shipment_id"]: s["status"] for s in shipments["shipments"]} == {
         "demo-woo.PHONE-2-S1": "cancelled",

@@ -47,6 +47,7 @@ FUNCTIONS = (
     "ChannelSyncFunction",
     "TrackingPollerFunction",
     "OrderCompleterFunction",
+    "BackorderReleaseFunction",  # each life counts stock in for its SKU: a release finding nothing held
 )
 
 
