@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-import io
+import json
+import os
 import re
+import signal
 import subprocess
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from oms_local.cloud import ROOT
-from oms_local.logs import LogPrinter
-from oms_local.runner import DEFAULT_TIME_SCALE, Running, start, wait_for
+from oms_local.runner import wait_for
+from tests.e2e.test_console import BANNER_END, Console
 
 # Pasted by a person, each line runs after the one before has visibly finished (an order posted is
 # allocated a moment later): the shell here retries a call that failed until it succeeds, for up to
@@ -31,16 +37,39 @@ curl() {
 """
 
 
+class Stack:
+    """`make run` in a process of its own, as a newcomer starts it (its facts file says where)."""
+
+    def __init__(self, facts: Path) -> None:
+        self.console = Console(facts)
+        self.console.wait_for_line(BANNER_END, 180)
+        data = json.loads(facts.read_text())
+        self.api_url, self.admin_token = str(data["api_url"]), str(data["admin_token"])
+
+    def request(self, method: str, path: str) -> tuple[int, Any]:
+        req = urllib.request.Request(f"{self.api_url}{path}", method=method)
+        req.add_header("authorization", f"Bearer {self.admin_token}")
+        try:
+            with urllib.request.urlopen(req, timeout=30) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"null")
+
+
 @pytest.fixture(scope="module")
-def fresh() -> Iterator[Running]:
-    """A stack of its own, as `make run` starts it: the README's lines are for a newcomer's stack,
-    not one other tests have loaded (after the 200-order burst test a phone order placed on the
-    shared stack was not allocated within two minutes: see the closing note)."""
-    running = start(port=0, time_scale=DEFAULT_TIME_SCALE, printer=LogPrinter(stream=io.StringIO()))
+def fresh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """A stack of its own: the README's lines are for a newcomer's stack, not one other tests have
+    loaded (after the 200-order burst test a phone order placed on the shared stack was not
+    allocated within two minutes: see the closing note)."""
+    stack = Stack(tmp_path_factory.mktemp("readme") / "facts.json")
     try:
-        yield running
+        yield stack
     finally:
-        running.close()
+        try:
+            stack.console.ctrl_c()
+        except subprocess.TimeoutExpired:  # still finishing the work it was given: stop it hard
+            os.killpg(stack.console.process.pid, signal.SIGKILL)
+            stack.console.process.wait(timeout=30)
 
 
 def readme_block() -> str:
@@ -52,7 +81,7 @@ def readme_block() -> str:
 
 
 def test_the_readmes_api_calls_place_pick_ship_cancel_and_allocate_orders_on_the_local_stack(
-    fresh: Running,
+    fresh: Stack,
 ) -> None:
     local = fresh
     block = readme_block()
