@@ -18,6 +18,7 @@ from oms.integrations import shopify_admin, woocommerce_rest
 from oms.integrations.http_transport import Transport
 from oms.models import Channel, NoteVisibility, Order, Store
 from oms.order_lifecycle import OrderStatus
+from oms.order_notes import find_note
 from oms.shipments import Shipment
 
 FULLY_SHIPPED = frozenset({OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED})
@@ -108,7 +109,7 @@ def plan_note_push(
     API has no notes to the customer: there the OMS's own email is the only one)."""
     if store is None or order is None:
         return PushPlan([], "the store or the order no longer exists")
-    note = next((n for n in order.notes if n.note_id == note_id), None)
+    note = find_note(order, note_id)
     if note is None or note.visibility != NoteVisibility.CUSTOMER:
         return PushPlan([], "not a note for the customer")
     if store.channel != Channel.WOOCOMMERCE:

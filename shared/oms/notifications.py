@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from oms.models import NoteVisibility, Order, Store
+from oms.order_notes import find_note
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +71,7 @@ def _customer_message(
 
 def _customer_note(order: Order, note_id: str, store: Store, *, email_enabled: bool) -> list[Notification]:
     """A note staff wrote for the customer, emailed as written (an internal note goes nowhere)."""
-    note = next((n for n in order.notes if n.note_id == note_id), None)
+    note = find_note(order, note_id)
     if note is None or note.visibility != NoteVisibility.CUSTOMER:
         return []
     if not (email_enabled and store.settings.notify_customer_email and order.customer.email):

@@ -7,8 +7,9 @@ in any status, also after the order ended (a note on a refund, a complaint).
 
 from __future__ import annotations
 
-from oms.domain_events import numbered, order_note_event
+from oms.domain_events import order_note_event
 from oms.errors import ValidationFailed
+from oms.fulfilment import FulfilmentChange, finish
 from oms.models import Note, NoteVisibility, Order, TimelineEntry
 from oms.order_changes import Actor, OrderChange
 
@@ -38,14 +39,10 @@ def add_note(
         actor=actor.name,
         source_event=actor.source_event,
     )
-    version = order.version + 1
     noted = order.model_copy(
-        update={
-            "notes": [*order.notes, note],
-            "timeline": [*order.timeline, entry],
-            "updated_at": actor.at,
-            "version": version,
-        }
+        update={"notes": [*order.notes, note], "timeline": [*order.timeline, entry], "updated_at": actor.at}
     )
-    events = numbered([order_note_event(noted, note)], f"{order.order_id}:{version}")
-    return note, OrderChange(order=noted, expected_version=order.version, events=events, outcome="noted")
+    change = OrderChange(order=noted, expected_version=order.version, events=[order_note_event(noted, note)])
+    change.outcome = "noted"
+    finish(FulfilmentChange(order=change))  # the new version, and the event numbered by it
+    return note, change
