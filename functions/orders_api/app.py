@@ -1,5 +1,6 @@
 """Admin API for orders: GET /orders, GET /orders/{order_id}, POST /orders (manual orders),
-POST /orders/{order_id}/retry and POST /orders/{order_id}/notes."""
+POST /orders/{order_id}/retry, /notes, /cancel, /refunds and GET /orders/{order_id}/refunds.
+Every POST with an Idempotency-Key answers a retry with its first answer."""
 
 from __future__ import annotations
 
@@ -10,24 +11,47 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from oms.admin_api import create_app, json_response, model_response, responses, staff_actor
-from oms.admin_requests import NoteRequest
-from oms.admin_responses import NoteAdded, OrderLinks, OrderPage, OrderQueued, RetryQueued
+from oms.admin_requests import NoteRequest, OrderCancelRequest, RefundRequest
+from oms.admin_responses import (
+    CancellationDone,
+    CancelledUnits,
+    NoteAdded,
+    OrderLinks,
+    OrderPage,
+    OrderQueued,
+    RefundList,
+    RetryQueued,
+)
 from oms.api_params import Cursor, Limit200, OrderId
 from oms.channels.manual_orders import ManualOrderRequest
+from oms.data.idempotency_store import RequestOnce
 from oms.data.intake_queue import IntakeQueue
 from oms.data.order_repository import OrderRepository
-from oms.data.store_repository import StoreRepository
+from oms.data.shipment_repository import ShipmentRepository
+from oms.data.store_repository import LocationRepository, StoreRepository
 from oms.identifiers import CHANNEL_ORDER_ID_PATTERN, STORE_ID_PATTERN
-from oms.models import Channel, Order
+from oms.models import Channel, Order, Refund
 from oms.observability import lambda_handler_of, logger
 from oms.order_changes import Actor
 from oms.order_lifecycle import OrderStatus
+from oms.refunds import LineAsk, RefundAsk, captured, refunded
+from oms.services.after_sale import AfterSale
 from oms.services.order_desk import OrderDesk
+from oms.settings import get_settings
 from oms.timeutil import utcnow
 
-app = create_app()
-orders = OrderRepository(finish_pending=False)  # read-only: an order in a staged change is shown as it stands
-desk = OrderDesk(orders, StoreRepository(orders.table), IntakeQueue())
+orders = OrderRepository(finish_pending=False)  # reads show an order in a staged change as it stands
+stores = StoreRepository(orders.table)
+desk = OrderDesk(orders, stores, IntakeQueue())
+after_sale = AfterSale(ShipmentRepository(orders.table), stores, LocationRepository(orders.table))
+# POSTs with an Idempotency-Key answer a retry with the first answer (a refund is made once).
+once = RequestOnce("orders-api", orders.table, get_settings())
+app = create_app(once)
+KeyHeader = Annotated[str | None, Header(alias="idempotency-key", pattern=CHANNEL_ORDER_ID_PATTERN)]
+
+
+def _actor() -> Actor:
+    return Actor(staff_actor(app), f"api:{app.current_event.request_context.request_id}", utcnow())
 
 
 @app.get(
@@ -74,12 +98,7 @@ def get_order(order_id: OrderId) -> Any:
     tags=["orders"],
     responses=responses(202, 400, 404, model=OrderQueued),
 )
-def create_order(
-    body: ManualOrderRequest,
-    idempotency_key: Annotated[
-        str | None, Header(alias="idempotency-key", pattern=CHANNEL_ORDER_ID_PATTERN)
-    ] = None,
-) -> Any:
+def create_order(body: ManualOrderRequest, idempotency_key: KeyHeader = None) -> Any:
     order_id = desk.create_manual(body, idempotency_key=idempotency_key, actor=staff_actor(app), now=utcnow())
     logger.info("manual order queued", extra={"order_id": order_id})
     return model_response(202, OrderQueued(order_id=order_id, links=OrderLinks(order=f"/orders/{order_id}")))
@@ -103,21 +122,86 @@ def retry_order(order_id: OrderId) -> Any:
     tags=["orders"],
     responses=responses(201, 404, 409, model=NoteAdded),
 )
-def add_note(
-    order_id: OrderId,
-    body: NoteRequest,
-    idempotency_key: Annotated[
-        str | None, Header(alias="idempotency-key", pattern=CHANNEL_ORDER_ID_PATTERN)
-    ] = None,
-) -> Any:
-    actor = Actor(staff_actor(app), f"api:{app.current_event.request_context.request_id}", utcnow())
-    order, note = desk.add_note(order_id, body, idempotency_key=idempotency_key, actor=actor)
+def add_note(order_id: OrderId, body: NoteRequest, idempotency_key: KeyHeader = None) -> Any:
+    order, note = desk.add_note(order_id, body, idempotency_key=idempotency_key, actor=_actor())
     logger.info(
         "note added", extra={"order_id": order_id, "note_id": note.note_id, "visibility": note.visibility}
     )
     return model_response(201, NoteAdded(order_id=order_id, note=note, notes=len(order.notes)))
 
 
+@app.post(
+    "/orders/<order_id>/cancel",
+    summary="Cancel an order, or units of its lines, before they leave a warehouse",
+    tags=["orders"],
+    responses=responses(200, 404, 409, 422, model=CancellationDone),
+)
+def cancel_order(order_id: OrderId, body: OrderCancelRequest, idempotency_key: KeyHeader = None) -> Any:
+    done = after_sale.cancel(
+        order_id,
+        reason=body.reason.value,
+        lines=[(line.line_id, line.quantity) for line in body.lines] if body.lines else None,
+        refund=body.refund,
+        note=body.note,
+        notify_customer=body.notify_customer,
+        actor=_actor(),
+        cancellation_id=idempotency_key,
+    )
+    logger.info(
+        "order cancelled",
+        extra={"order_id": order_id, "units": sum(done.units.values()), "refund": bool(done.refund)},
+    )
+    return model_response(
+        200,
+        CancellationDone(
+            order_id=order_id,
+            cancellation_id=done.cancellation_id,
+            status=done.order.status,
+            cancelled=[CancelledUnits(line_id=k, quantity=v) for k, v in sorted(done.units.items())],
+            refund=done.refund,
+        ),
+    )
+
+
+@app.post(
+    "/orders/<order_id>/refunds",
+    summary="Refund lines (restocking what came back), shipping and a goodwill amount",
+    tags=["orders"],
+    responses=responses(201, 404, 409, 422, model=Refund),
+)
+def create_refund(order_id: OrderId, body: RefundRequest, idempotency_key: KeyHeader = None) -> Any:
+    ask = RefundAsk(
+        lines=[LineAsk(ln.line_id, ln.quantity, ln.restock, ln.location_id) for ln in body.lines],
+        shipping=body.shipping,
+        amount=body.amount,
+        reason=body.reason,
+        note=body.note,
+        notify_customer=body.notify_customer,
+    )
+    refund = after_sale.refund(order_id, ask, actor=_actor(), refund_id=idempotency_key)
+    logger.info(
+        "refund recorded",
+        extra={"order_id": order_id, "refund_id": refund.refund_id, "status": refund.status},
+    )
+    return model_response(201, refund)
+
+
+@app.get(
+    "/orders/<order_id>/refunds",
+    summary="An order's refunds, what was captured and what is left to refund",
+    tags=["orders"],
+    responses=responses(200, 404, model=RefundList),
+)
+def list_refunds(order_id: OrderId) -> Any:
+    order, refunds = after_sale.refunds(order_id)
+    paid, back = captured(order), refunded(order)
+    return model_response(
+        200,
+        RefundList(order_id=order_id, captured=paid, refunded=back, refundable=paid - back, refunds=refunds),
+    )
+
+
 @lambda_handler_of
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    once.register(context)
     return app.resolve(event, context)

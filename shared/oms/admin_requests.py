@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from oms.identifiers import COUNTRY_CODE_PATTERN, LOCATION_ID_PATTERN, SHOP_DOMAIN_PATTERN, STORE_ID_PATTERN
-from oms.models import Address, NoteVisibility, StoreSettings
+from oms.models import Address, CancelReason, NoteVisibility, StoreSettings
 
 Secret = Annotated[str, StringConstraints(min_length=16, max_length=512)]
 ShopDomain = Annotated[str, StringConstraints(pattern=SHOP_DOMAIN_PATTERN, max_length=255)]
@@ -170,3 +171,48 @@ class CancelRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: Annotated[str, StringConstraints(min_length=1, max_length=300)] = "cancelled by staff"
+
+
+LineIdText = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+AmountText = Annotated[Decimal, Field(ge=0, max_digits=15)]
+
+
+class CancelLine(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    line_id: LineIdText
+    quantity: int | None = Field(default=None, ge=1, le=100_000)  # None: all of it not yet shipped
+
+
+class OrderCancelRequest(BaseModel):
+    """Cancel the whole order (no ``lines``) or some units of some lines, before they leave."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: CancelReason
+    lines: list[CancelLine] | None = Field(default=None, min_length=1, max_length=1000)
+    refund: bool = False  # refund what the cancelled units were paid (and, for all of it, shipping)
+    note: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    notify_customer: bool = True
+
+
+class RefundLineRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    line_id: LineIdText
+    quantity: int = Field(ge=1, le=100_000)
+    restock: bool = False  # shipped units come back on hand (at location_id, else where they left)
+    location_id: Annotated[str, StringConstraints(pattern=LOCATION_ID_PATTERN)] | None = None
+
+
+class RefundRequest(BaseModel):
+    """Give money back: lines (their paid value), shipping (an amount, or "full"), a goodwill amount."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lines: list[RefundLineRequest] = Field(default_factory=list, max_length=1000)
+    shipping: AmountText | Literal["full"] | None = None
+    amount: AmountText | None = None
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=300, strip_whitespace=True)]
+    note: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    notify_customer: bool = True

@@ -7,7 +7,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from oms.carriers.carrier import Rate
 from oms.line_identity import VariantMapping
-from oms.models import Hold, Location, Note, StockLevel, Store, Totals
+from oms.models import Hold, Location, Note, Refund, StockLevel, Store, Totals
+from oms.money import Money
 from oms.order_lifecycle import OrderStatus
 from oms.shipments import Shipment
 from oms.timeutil import UtcDateTime
@@ -57,6 +58,33 @@ class NoteAdded(Body):
     order_id: str
     note: Note
     notes: int  # how many notes the order has now
+
+
+class CancelledUnits(Body):
+    line_id: str
+    quantity: int
+
+
+class CancellationDone(Body):
+    """What a cancel did: the units cancelled now (none: nothing was left to cancel, a repeat),
+    the order's status after it, and the refund made with it."""
+
+    order_id: str
+    cancellation_id: str
+    status: OrderStatus
+    cancelled: list[CancelledUnits]
+    refund: Refund | None = None
+
+
+class RefundList(Body):
+    """An order's refunds, with what was captured and what is left to refund (failed refunds
+    moved no money and count for nothing)."""
+
+    order_id: str
+    captured: Money
+    refunded: Money
+    refundable: Money
+    refunds: list[Refund]
 
 
 class RetryQueued(Body):

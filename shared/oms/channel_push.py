@@ -1,24 +1,28 @@
-"""Telling the store a shipment left, or a note staff wrote for the customer: the steps to push to
-its channel, each safe to retry.
+"""Telling the store a shipment left, a note staff wrote for the customer, a refund or a
+cancellation made here: the steps to push to its channel, each safe to retry.
 
 Shopify: one fulfillment with the tracking number (oms.integrations.shopify_admin). WooCommerce: a note
 to the customer with the tracking number, then, once every line has shipped, status
 ``completed`` (oms.integrations.woocommerce_rest). Each step runs at most once per shipment (the
 function keys them), so a retry after a half-done push repeats only what did not happen.
 A failure never touches the order: the message is retried from the queue, then kept in its DLQ.
+Refunds and cancellations carry our id to the channel (oms.integrations.shopify_graphql,
+oms.integrations.woocommerce_rest), so a step repeated after a crash is made once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
-from oms.integrations import shopify_admin, woocommerce_rest
+from oms.integrations import shopify_admin, shopify_graphql, woocommerce_rest
 from oms.integrations.http_transport import Transport
-from oms.models import Channel, NoteVisibility, Order, Store
+from oms.models import Channel, NoteVisibility, Order, RefundStatus, Store
 from oms.order_lifecycle import OrderStatus
 from oms.order_notes import find_note
+from oms.refunds import find_refund
 from oms.shipments import Shipment
 
 FULLY_SHIPPED = frozenset({OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED})
@@ -128,3 +132,144 @@ def plan_note_push(
             )
         ]
     )
+
+
+def _channel_keys(store: Store, credentials: dict[str, Any] | None) -> tuple[str, ...] | str:
+    """The store's API credentials as the channel's calls take them, or why there are none."""
+    creds = credentials or {}
+    if store.channel == Channel.SHOPIFY:
+        if not creds.get("access_token") or not store.shop_domain:
+            return "no Shopify admin API token or shop domain for this store"
+        return (str(store.shop_domain), str(creds["access_token"]))
+    if store.channel == Channel.WOOCOMMERCE:
+        if not creds.get("consumer_key") or not creds.get("consumer_secret") or not store.site_url:
+            return "no WooCommerce REST API keys or site URL for this store"
+        return (str(store.site_url), str(creds["consumer_key"]), str(creds["consumer_secret"]))
+    return f"{store.channel.value} orders are not pushed anywhere"
+
+
+def plan_refund_push(
+    store: Store | None,
+    order: Order | None,
+    refund_id: str,
+    credentials: dict[str, Any] | None,
+    transport: Transport,
+) -> PushPlan:
+    """A pending refund, made on the channel where the payment lives."""
+    if store is None or order is None:
+        return PushPlan([], "the store or the order no longer exists")
+    refund = find_refund(order, refund_id)
+    if refund is None or refund.status != RefundStatus.PENDING:
+        return PushPlan([], "no pending refund to send")
+    keys = _channel_keys(store, credentials)
+    if isinstance(keys, str):
+        return PushPlan([], keys)
+    if store.channel == Channel.SHOPIFY:
+        domain, token = keys
+        step = PushStep(
+            "shopify-refund",
+            partial(
+                shopify_graphql.create_refund,
+                transport,
+                shop_domain=domain,
+                access_token=token,
+                order=order,
+                refund=refund,
+            ),
+        )
+        return PushPlan([step])
+    site, key, secret = keys
+    return PushPlan(
+        [
+            PushStep(
+                "woocommerce-refund",
+                lambda: woocommerce_rest.create_refund(
+                    transport,
+                    site_url=site,
+                    consumer_key=key,
+                    consumer_secret=secret,
+                    order=order,
+                    refund=refund,
+                ),
+            )
+        ]
+    )
+
+
+def plan_cancel_push(
+    store: Store | None,
+    order: Order | None,
+    detail: dict[str, Any],
+    credentials: dict[str, Any] | None,
+    transport: Transport,
+) -> PushPlan:
+    """Units staff cancelled (OrderLinesCancelled): the whole order cancelled on the channel, or
+    those units taken off it."""
+    if store is None or order is None:
+        return PushPlan([], "the store or the order no longer exists")
+    keys = _channel_keys(store, credentials)
+    if isinstance(keys, str):
+        return PushPlan([], keys)
+    units = {str(line["line_id"]): int(line["quantity"]) for line in detail.get("lines", [])}
+    cancellation_id, reason = str(detail["cancellation_id"]), str(detail.get("reason", "other"))
+    note = f"Cancelled in the OMS ({reason}) [oms {cancellation_id}]"
+    whole = bool(detail.get("whole"))
+    if store.channel == Channel.SHOPIFY:
+        domain, token = keys
+        if whole:
+            step = PushStep(
+                "shopify-cancel",
+                partial(
+                    shopify_graphql.cancel_order,
+                    transport,
+                    shop_domain=domain,
+                    access_token=token,
+                    order=order,
+                    reason=reason,
+                    note=note,
+                ),
+            )
+            return PushPlan([step])
+        step = PushStep(
+            "shopify-cancel-units",
+            partial(
+                shopify_graphql.cancel_units,
+                transport,
+                shop_domain=domain,
+                access_token=token,
+                order=order,
+                units=units,
+                cancellation_id=cancellation_id,
+                note=note,
+            ),
+        )
+        return PushPlan([step])
+    site, key, secret = keys
+    if whole:
+        step = PushStep(
+            "woocommerce-cancel",
+            partial(
+                woocommerce_rest.cancel_order,
+                transport,
+                site_url=site,
+                consumer_key=key,
+                consumer_secret=secret,
+                order=order,
+            ),
+        )
+        return PushPlan([step])
+    step = PushStep(
+        "woocommerce-cancel-units",
+        partial(
+            woocommerce_rest.cancel_units,
+            transport,
+            site_url=site,
+            consumer_key=key,
+            consumer_secret=secret,
+            order=order,
+            units=units,
+            cancellation_id=cancellation_id,
+            note=note,
+        ),
+    )
+    return PushPlan([step])

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from oms.models import Hold, Note, NoteVisibility, Order, TimelineEntry
+from oms.models import Hold, Note, NoteVisibility, Order, Refund, TimelineEntry
 from oms.money import Money
 from oms.order_lifecycle import EVENT_TYPE, OrderStatus
 from oms.timeutil import UtcDateTime
@@ -117,6 +117,113 @@ def order_note_event(order: Order, note: Note) -> OutboxEvent:
         type="OrderNoteAdded",
         occurred_at=note.at,
         detail=detail.model_dump(mode="json"),
+    )
+
+
+class CancelledLine(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+    line_id: str
+    quantity: int
+
+
+class LinesCancelledDetail(BaseModel):
+    """OrderLinesCancelled: staff cancelled units of an order (``whole``: all of it) before they
+    left. The channel push and the customer's email read the order; ``refund_id`` names the refund
+    made with it."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    schema_version: Literal[1] = 1
+    cancellation_id: str
+    order_id: str
+    store_id: str
+    channel: str
+    number: str
+    status: OrderStatus
+    whole: bool
+    reason: str
+    lines: list[CancelledLine]
+    refund_id: str | None = None
+    notify_customer: bool = False
+    actor: str
+    occurred_at: UtcDateTime
+
+
+def lines_cancelled_event(
+    order: Order,
+    cancellation_id: str,
+    units: dict[str, int],
+    *,
+    whole: bool,
+    reason: str,
+    refund_id: str | None,
+    notify_customer: bool,
+    actor: str,
+    at: datetime,
+) -> OutboxEvent:
+    detail = LinesCancelledDetail(
+        cancellation_id=cancellation_id,
+        order_id=order.order_id,
+        store_id=order.store_id,
+        channel=order.channel.value,
+        number=order.number,
+        status=order.status,
+        whole=whole,
+        reason=reason,
+        lines=[CancelledLine(line_id=k, quantity=v) for k, v in sorted(units.items())],
+        refund_id=refund_id,
+        notify_customer=notify_customer,
+        actor=actor,
+        occurred_at=at,
+    )
+    return OutboxEvent(
+        id="",
+        source=SOURCE_ORDERS,
+        type="OrderLinesCancelled",
+        occurred_at=at,
+        detail=detail.model_dump(mode="json"),
+    )
+
+
+class RefundDetail(BaseModel):
+    """RefundCreated (status pending: to be sent to the channel; manual; channel: made in the
+    channel's admin), RefundSucceeded, RefundFailed. Amounts only; the refund stays on the order."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    schema_version: Literal[1] = 1
+    refund_id: str
+    order_id: str
+    store_id: str
+    channel: str
+    number: str
+    status: str
+    total: Money
+    lines: int
+    restocked: int
+    notify_customer: bool
+    actor: str
+    occurred_at: UtcDateTime
+
+
+def refund_event(order: Order, refund: Refund, kind: str, at: datetime) -> OutboxEvent:
+    detail = RefundDetail(
+        refund_id=refund.refund_id,
+        order_id=order.order_id,
+        store_id=order.store_id,
+        channel=order.channel.value,
+        number=order.number,
+        status=refund.status.value,
+        total=refund.total,
+        lines=len(refund.lines),
+        restocked=sum(line.restocked for line in refund.lines),
+        notify_customer=refund.notify_customer,
+        actor=refund.actor,
+        occurred_at=at,
+    )
+    return OutboxEvent(
+        id="", source=SOURCE_ORDERS, type=kind, occurred_at=at, detail=detail.model_dump(mode="json")
     )
 
 

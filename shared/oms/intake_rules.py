@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from oms.cancellation import keep_cancelled
 from oms.channels.incoming import OrderDeleted
 from oms.domain_events import order_updated_event
 from oms.fulfilment import FulfilmentChange, ShipmentChange, finish, shipping_status
@@ -171,7 +172,7 @@ def decide(
         draft.move(OrderStatus.CANCELLED, actor, reason="deleted in channel")
         return _stock_and_shipments(draft, existing, ctx, actor, changed=[], base=base)
 
-    snapshot = incoming
+    snapshot = incoming if existing is None else keep_cancelled(incoming, existing.cancelled_quantities)
     if existing is None:
         order, events = new_order(snapshot, actor)
         draft = _Draft(

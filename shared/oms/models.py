@@ -194,6 +194,8 @@ class OrderSnapshot(Model):
     tags: list[str] = Field(default_factory=list)
     note: str | None = None
     source: str | None = None
+    # Unit prices include their tax (Shopify ``taxes_included``); WooCommerce's line totals never do.
+    taxes_included: bool = False
     placed_at: UtcDateTime
     channel_updated_at: UtcDateTime
     channel_fulfilments: list[ChannelFulfilment] = Field(default_factory=list)
@@ -258,6 +260,63 @@ class Note(Model):
     visibility: NoteVisibility = NoteVisibility.INTERNAL
 
 
+class CancelReason(StrEnum):
+    """Why staff cancel (Shopify's reasons)."""
+
+    CUSTOMER = "customer"
+    FRAUD = "fraud"
+    INVENTORY = "inventory"
+    DECLINED = "declined"
+    STAFF = "staff"
+    OTHER = "other"
+
+
+class RefundStatus(StrEnum):
+    PENDING = "pending"  # being sent to the channel
+    SUCCEEDED = "succeeded"  # the channel confirmed it
+    FAILED = "failed"  # the channel refused it, or kept failing: no money moved
+    MANUAL = "manual"  # recorded only: the money is returned outside the OMS
+    CHANNEL = "channel"  # made in the channel's own admin and recorded here
+
+
+class RefundLine(Model):
+    line_id: str
+    quantity: int = Field(ge=1)
+    amount: Money  # what these units were paid: their price, less their discounts, with their tax
+    tax: Money  # the part of ``amount`` that is tax
+    restock: bool = False
+    location_id: str | None = None  # where restocked units went
+    # Of ``quantity``: units that had not shipped (cancelled by this refund), units that had shipped,
+    # and of those the ones put back on hand; the rest had been cancelled before.
+    cancelled: int = Field(default=0, ge=0)
+    shipped: int = Field(default=0, ge=0)
+    restocked: int = Field(default=0, ge=0)
+
+
+class Refund(Model):
+    """Money given back on an order (by us through its channel, by hand, or in the channel)."""
+
+    refund_id: str
+    status: RefundStatus
+    lines: list[RefundLine] = Field(default_factory=list)
+    shipping: Money
+    extra: Money  # a goodwill amount beyond lines and shipping
+    total: Money
+    reason: str
+    note: str | None = None
+    notify_customer: bool = False
+    actor: str
+    channel_refund_id: str | None = None
+    message: str | None = None  # why it failed, in the channel's words (a code, never PII)
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
+
+    @property
+    def counts(self) -> bool:
+        """Money that left or is leaving (a failed refund moved none)."""
+        return self.status != RefundStatus.FAILED
+
+
 class Reservation(Model):
     """The stock this order holds.
 
@@ -282,6 +341,9 @@ class Order(OrderSnapshot):
     reservation: Reservation = Field(default_factory=Reservation)
     timeline: list[TimelineEntry] = Field(default_factory=list)
     notes: list[Note] = Field(default_factory=list)
+    refunds: list[Refund] = Field(default_factory=list)
+    # Per line, units staff cancelled: kept over the channel's later views of the order.
+    cancelled_quantities: dict[str, int] = Field(default_factory=dict)
     version: int = 0
     shipment_count: int = 0  # shipments ever made for it (numbering; 0: no shipment to look at)
     created_at: UtcDateTime
@@ -353,6 +415,8 @@ class Store(Model):
     shop_domain: str | None = None  # Shopify: acme.myshopify.com
     site_url: str | None = None  # WooCommerce: https://shop.example.com
     settings: StoreSettings = Field(default_factory=StoreSettings)
+    # Admin API credentials are kept (in SSM): refunds and cancellations go to the channel.
+    api_connected: bool = False
     created_at: UtcDateTime
     updated_at: UtcDateTime
 

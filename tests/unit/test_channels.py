@@ -8,6 +8,7 @@ import pytest
 from oms.channels.incoming import OrderDeleted, normalise
 from oms.errors import BadRequest
 from oms.models import OrderSnapshot, PaymentStatus
+from oms.money import Money
 from oms_local.samples import fixture
 
 NOW = datetime(2026, 11, 22, tzinfo=UTC)
@@ -139,11 +140,13 @@ def test_zero_decimal_currency_orders_keep_whole_amounts() -> None:
         total_outstanding="0",
     )
     payload["line_items"][0]["price"] = "19900"
+    payload["line_items"][0]["discount_allocations"][0]["amount"] = "1791"
     payload["total_shipping_price_set"] = {"shop_money": {"amount": "0", "currency_code": "JPY"}}
     snap = normalise("shopify", "orders/create", payload, store_id="acme-shop", received_at=NOW)
     assert isinstance(snap, OrderSnapshot)
     assert str(snap.totals.total.amount) == "18109"
     assert snap.lines[0].unit_price.minor_units == 19900
+    assert snap.lines[0].discount == Money.of("1791", "JPY")  # its share of the order's discount
 
 
 @pytest.mark.parametrize(

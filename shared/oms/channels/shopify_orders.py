@@ -78,7 +78,7 @@ def _line(data: dict[str, Any], currency: str) -> LineItem:
         current_quantity=data.get("current_quantity"),
         unit_price=unit_price,
         line_total=unit_price.times(quantity),
-        discount=money(data.get("total_discount"), currency),
+        discount=_line_discount(data, currency),
         tax=tax,
         requires_shipping=bool(data.get("requires_shipping", True)),
         grams=data.get("grams"),
@@ -88,6 +88,15 @@ def _line(data: dict[str, Any], currency: str) -> LineItem:
         inventory_tracked=_inventory_tracked(data),
         product_type=text(data.get("product_type")),
     )
+
+
+def _line_discount(data: dict[str, Any], currency: str) -> Money:
+    """The line's share of every discount: its ``discount_allocations`` (order-level codes spread
+    over the lines by Shopify), else the older ``total_discount``."""
+    allocations = data.get("discount_allocations")
+    if isinstance(allocations, list) and allocations:
+        return sum((money(a.get("amount"), currency) for a in allocations), Money.zero(currency))
+    return money(data.get("total_discount"), currency)
 
 
 def _first(data: dict[str, Any], single: str, many: str) -> str | None:
@@ -209,6 +218,7 @@ def normalise(payload: dict[str, Any], *, topic: str, store_id: str) -> OrderSna
             tags=split_tags(payload.get("tags")),
             note=text(payload.get("note")),
             source=text(payload.get("source_name")),
+            taxes_included=bool(payload.get("taxes_included")),
             placed_at=payload.get("created_at") or payload.get("processed_at"),
             channel_updated_at=payload.get("updated_at") or payload.get("created_at"),
             channel_fulfilments=_fulfilments(payload),

@@ -1,6 +1,7 @@
 """Telling WooCommerce about an order (REST API v3): a note to the customer when a shipment leaves
-(with its tracking number) or when staff write one for the customer, and, once every line has
-shipped, the order's status set to ``completed``."""
+(with its tracking number) or when staff write one for the customer; once every line has shipped,
+the order's status set to ``completed``; refunds (through the payment gateway) and cancellations,
+each made once under our id (``_oms_refund_id`` in the refund's meta data, checked first)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import base64
 from typing import Any
 
 from oms.integrations.http_transport import Transport, call_json
-from oms.models import Order
+from oms.models import Order, Refund
 from oms.shipments import Shipment
 
 
@@ -78,3 +79,112 @@ def complete_order(
         service="WooCommerce",
     )
     return {"status": str(updated.get("status"))}
+
+
+REFUND_KEY = "_oms_refund_id"
+
+
+def _refund_made(
+    transport: Transport, site_url: str, headers: dict[str, str], order: Order, key: str
+) -> dict[str, Any] | None:
+    """A refund WooCommerce already has under our id (a push repeated after a crash or a timeout
+    finds it instead of refunding twice)."""
+    listing = call_json(
+        transport, "GET", f"{_base(site_url, order)}/refunds", headers=headers, service="WooCommerce"
+    )
+    for made in listing or []:
+        for meta in made.get("meta_data") or []:
+            if meta.get("key") == REFUND_KEY and str(meta.get("value")) == key:
+                return dict(made)
+    return None
+
+
+def create_refund(
+    transport: Transport,
+    *,
+    site_url: str,
+    consumer_key: str,
+    consumer_secret: str,
+    order: Order,
+    refund: Refund,
+) -> dict[str, Any]:
+    """A refund through the order's payment gateway (``api_refund``), its lines (units that shipped
+    or are cancelled by it) recorded on WooCommerce's order; restocking is ours, not WooCommerce's."""
+    headers = _auth(consumer_key, consumer_secret)
+    made = _refund_made(transport, site_url, headers, order, refund.refund_id)
+    if made is None:
+        lines = [
+            {
+                "id": line.line_id,
+                "quantity": line.cancelled + line.shipped,
+                "refund_total": str((line.amount - line.tax).amount),
+            }
+            for line in refund.lines
+            if line.cancelled + line.shipped
+        ]
+        made = call_json(
+            transport,
+            "POST",
+            f"{_base(site_url, order)}/refunds",
+            headers=headers,
+            payload={
+                "amount": str(refund.total.amount),
+                "reason": refund.reason,
+                "api_refund": True,
+                "api_restock": False,
+                "line_items": lines,
+                "meta_data": [{"key": REFUND_KEY, "value": refund.refund_id}],
+            },
+            service="WooCommerce",
+        )
+    return {"status": "refunded", "channel_refund_id": str(made.get("id"))}
+
+
+def cancel_order(
+    transport: Transport, *, site_url: str, consumer_key: str, consumer_secret: str, order: Order
+) -> dict[str, Any]:
+    updated = call_json(
+        transport,
+        "PUT",
+        _base(site_url, order),
+        headers=_auth(consumer_key, consumer_secret),
+        payload={"status": "cancelled"},
+        service="WooCommerce",
+    )
+    return {"status": str(updated.get("status"))}
+
+
+def cancel_units(
+    transport: Transport,
+    *,
+    site_url: str,
+    consumer_key: str,
+    consumer_secret: str,
+    order: Order,
+    units: dict[str, int],
+    cancellation_id: str,
+    note: str,
+) -> dict[str, Any]:
+    """Units of lines taken off: WooCommerce records them as a refund of no money (its way to
+    take items off a paid order), once under the cancellation's id."""
+    headers = _auth(consumer_key, consumer_secret)
+    made = _refund_made(transport, site_url, headers, order, cancellation_id)
+    if made is None:
+        made = call_json(
+            transport,
+            "POST",
+            f"{_base(site_url, order)}/refunds",
+            headers=headers,
+            payload={
+                "amount": "0.00",
+                "reason": note,
+                "api_refund": False,
+                "api_restock": False,
+                "line_items": [
+                    {"id": k, "quantity": v, "refund_total": "0.00"} for k, v in sorted(units.items())
+                ],
+                "meta_data": [{"key": REFUND_KEY, "value": cancellation_id}],
+            },
+            service="WooCommerce",
+        )
+    return {"status": "cancelled", "channel_refund_id": str(made.get("id"))}

@@ -1,6 +1,8 @@
-"""Telling the store a shipment left (oms.channel_push plans the steps), each step at most once per
-shipment: a retry after a half-done push repeats only what did not happen. A failed call is raised
-for the queue to retry; the order itself is never touched by the channel's answer."""
+"""Telling the store a shipment left, a customer note, a refund or a cancellation (oms.channel_push
+plans the steps), each step at most once: a retry after a half-done push repeats only what did not
+happen. A failed call that may succeed later is raised for the queue to retry; the channel's answer
+never blocks the order. A refund's answer is recorded on it (succeeded, or failed with the
+channel's words after a refusal or the last attempt); a refused cancellation is noted on the order."""
 
 from __future__ import annotations
 
@@ -8,10 +10,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from oms.channel_push import PushPlan, plan_note_push, plan_push
-from oms.integrations.http_transport import Transport
-from oms.models import Store
+from oms.channel_push import PushPlan, plan_cancel_push, plan_note_push, plan_push, plan_refund_push
+from oms.integrations.http_transport import HttpError, Transport
+from oms.integrations.shopify_graphql import ChannelRefused
+from oms.models import RefundStatus, Store
+from oms.order_changes import Actor
 from oms.ports import Shipments
+from oms.refunds import find_refund
+from oms.timeutil import utcnow
 
 Once = Callable[[str, Callable[[], dict[str, Any]]], dict[str, Any]]
 
@@ -28,9 +34,82 @@ class PushReport:
     steps: list[dict[str, Any]] = field(default_factory=list)  # each step's name and result
 
 
+class Outcomes(Protocol):
+    """Where the channel's answers are recorded (oms.services.after_sale.AfterSale)."""
+
+    def record_outcome(
+        self,
+        order_id: str,
+        refund_id: str,
+        status: RefundStatus,
+        actor: Actor,
+        *,
+        channel_refund_id: str | None = None,
+        message: str | None = None,
+    ) -> object: ...
+    def record_push_problem(self, order_id: str, text: str, actor: Actor) -> None: ...
+
+
 class ChannelSyncService:
-    def __init__(self, shipments: Shipments, stores: ChannelStores, transport: Transport, once: Once) -> None:
+    def __init__(
+        self,
+        shipments: Shipments,
+        stores: ChannelStores,
+        transport: Transport,
+        once: Once,
+        outcomes: Outcomes,
+    ) -> None:
         self.shipments, self.stores, self.transport, self.once = shipments, stores, transport, once
+        self.outcomes = outcomes
+
+    def push_refund(self, order_id: str, refund_id: str, *, last_attempt: bool) -> PushReport:
+        """A pending refund to the channel; its answer recorded on the refund."""
+        order, _ = self.shipments.order_with_shipments(order_id)
+        store = self.stores.find(order.store_id) if order else None
+        credentials = self.stores.api_credentials(store) if store else None
+        plan = plan_refund_push(store, order, refund_id, credentials, self.transport)
+        actor = Actor("channel-sync", f"refund:{refund_id}", utcnow())
+        if plan.skipped:
+            refund = find_refund(order, refund_id) if order is not None else None
+            if refund is not None and refund.status == RefundStatus.PENDING:  # and it cannot be sent
+                self.outcomes.record_outcome(
+                    order_id, refund_id, RefundStatus.FAILED, actor, message=plan.skipped
+                )
+            return PushReport(refund_id, skipped=plan.skipped)
+        try:
+            report = self._run(PushReport(refund_id), plan, f"{order_id}:refund:{refund_id}")
+        except (ChannelRefused, HttpError) as error:
+            if isinstance(error, HttpError) and error.retryable and not last_attempt:
+                raise
+            self.outcomes.record_outcome(order_id, refund_id, RefundStatus.FAILED, actor, message=str(error))
+            return PushReport(refund_id, skipped=f"refused: {error}")
+        made = report.steps[-1].get("channel_refund_id") if report.steps else None
+        self.outcomes.record_outcome(
+            order_id, refund_id, RefundStatus.SUCCEEDED, actor, channel_refund_id=str(made) if made else None
+        )
+        return report
+
+    def push_cancellation(self, detail: dict[str, Any], *, last_attempt: bool) -> PushReport:
+        """Units staff cancelled, to the channel; a refusal is noted on the order."""
+        order_id, cancellation_id = str(detail.get("order_id", "")), str(detail.get("cancellation_id", ""))
+        order, _ = self.shipments.order_with_shipments(order_id)
+        store = self.stores.find(order.store_id) if order else None
+        credentials = self.stores.api_credentials(store) if store else None
+        plan = plan_cancel_push(store, order, detail, credentials, self.transport)
+        if plan.skipped:
+            return PushReport(cancellation_id, skipped=plan.skipped)
+        try:
+            return self._run(PushReport(cancellation_id), plan, f"{order_id}:cancel:{cancellation_id}")
+        except (ChannelRefused, HttpError) as error:
+            if isinstance(error, HttpError) and error.retryable and not last_attempt:
+                raise
+            actor = Actor("channel-sync", f"cancellation:{cancellation_id}", utcnow())
+            text = (
+                f"the channel did not take cancellation {cancellation_id}: {error};"
+                " change the order there by hand"
+            )
+            self.outcomes.record_push_problem(order_id, text, actor)
+            return PushReport(cancellation_id, skipped=f"refused: {error}")
 
     def push(self, order_id: str, shipment_id: str) -> PushReport:
         order, all_shipments = self.shipments.order_with_shipments(order_id)

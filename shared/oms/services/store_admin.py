@@ -52,6 +52,7 @@ class StoreAdmin:
             shop_domain=body.shop_domain,
             site_url=body.site_url,
             settings=body.settings,
+            api_connected=body.api_credentials is not None,
             created_at=now,
             updated_at=now,
         )
@@ -68,6 +69,8 @@ class StoreAdmin:
             changes["name"] = body.name
         if body.settings is not None:
             changes["settings"] = body.settings
+        if body.api_credentials:
+            changes["api_connected"] = True
         store = store.model_copy(update=changes)
         self.stores.update(store)
         if body.webhook_secret:

@@ -1,0 +1,219 @@
+"""After the sale: staff cancel units of an order, refund it, and the channel's answer to a
+refund is recorded. Each operation reads the order and its shipments, plans one change with the
+pure rules (oms.cancellation, oms.refunds) and commits it at once (order, shipments, stock moves,
+events); a change that lost a race with another is planned again on what won."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from oms.cancellation import Cancelled, cancel_units, units_to_cancel
+from oms.domain_events import OutboxEvent, lines_cancelled_event
+from oms.errors import ConcurrentModification, Conflict, NotFound
+from oms.fulfilment import FulfilmentChange, finish
+from oms.models import Channel, Note, NoteVisibility, Order, Refund, RefundStatus, Store
+from oms.order_changes import Actor, OrderChange
+from oms.order_reconciliation import StockView
+from oms.ports import Locations, Shipments, Stores
+from oms.refunds import LineAsk, RefundAsk, captured, find_refund, plan_refund, refunded, settle, with_refund
+from oms.shipments import Shipment
+
+ATTEMPTS = 5
+
+
+@dataclass
+class Cancellation:
+    order: Order
+    cancellation_id: str
+    units: dict[str, int]  # line -> units cancelled (empty: nothing was left to cancel)
+    refund: Refund | None
+
+
+def refund_status_for(store: Store | None, order: Order) -> RefundStatus:
+    """Money moves on the channel where the payment lives, when we may call it; else by hand."""
+    if order.channel == Channel.MANUAL or store is None or not store.api_connected:
+        return RefundStatus.MANUAL
+    return RefundStatus.PENDING
+
+
+class AfterSale:
+    def __init__(self, shipments: Shipments, stores: Stores, locations: Locations) -> None:
+        self.shipments, self.stores, self.locations = shipments, stores, locations
+
+    # ------------------------------------------------------------------ reading
+    def _read(self, order_id: str) -> tuple[Order, list[Shipment]]:
+        order, shipments = self.shipments.order_with_shipments(order_id)
+        if order is None:
+            raise NotFound(f"no order {order_id!r}", code="order_not_found")
+        return order, shipments
+
+    def refunds(self, order_id: str) -> tuple[Order, list[Refund]]:
+        order, _ = self._read(order_id)
+        return order, order.refunds
+
+    # ------------------------------------------------------------------ cancel
+    def cancel(
+        self,
+        order_id: str,
+        *,
+        reason: str,
+        lines: list[tuple[str, int | None]] | None,
+        refund: bool,
+        note: str | None,
+        notify_customer: bool,
+        actor: Actor,
+        cancellation_id: str | None = None,
+    ) -> Cancellation:
+        """Cancel the whole order or units of lines (see oms.cancellation); with ``refund``, what
+        they were paid (and, for the whole order, its shipping) is refunded in the same change."""
+        cancellation_id = cancellation_id or uuid.uuid4().hex[:24]
+
+        def plan(order: Order, shipments: list[Shipment]) -> tuple[FulfilmentChange | None, Cancellation]:
+            units = units_to_cancel(order, shipments, lines)
+            if not units:
+                return None, Cancellation(order, cancellation_id, {}, None)
+            why = f"cancelled by staff ({reason})"
+            done = cancel_units(order, shipments, units, actor, view=StockView(), why=why)
+            after = done.order
+            if note:
+                after = after.model_copy(
+                    update={"notes": [*after.notes, Note(at=actor.at, author=actor.name, text=note)]}
+                )
+            made: Refund | None = None
+            events = list(done.events)
+            if refund and (captured(after) - refunded(after)).amount > 0:
+                ask = RefundAsk(
+                    lines=[LineAsk(line_id, n) for line_id, n in sorted(units.items())],
+                    shipping="full" if lines is None else None,
+                    amount=None,
+                    reason=f"cancelled: {reason}",
+                    notify_customer=notify_customer,
+                )
+                store = self.stores.find(order.store_id)
+                refund_plan = plan_refund(
+                    after,
+                    shipments,
+                    ask,
+                    refund_id=f"{cancellation_id}-refund",
+                    status=refund_status_for(store, order),
+                    actor=actor,
+                    locations=set(),
+                )
+                made = refund_plan.refund
+                after, refund_events = with_refund(after, made, actor)
+                events += refund_events
+            events.append(
+                lines_cancelled_event(
+                    after,
+                    cancellation_id,
+                    units,
+                    whole=lines is None,
+                    reason=reason,
+                    refund_id=made.refund_id if made else None,
+                    notify_customer=notify_customer,
+                    actor=actor.name,
+                    at=actor.at,
+                )
+            )
+            change = _change(order, after, done, events)
+            assert change.order is not None
+            return change, Cancellation(change.order.order, cancellation_id, units, made)
+
+        return self._commit(order_id, plan)
+
+    # ------------------------------------------------------------------ refund
+    def refund(self, order_id: str, ask: RefundAsk, *, actor: Actor, refund_id: str | None = None) -> Refund:
+        """Record a refund (checked against what was captured) with the units it cancels and the
+        stock it puts back; ``pending`` until the channel confirms it, or ``manual``. The same
+        refund id again returns the refund it made."""
+        refund_id = refund_id or uuid.uuid4().hex[:24]
+
+        def plan(order: Order, shipments: list[Shipment]) -> tuple[FulfilmentChange | None, Refund]:
+            existing = find_refund(order, refund_id)
+            if existing is not None:
+                return None, existing
+            store = self.stores.find(order.store_id)
+            locations = {loc.location_id for loc in self.locations.all()}
+            refund_plan = plan_refund(
+                order,
+                shipments,
+                ask,
+                refund_id=refund_id,
+                status=refund_status_for(store, order),
+                actor=actor,
+                locations=locations,
+            )
+            done = cancel_units(
+                order,
+                shipments,
+                refund_plan.cancel,
+                actor,
+                view=StockView(),
+                why="refunded before it shipped",
+            )
+            after, events = with_refund(done.order, refund_plan.refund, actor)
+            done.moves += refund_plan.moves
+            return _change(order, after, done, [*done.events, *events]), refund_plan.refund
+
+        return self._commit(order_id, plan)
+
+    def record_outcome(
+        self,
+        order_id: str,
+        refund_id: str,
+        status: RefundStatus,
+        actor: Actor,
+        *,
+        channel_refund_id: str | None = None,
+        message: str | None = None,
+    ) -> Refund | None:
+        """The channel's answer to a pending refund, recorded once."""
+
+        def plan(order: Order, shipments: list[Shipment]) -> tuple[FulfilmentChange | None, Refund | None]:
+            settled = settle(
+                order, refund_id, status, actor, channel_refund_id=channel_refund_id, message=message
+            )
+            if settled is None:
+                return None, find_refund(order, refund_id)
+            after, events = settled
+            change = OrderChange(order=after, expected_version=order.version, events=events)
+            return finish(FulfilmentChange(order=change)), find_refund(after, refund_id)
+
+        return self._commit(order_id, plan)
+
+    def record_push_problem(self, order_id: str, text: str, actor: Actor) -> None:
+        """A channel that refused what we pushed: said on the order (internal note), never dropped."""
+
+        def plan(order: Order, shipments: list[Shipment]) -> tuple[FulfilmentChange | None, None]:
+            if any(n.text == text for n in order.notes):
+                return None, None
+            note = Note(at=actor.at, author=actor.name, text=text[:2000], visibility=NoteVisibility.INTERNAL)
+            after = order.model_copy(update={"notes": [*order.notes, note], "updated_at": actor.at})
+            return finish(
+                FulfilmentChange(order=OrderChange(order=after, expected_version=order.version))
+            ), None
+
+        self._commit(order_id, plan)
+
+    # ------------------------------------------------------------------ helpers
+    def _commit[T](
+        self, order_id: str, plan: Callable[[Order, list[Shipment]], tuple[FulfilmentChange | None, T]]
+    ) -> T:
+        for _ in range(ATTEMPTS):
+            order, shipments = self._read(order_id)
+            change, result = plan(order, shipments)
+            if change is None:
+                return result
+            try:
+                self.shipments.save(change)
+            except ConcurrentModification:
+                continue
+            return result
+        raise Conflict(f"order {order_id} is being changed; try again", code="concurrent_update")
+
+
+def _change(base: Order, after: Order, done: Cancelled, events: list[OutboxEvent]) -> FulfilmentChange:
+    order_change = OrderChange(order=after, expected_version=base.version, moves=done.moves, events=events)
+    return finish(FulfilmentChange(order=order_change, shipments=done.shipments))

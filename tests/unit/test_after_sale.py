@@ -1,0 +1,226 @@
+"""Cancelling and refunding orders (oms.cancellation, oms.refunds, oms.services.after_sale) over the
+in-memory ports: exact amounts, never more than was captured, stock released or restocked once."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from oms.errors import Conflict, ValidationFailed
+from oms.models import CancelReason, RefundStatus
+from oms.money import Money
+from oms.order_lifecycle import OrderStatus
+from oms.refunds import LineAsk, RefundAsk, line_value, share
+from oms.services.after_sale import AfterSale
+from tests.unit.builders import STORE, actor, shopify_payload, store
+from tests.unit.test_services import World
+
+S = OrderStatus
+ORDER = f"{STORE}.1001"
+
+
+class Desk(World):
+    def __init__(self) -> None:
+        super().__init__()
+        self.after = AfterSale(self.shipments, self.stores, self.locations)
+
+    @property
+    def order(self):  # type: ignore[no-untyped-def]
+        return self.shipments.orders[ORDER]
+
+    def cancel(
+        self, lines: list[tuple[str, int | None]] | None = None, *, refund: bool = False, minute: int = 10
+    ):  # type: ignore[no-untyped-def]
+        return self.after.cancel(
+            ORDER,
+            reason=CancelReason.CUSTOMER.value,
+            lines=lines,
+            refund=refund,
+            note=None,
+            notify_customer=True,
+            actor=actor("staff:ada", minute),
+        )
+
+    def refund(self, *lines: LineAsk, shipping=None, amount=None, refund_id=None, minute: int = 20):  # type: ignore[no-untyped-def]
+        ask = RefundAsk(lines=list(lines), shipping=shipping, amount=amount, reason="damaged")
+        return self.after.refund(ORDER, ask, actor=actor("staff:ada", minute), refund_id=refund_id)
+
+
+@pytest.fixture
+def desk() -> Desk:
+    d = Desk()
+    d.stock.count("A", wh_east=5)
+    d.stock.count("B", wh_east=5)
+    return d
+
+
+def line_id(desk: Desk, sku: str) -> str:
+    return next(line.line_id for line in desk.order.lines if line.sku == sku)
+
+
+def test_cancelling_a_whole_allocated_order_releases_its_stock_and_cancels_its_shipment(desk: Desk) -> None:
+    desk.deliver(shopify_payload(lines={"A": 2, "B": 1}))
+    (shipment,) = desk.allocation.allocate(ORDER, actor(minutes=1))
+    assert desk.stock.level("A", "wh-east") == (5, 2, 3)
+    done = desk.cancel()
+    assert done.order.status == S.CANCELLED
+    assert sum(done.units.values()) == 3
+    assert desk.stock.level("A") == (5, 0, 5)
+    assert desk.stock.level("A", "wh-east") == (5, 0, 5)
+    assert desk.shipments.shipments[shipment.shipment_id].status == "cancelled"
+    assert desk.order.reservation.reserved == {}
+    assert "OrderLinesCancelled" in desk.shipments.kinds(ORDER)
+    assert desk.order.timeline[-1].actor == "staff:ada"
+    again = desk.cancel(minute=11)
+    assert again.units == {}
+    assert desk.order.version == done.order.version  # a no-op
+
+
+def test_cancelling_one_unit_of_a_line_shrinks_its_pending_shipment_and_releases_one_unit(desk: Desk) -> None:
+    desk.deliver(shopify_payload(lines={"A": 3}))
+    (shipment,) = desk.allocation.allocate(ORDER, actor(minutes=1))
+    a = line_id(desk, "A")
+    desk.cancel([(a, 1)])
+    assert desk.order.status == S.FULFILLING
+    assert desk.order.line(a).open_quantity == 2
+    assert desk.order.cancelled_quantities == {a: 1}
+    assert desk.shipments.shipments[shipment.shipment_id].quantity_of(a) == 2
+    assert desk.stock.level("A") == (5, 2, 3)
+    assert desk.stock.level("A", "wh-east") == (5, 2, 3)
+
+
+def test_what_has_shipped_or_is_packed_cannot_be_cancelled_and_nothing_changes(desk: Desk) -> None:
+    desk.deliver(shopify_payload(lines={"A": 1}))
+    (shipment,) = desk.allocation.allocate(ORDER, actor(minutes=1))
+    desk.shipping.pack(shipment.shipment_id, actor(minutes=2))
+    version = desk.order.version
+    with pytest.raises(Conflict) as packed:
+        desk.cancel()
+    assert packed.value.code == "shipment_packed"
+    desk.shipping.ship(shipment.shipment_id, actor(minutes=3))
+    with pytest.raises(Conflict) as shipped:
+        desk.cancel()
+    assert shipped.value.code == "order_already_shipped"
+    assert desk.order.version == version + 1  # only the shipping moved it
+    assert desk.stock.level("A") == (4, 0, 4)
+
+
+def test_cancelling_more_than_has_not_shipped_or_an_unknown_line_is_refused(desk: Desk) -> None:
+    desk.deliver(shopify_payload(lines={"A": 2}))
+    a = line_id(desk, "A")
+    with pytest.raises(Conflict) as over:
+        desk.cancel([(a, 3)])
+    assert over.value.code == "quantity_exceeds_unshipped"
+    with pytest.raises(ValidationFailed) as unknown:
+        desk.cancel([("nope", 1)])
+    assert (unknown.value.code, unknown.value.details[0]["field"]) == ("unknown_line", "lines[0].line_id")
+
+
+def test_a_channel_update_after_a_staff_cancel_keeps_the_units_cancelled(desk: Desk) -> None:
+    payload = shopify_payload(lines={"A": 3})
+    desk.deliver(payload)
+    a = line_id(desk, "A")
+    desk.cancel([(a, 2)])
+    assert desk.stock.level("A") == (5, 1, 4)
+    outcome = desk.deliver(
+        payload | {"updated_at": "2026-06-01T11:00:00Z", "note": "gift"}, 30, "orders/updated"
+    )
+    assert outcome == "updated"
+    assert desk.order.line(a).open_quantity == 1
+    assert desk.stock.level("A") == (5, 1, 4)
+
+
+def test_a_refund_gives_back_what_the_line_was_paid_and_never_more_than_was_captured(desk: Desk) -> None:
+    desk.deliver(shopify_payload(lines={"A": 2}))  # total_price 409.94 as the channel reported it
+    (shipment,) = desk.allocation.allocate(ORDER, actor(minutes=1))
+    desk.shipping.ship(shipment.shipment_id, actor(minutes=2))
+    a = line_id(desk, "A")
+    refund = desk.refund(LineAsk(a, 1))
+    assert refund.status == RefundStatus.MANUAL  # the store has no API credentials
+    assert refund.total == Money.of("199.00", "USD")
+    assert desk.order.status == S.PARTIALLY_REFUNDED
+    with pytest.raises(Conflict) as over:
+        desk.refund(LineAsk(a, 1), amount=Decimal("100.00"), minute=21)
+    assert over.value.code == "refund_exceeds_captured"
+    with pytest.raises(Conflict) as units:
+        desk.refund(LineAsk(a, 2), minute=22)
+    assert units.value.code == "quantity_exceeds_refundable"
+    last = desk.refund(LineAsk(a, 1), amount=Decimal("11.94"), minute=23)
+    assert last.total == Money.of("210.94", "USD")
+    assert desk.order.status == S.REFUNDED
+    assert desk.order.payment_status == "refunded"
+
+
+def test_restocking_puts_shipped_units_back_on_hand_where_they_left_once(desk: Desk) -> None:
+    desk.deliver(shopify_payload(lines={"A": 2}))
+    (shipment,) = desk.allocation.allocate(ORDER, actor(minutes=1))
+    desk.shipping.ship(shipment.shipment_id, actor(minutes=2))
+    assert desk.stock.level("A", "wh-east") == (3, 0, 3)
+    a = line_id(desk, "A")
+    refund = desk.refund(LineAsk(a, 1, restock=True), refund_id="r-1")
+    assert (refund.lines[0].restocked, refund.lines[0].location_id) == (1, "wh-east")
+    assert desk.stock.level("A", "wh-east") == (4, 0, 4)
+    assert desk.stock.level("A") == (4, 0, 4)
+    same = desk.refund(LineAsk(a, 1, restock=True), refund_id="r-1", minute=21)
+    assert same == refund
+    assert desk.stock.level("A") == (4, 0, 4)  # the same refund id: nothing again
+
+
+def test_refunding_units_that_have_not_shipped_cancels_them_and_releases_their_stock(desk: Desk) -> None:
+    desk.deliver(shopify_payload(lines={"A": 2, "B": 1}))
+    desk.allocation.allocate(ORDER, actor(minutes=1))
+    b = line_id(desk, "B")
+    refund = desk.refund(LineAsk(b, 1))
+    assert (refund.lines[0].cancelled, refund.lines[0].shipped) == (1, 0)
+    assert desk.stock.level("B") == (5, 0, 5)
+    assert desk.order.line(b).open_quantity == 0
+    assert desk.order.status == S.PARTIALLY_REFUNDED
+
+
+def test_cancel_with_refund_refunds_the_lines_and_shipping_and_ends_refunded(desk: Desk) -> None:
+    desk.deliver(shopify_payload(lines={"A": 1}, total_price="199.00"))
+    done = desk.cancel(refund=True)
+    assert done.refund is not None
+    assert done.refund.total == Money.of("199.00", "USD")
+    assert [e.to_status for e in desk.order.timeline[-2:]] == [S.CANCELLED, S.REFUNDED]
+    assert desk.stock.level("A") == (5, 0, 5)
+
+
+def test_a_store_with_api_credentials_sends_the_refund_and_it_counts_while_pending(desk: Desk) -> None:
+    desk.stores.stores[STORE] = store().model_copy(update={"api_connected": True})
+    desk.deliver(shopify_payload(lines={"A": 2}))
+    a = line_id(desk, "A")
+    refund = desk.refund(LineAsk(a, 2), refund_id="r-9")
+    assert refund.status == RefundStatus.PENDING
+    assert desk.order.status != S.REFUNDED  # the money has not moved yet
+    with pytest.raises(Conflict):
+        desk.refund(amount=Decimal("20.00"), minute=21)  # 398 pending + 20 > 409.94
+    desk.after.record_outcome(ORDER, "r-9", RefundStatus.FAILED, actor("channel", 30), message="declined")
+    assert desk.order.refunds[0].status == RefundStatus.FAILED
+    desk.refund(amount=Decimal("20.00"), minute=31)  # the failed one moved no money
+
+
+def test_line_values_are_exact_for_discounts_taxes_included_and_zero_decimal_currencies(desk: Desk) -> None:
+    desk.deliver(shopify_payload(lines={"A": 3}))
+    order = desk.order
+    line = order.lines[0].model_copy(
+        update={
+            "line_total": Money.of("1000", "JPY"),
+            "unit_price": Money.of("333", "JPY"),
+            "discount": Money.of("100", "JPY"),
+            "tax": Money.of("90", "JPY"),
+        }
+    )
+    jpy = order.model_copy(update={"currency": "JPY", "lines": [line]})
+    value, tax = line_value(jpy, line)
+    assert (value, tax) == (Money.of("990", "JPY"), Money.of("90", "JPY"))
+    parts = [share(value, n + 1, 3) - share(value, n, 3) for n in range(3)]
+    assert [p.amount for p in parts] == [Decimal(330), Decimal(330), Decimal(330)]
+    inclusive, _ = line_value(jpy.model_copy(update={"taxes_included": True}), line)
+    assert inclusive == Money.of("900", "JPY")
+    thirds = [
+        share(Money.of("10.00", "USD"), n + 1, 3) - share(Money.of("10.00", "USD"), n, 3) for n in range(3)
+    ]
+    assert [t.amount for t in thirds] == [Decimal("3.33"), Decimal("3.34"), Decimal("3.33")]
+    assert sum(t.amount for t in thirds) == Decimal("10.00")
