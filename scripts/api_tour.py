@@ -162,6 +162,15 @@ TOUR: tuple[Step, ...] = (
     Step("POST /shipments/{shipment_id}/label", {"shipment_id": S1}, body={"service": "ground"}, status=201),
     Step("POST /shipments/{shipment_id}/ship", {"shipment_id": S1}),
     Step("POST /shipments/{shipment_id}/delivered", {"shipment_id": S1}),
+    # The mug arrived chipped: one refunded and put back on the shelf; the refunds so far.
+    Step(
+        "POST /orders/{order_id}/refunds",
+        {"order_id": FIRST},
+        body={"lines": [{"line_id": "1", "quantity": 1, "restock": True}], "reason": "arrived chipped"},
+        headers={"idempotency-key": "refund-EX-1001-1"},
+        status=201,
+    ),
+    Step("GET /orders/{order_id}/refunds", {"order_id": FIRST}),
     # A second order whose shipment staff cancel, allocate again and ship with their own carrier.
     Step("POST /orders", body=manual_order("EX-1002"), status=202, document=False),
     Step("GET /orders/{order_id}", {"order_id": SECOND}, until=_status("fulfilling"), document=False),
@@ -172,6 +181,13 @@ TOUR: tuple[Step, ...] = (
     ),
     Step("GET /orders/{order_id}", {"order_id": SECOND}, until=_status("on_hold"), document=False),
     Step("POST /orders/{order_id}/allocate", {"order_id": SECOND}, status=201),
+    # The customer no longer wants the tee: that line is cancelled and refunded before it ships.
+    Step(
+        "POST /orders/{order_id}/cancel",
+        {"order_id": SECOND},
+        body={"reason": "customer", "lines": [{"line_id": "2"}], "refund": True},
+        headers={"idempotency-key": "cancel-EX-1002-tee"},
+    ),
     Step(
         "POST /shipments/{shipment_id}/tracking",
         {"shipment_id": S3},

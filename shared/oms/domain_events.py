@@ -66,6 +66,8 @@ class OrderEventDetail(BaseModel):
     lines: list[EventLine]
     occurred_at: UtcDateTime
     tracking: list[dict[str, Any]] = Field(default_factory=list)
+    # False: staff asked that the customer not be told (a cancellation made without an email).
+    notify_customer: bool = True
 
 
 class OrderUpdatedDetail(BaseModel):
@@ -330,6 +332,22 @@ CATALOGUE: dict[str, tuple[str, type[BaseModel], str]] = {
         SOURCE_ORDERS,
         OrderNoteDetail,
         "Staff wrote a note on an order (internal or for the customer).",
+    ),
+    "OrderLinesCancelled": (
+        SOURCE_ORDERS,
+        LinesCancelledDetail,
+        "Staff cancelled an order, or units of its lines, before they left (pushed to the channel).",
+    ),
+    "RefundCreated": (
+        SOURCE_ORDERS,
+        RefundDetail,
+        "A refund was recorded: `pending` (to be made on the channel), `manual` (money returned by hand).",
+    ),
+    "RefundSucceeded": (SOURCE_ORDERS, RefundDetail, "The channel confirmed a pending refund: the money left."),
+    "RefundFailed": (
+        SOURCE_ORDERS,
+        RefundDetail,
+        "The channel refused a pending refund, or kept failing: no money moved.",
     ),
     "ShipmentCreated": (SOURCE_SHIPMENTS, ShipmentEventDetail, "Lines were allocated to a location to ship."),
     "ShipmentPacked": (SOURCE_SHIPMENTS, ShipmentEventDetail, "Staff packed a shipment."),

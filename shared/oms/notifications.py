@@ -6,8 +6,9 @@ import html
 from dataclasses import dataclass
 from typing import Any
 
-from oms.models import NoteVisibility, Order, Store
+from oms.models import NoteVisibility, Order, RefundStatus, Store
 from oms.order_notes import find_note
+from oms.refunds import find_refund
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +35,9 @@ Notification = Email | Sms | Alert
 
 CUSTOMER_EVENTS = {"OrderConfirmed", "OrderShipped", "OrderDelivered", "OrderCancelled"}
 NOTE_EVENT = "OrderNoteAdded"
-NEEDS_ORDER = CUSTOMER_EVENTS | {"OrderOnHold", NOTE_EVENT}
+# Staff actions the customer is told about when staff ask for it (``notify_customer``).
+AFTER_SALE_EVENTS = {"OrderLinesCancelled", "RefundCreated", "RefundSucceeded"}
+NEEDS_ORDER = CUSTOMER_EVENTS | AFTER_SALE_EVENTS | {"OrderOnHold", NOTE_EVENT}
 
 
 def _lines_text(order: Order) -> str:
@@ -69,6 +72,48 @@ def _customer_message(
     )
 
 
+def _email(order: Order, subject: str, text: str) -> Email:
+    assert order.customer.email is not None
+    greeting = f"Hello {order.customer.first_name or ''},"
+    return Email(
+        order.customer.email,
+        subject,
+        f"{greeting}\n\n{text}\n",
+        f"<p>{html.escape(greeting)}</p><pre>{html.escape(text)}</pre>",
+    )
+
+
+def _after_sale_message(
+    kind: str, order: Order, detail: dict[str, Any], store_name: str
+) -> tuple[str, str] | None:
+    """Units staff cancelled (a whole order is told by its OrderCancelled) and money on its way
+    back (once it has left: recorded by hand, or confirmed by the channel)."""
+    number = order.number
+    if kind == "OrderLinesCancelled":
+        if detail.get("whole"):
+            return None
+        names = {line.line_id: line.name for line in order.lines}
+        units = "\n".join(
+            f"  {c.get('quantity')} x {names.get(str(c.get('line_id')), 'item')}"
+            for c in detail.get("lines") or []
+        )
+        return (
+            f"{store_name}: part of order {number} cancelled",
+            f"These items of your order {number} have been cancelled:\n\n{units}\n\n"
+            "The rest of your order is on its way as planned.",
+        )
+    refund = find_refund(order, str(detail.get("refund_id", "")))
+    if refund is None or refund.status not in (RefundStatus.MANUAL, RefundStatus.SUCCEEDED):
+        return None
+    if kind == "RefundCreated" and refund.status != RefundStatus.MANUAL:
+        return None  # told when the channel confirms it
+    return (
+        f"{store_name}: refund for order {number}",
+        f"We have refunded {refund.total} for your order {number}.\n"
+        "It can take a few days to appear on your statement.",
+    )
+
+
 def _customer_note(order: Order, note_id: str, store: Store, *, email_enabled: bool) -> list[Notification]:
     """A note staff wrote for the customer, emailed as written (an internal note goes nowhere)."""
     note = find_note(order, note_id)
@@ -96,7 +141,12 @@ def plan(
     kind = event.get("detail-type", "")
     detail: dict[str, Any] = event.get("detail") or {}
     out: list[Notification] = []
-    if kind in CUSTOMER_EVENTS and order is not None and store is not None:
+    told = detail.get("notify_customer", True) is not False
+    if kind in AFTER_SALE_EVENTS and told and order is not None and store is not None:
+        message = _after_sale_message(kind, order, detail, store.name)
+        if message and email_enabled and store.settings.notify_customer_email and order.customer.email:
+            out.append(_email(order, *message))
+    if kind in CUSTOMER_EVENTS and told and order is not None and store is not None:
         subject, text = _customer_message(kind, order, detail, store.name)
         if email_enabled and store.settings.notify_customer_email and order.customer.email:
             out.append(

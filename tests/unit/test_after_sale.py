@@ -10,6 +10,7 @@ import pytest
 from oms.errors import Conflict, ValidationFailed
 from oms.models import CancelReason, RefundStatus
 from oms.money import Money
+from oms.notifications import Email, plan
 from oms.order_lifecycle import OrderStatus
 from oms.refunds import LineAsk, RefundAsk, line_value, share
 from oms.services.after_sale import AfterSale
@@ -224,3 +225,50 @@ def test_line_values_are_exact_for_discounts_taxes_included_and_zero_decimal_cur
     ]
     assert [t.amount for t in thirds] == [Decimal("3.33"), Decimal("3.34"), Decimal("3.33")]
     assert sum(t.amount for t in thirds) == Decimal("10.00")
+
+
+def events_of(desk: Desk, kind: str) -> list[dict[str, object]]:
+    return [
+        {"detail-type": e.type, "detail": e.detail}
+        for e in desk.shipments.events
+        if e.type == kind and e.detail.get("order_id") == ORDER
+    ]
+
+
+def test_the_customer_is_told_of_a_refund_once_its_money_has_left(desk: Desk) -> None:
+    desk.deliver(shopify_payload(lines={"A": 2}))
+    a = line_id(desk, "A")
+    desk.refund(LineAsk(a, 1))  # manual: the money left by hand
+    (created,) = events_of(desk, "RefundCreated")
+    (email,) = plan(created, desk.order, store(), email_enabled=True)
+    assert isinstance(email, Email)
+    assert "199.00 USD" in email.text
+    desk.stores.stores[STORE] = store().model_copy(update={"api_connected": True})
+    desk.refund(LineAsk(a, 1), refund_id="r-2", minute=21)
+    pending = events_of(desk, "RefundCreated")[-1]
+    assert plan(pending, desk.order, store(), email_enabled=True) == []  # not until the channel confirms
+    desk.after.record_outcome(ORDER, "r-2", RefundStatus.SUCCEEDED, actor("channel", 30))
+    (succeeded,) = events_of(desk, "RefundSucceeded")
+    assert len(plan(succeeded, desk.order, store(), email_enabled=True)) == 1
+
+
+def test_cancelled_units_are_listed_to_the_customer_and_a_quiet_cancel_sends_nothing(desk: Desk) -> None:
+    desk.deliver(shopify_payload(lines={"A": 3}))
+    a = line_id(desk, "A")
+    desk.cancel([(a, 1)])
+    (cancelled,) = events_of(desk, "OrderLinesCancelled")
+    (email,) = plan(cancelled, desk.order, store(), email_enabled=True)
+    assert isinstance(email, Email)
+    assert "1 x Item A" in email.text
+    quiet = desk.after.cancel(
+        ORDER,
+        reason="fraud",
+        lines=None,
+        refund=False,
+        note=None,
+        notify_customer=False,
+        actor=actor("staff:ada", 40),
+    )
+    assert quiet.order.status == S.CANCELLED
+    for kind in ("OrderCancelled", "OrderLinesCancelled"):
+        assert plan(events_of(desk, kind)[-1], desk.order, store(), email_enabled=True) == []

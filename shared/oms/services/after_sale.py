@@ -77,6 +77,8 @@ class AfterSale:
             why = f"cancelled by staff ({reason})"
             done = cancel_units(order, shipments, units, actor, view=StockView(), why=why)
             after = done.order
+            for event in done.events:  # the order's own OrderCancelled: emailed only if asked
+                event.detail["notify_customer"] = notify_customer
             if note:
                 after = after.model_copy(
                     update={"notes": [*after.notes, Note(at=actor.at, author=actor.name, text=note)]}
