@@ -343,7 +343,7 @@ CATALOGUE: dict[str, tuple[str, type[BaseModel], str]] = {
         RefundDetail,
         "A refund was recorded: `pending` (to be made on the channel), `manual` (money returned by hand).",
     ),
-    "RefundSucceeded": (SOURCE_ORDERS, RefundDetail, "The channel confirmed a pending refund: the money left."),
+    "RefundSucceeded": (SOURCE_ORDERS, RefundDetail, "The channel confirmed a pending refund (money left)."),
     "RefundFailed": (
         SOURCE_ORDERS,
         RefundDetail,
