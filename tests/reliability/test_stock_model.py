@@ -1,6 +1,8 @@
 """A model-based test of stock (hypothesis stateful): random interleavings of reserve, release,
-allocate, deallocate, ship (commit) and restock (a count) against the real conditional writes on
-DynamoDB (moto). After every step the stored levels equal the model's, available is on hand minus
+allocate, deallocate, ship (commit), a count, a staff cancel of units in a pending shipment (its
+location's promise and the reservation given back) and a refund that restocks shipped units (back
+on hand at the location and the total, never more than shipped) against the real conditional
+writes on DynamoDB (moto). After every step the stored levels equal the model's, available is on hand minus
 reserved, and nothing is ever negative; a move the stock cannot cover changes nothing."""
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ def test_stock_levels_follow_the_model_under_any_interleaving(table: Table) -> N
             self.total = {"on_hand": 0, "reserved": 0}
             self.at = {loc: {"on_hand": 0, "reserved": 0} for loc in LOCATIONS}
             self.known: set[str] = set()
+            self.returnable = dict.fromkeys(LOCATIONS, 0)  # shipped from there, not yet restocked
 
         def _moves(self, *moves: StockMove) -> bool:
             try:
@@ -137,6 +140,38 @@ def test_stock_levels_follow_the_model_under_any_interleaving(table: Table) -> N
                 for counts in (level, self.total):
                     counts["on_hand"] -= q
                     counts["reserved"] -= q
+                self.returnable[location] += q
+
+        @rule(location=st.sampled_from(LOCATIONS), q=st.integers(1, 8))
+        def cancel_units(self, location: str, q: int) -> None:
+            """Staff cancel units a pending shipment at ``location`` carries (oms.cancellation):
+            the location's promise and the SKU's reservation are given back together."""
+            level = self.at[location]
+            ok = location in self.known and level["reserved"] >= q and self.total["reserved"] >= q
+            moves = (
+                StockMove(self.sku, q, MoveKind.DEALLOCATE, location),
+                StockMove(self.sku, q, MoveKind.RELEASE),
+            )
+            assert self._moves(*moves) == ok
+            if ok:
+                level["reserved"] -= q
+                self.total["reserved"] -= q
+
+        @rule(location=st.sampled_from(LOCATIONS), q=st.integers(1, 8))
+        def refund_restock(self, location: str, q: int) -> None:
+            """A refund restocks shipped units where they left (oms.refunds): on hand and
+            available up at the location and the total, once; more than shipped is refused by
+            the refund's rules before any stock moves."""
+            if q > self.returnable[location]:
+                return
+            moves = (
+                StockMove(self.sku, q, MoveKind.RESTOCK),
+                StockMove(self.sku, q, MoveKind.RESTOCK, location),
+            )
+            assert self._moves(*moves)
+            self.returnable[location] -= q
+            self.at[location]["on_hand"] += q
+            self.total["on_hand"] += q
 
         @invariant()
         def stored_levels_equal_the_model(self) -> None:
