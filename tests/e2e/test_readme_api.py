@@ -97,17 +97,30 @@ def test_the_readmes_api_calls_place_pick_ship_cancel_and_allocate_orders_on_the
     )
     assert done.returncode == 0, done.stderr[-3000:]
     phone_1 = local.request("GET", "/orders/demo-woo.PHONE-1")[1]
-    assert phone_1["status"] == "shipped"
+    assert phone_1["status"] == "partially_refunded"
+    (refund,) = phone_1["refunds"]
+    assert (refund["refund_id"], refund["status"], refund["total"]["amount"]) == (
+        "phone-1-refund-1",
+        "manual",
+        "12.50",
+    )
+    assert refund["lines"][0]["restocked"] == 1
     assert [(n["note_id"], n["text"]) for n in phone_1["notes"] if n.get("note_id")] == [
         ("phone-1-note-1", "Customer asked for a gift receipt")
     ]
     assert wait_for(
-        lambda: local.request("GET", "/orders/demo-woo.PHONE-2")[1]["status"] == "fulfilling", 120
+        # still to ship, its cancelled unit refunded (fulfilment carries on from partially_refunded)
+        lambda: local.request("GET", "/orders/demo-woo.PHONE-2")[1]["status"] == "partially_refunded",
+        120,
     )
     _, shipments = local.request("GET", "/orders/demo-woo.PHONE-2/shipments")
     assert {s["shipment_id"]: s["status"] for s in shipments["shipments"]} == {
         "demo-woo.PHONE-2-S1": "cancelled",
         "demo-woo.PHONE-2-S2": "pending",
     }
+    assert [s["quantity"] for s in shipments["shipments"][1]["lines"]] == [1]
+    phone_2 = local.request("GET", "/orders/demo-woo.PHONE-2")[1]
+    assert phone_2["cancelled_quantities"] == {"1": 1}
+    assert [r["total"]["amount"] for r in phone_2["refunds"]] == ["12.50"]
     _, stock = local.request("GET", "/stock/MUG-BLUE")
-    assert (stock["on_hand"], stock["reserved"]) == (38, 2)
+    assert (stock["on_hand"], stock["reserved"]) == (39, 1)  # 40 - 2 shipped + 1 restocked; 1 to ship
