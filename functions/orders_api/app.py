@@ -1,5 +1,5 @@
 """Admin API for orders: GET /orders, GET /orders/{order_id}, POST /orders (manual orders),
-POST /orders/{order_id}/retry, /notes, /cancel, /refunds and GET /orders/{order_id}/refunds.
+POST /orders/{order_id}/retry, /notes, /cancel, /refunds, /edits and GET /orders/{order_id}/refunds.
 Every POST with an Idempotency-Key answers a retry with its first answer."""
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from oms.admin_api import create_app, json_response, model_response, responses, staff_actor
-from oms.admin_requests import NoteRequest, OrderCancelRequest, RefundRequest
+from oms.admin_requests import NoteRequest, OrderCancelRequest, OrderEditRequest, RefundRequest
 from oms.admin_responses import (
     CancellationDone,
     CancelledUnits,
+    EditDone,
     NoteAdded,
     OrderLinks,
     OrderPage,
@@ -33,6 +34,7 @@ from oms.identifiers import CHANNEL_ORDER_ID_PATTERN, STORE_ID_PATTERN
 from oms.models import Channel, Order, Refund
 from oms.observability import lambda_handler_of, logger
 from oms.order_changes import Actor
+from oms.order_edits import AddAsk, EditAsk
 from oms.order_lifecycle import OrderStatus
 from oms.refunds import LineAsk, RefundAsk, captured, refunded
 from oms.services.after_sale import AfterSale
@@ -43,7 +45,7 @@ from oms.timeutil import utcnow
 orders = OrderRepository(finish_pending=False)  # reads show an order in a staged change as it stands
 stores = StoreRepository(orders.table)
 desk = OrderDesk(orders, stores, IntakeQueue())
-after_sale = AfterSale(ShipmentRepository(orders.table), stores, LocationRepository(orders.table))
+after_sale = AfterSale(ShipmentRepository(orders.table), stores, LocationRepository(orders.table), desk.queue)
 # POSTs with an Idempotency-Key answer a retry with the first answer (a refund is made once).
 once = RequestOnce("orders-api", orders.table, get_settings())
 app = create_app(once)
@@ -184,6 +186,30 @@ def create_refund(order_id: OrderId, body: RefundRequest, idempotency_key: KeyHe
         extra={"order_id": order_id, "refund_id": refund.refund_id, "status": refund.status},
     )
     return model_response(201, refund)
+
+
+@app.post(
+    "/orders/<order_id>/edits",
+    summary="Edit an order before it ships: add lines, change quantities, change the address",
+    tags=["orders"],
+    responses=responses(200, 404, 409, 422, model=EditDone),
+)
+def edit_order(order_id: OrderId, body: OrderEditRequest, idempotency_key: KeyHeader = None) -> Any:
+    ask = EditAsk(
+        add=[AddAsk(a.sku, a.quantity, a.unit_price, a.name) for a in body.add],
+        change=[(c.line_id, c.quantity) for c in body.change],
+        shipping_address=body.shipping_address,
+        note=body.note,
+    )
+    order, edit = after_sale.edit(
+        order_id, ask, refund_owed=body.refund_owed, actor=_actor(), edit_id=idempotency_key
+    )
+    logger.info(
+        "order edited", extra={"order_id": order_id, "edit_id": edit.edit_id, "added": len(edit.added)}
+    )
+    return model_response(
+        200, EditDone(order_id=order_id, status=order.status, version=order.version, edit=edit)
+    )
 
 
 @app.get(

@@ -216,3 +216,31 @@ class RefundRequest(BaseModel):
     reason: Annotated[str, StringConstraints(min_length=1, max_length=300, strip_whitespace=True)]
     note: Annotated[str, StringConstraints(max_length=2000)] | None = None
     notify_customer: bool = True
+
+
+class EditAdd(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sku: Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)]
+    quantity: int = Field(ge=1, le=100_000)
+    unit_price: AmountText | None = None  # the order's own price for the SKU when it has one
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+
+
+class EditChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    line_id: LineIdText
+    quantity: int = Field(ge=0, le=100_000)  # the line's new quantity (0: all of it cancelled)
+
+
+class OrderEditRequest(BaseModel):
+    """Change an order before it ships: lines added, quantities changed, the shipping address."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    add: list[EditAdd] = Field(default_factory=list, max_length=500)
+    change: list[EditChange] = Field(default_factory=list, max_length=500)
+    shipping_address: Address | None = None
+    note: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    refund_owed: bool = False  # refund what the order is worth less after the edit

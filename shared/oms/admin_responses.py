@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from oms.carriers.carrier import Rate
 from oms.line_identity import VariantMapping
-from oms.models import Hold, Location, Note, Refund, StockLevel, Store, Totals
+from oms.models import Hold, Location, Note, OrderEdit, Refund, StockLevel, Store, Totals
 from oms.money import Money
 from oms.order_lifecycle import OrderStatus
 from oms.shipments import Shipment
@@ -74,6 +74,16 @@ class CancellationDone(Body):
     status: OrderStatus
     cancelled: list[CancelledUnits]
     refund: Refund | None = None
+
+
+class EditDone(Body):
+    """The edit as recorded (the same edit again for a repeated Idempotency-Key) and the order's
+    status after it; new lines are allocated by the fulfilment step within seconds."""
+
+    order_id: str
+    status: OrderStatus
+    version: int
+    edit: OrderEdit
 
 
 class RefundList(Body):

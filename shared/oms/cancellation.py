@@ -100,6 +100,22 @@ def cancel_units(
     updated = order.model_copy(
         update={"lines": lines, "cancelled_quantities": cancelled, "updated_at": actor.at}
     )
+    return follow_lines(updated, shipments, units, actor, view=view, why=why)
+
+
+def follow_lines(
+    updated: Order,
+    shipments: list[Shipment],
+    units: dict[str, int],
+    actor: Actor,
+    *,
+    view: StockView,
+    why: str,
+) -> Cancelled:
+    """The order's shipments, stock and status after staff changed its lines (``updated``): what
+    is no longer wanted comes out of pending shipments and is released, what is new is reserved
+    (oms.order_reconciliation); 409 when a packed shipment holds what changed."""
+    lines = updated.lines
     ending = not any(line.ships and line.open_quantity > 0 for line in lines) or updated.status in ENDING
     wants = updated.status in HOLDS_STOCK or (
         updated.status == OrderStatus.ON_HOLD and updated.reservation.holds_stock

@@ -17,6 +17,22 @@ REQUIRED_ATTRIBUTES = ("channel", "store_id", "topic", "event_id", "received_at"
 RETRY_TOPIC = "oms/retry"
 
 
+def retry_message(
+    *, channel: str, store_id: str, channel_order_id: str, event_id: str, actor: str, received_at: str
+) -> IntakeMessage:
+    """Decide the order again from what we stored, in its order's FIFO group."""
+    return IntakeMessage(
+        channel=channel,
+        store_id=store_id,
+        topic=RETRY_TOPIC,
+        event_id=event_id,
+        channel_order_id=channel_order_id,
+        body=f'{{"channel_order_id": "{channel_order_id}"}}',
+        received_at=received_at,
+        attributes={"actor": actor},
+    )
+
+
 class MalformedMessage(ValueError):
     """An SQS record that is not an intake message (missing attributes)."""
 

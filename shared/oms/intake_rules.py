@@ -24,13 +24,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from oms.cancellation import keep_cancelled
 from oms.channels.incoming import OrderDeleted
 from oms.domain_events import order_updated_event
 from oms.fulfilment import FulfilmentChange, ShipmentChange, finish, shipping_status
 from oms.models import Hold, Note, Order, OrderSnapshot, PaymentStatus, ShortLine
 from oms.observability import logger
 from oms.order_changes import Actor, Intent, OrderChange, content_changes, hold_for, new_order, transition
+from oms.order_edits import keep_staff_changes
 from oms.order_lifecycle import HOLDS_STOCK, HoldReason, OrderStatus, can_transition
 from oms.order_reconciliation import ENDING, StockView, reconcile
 from oms.shipments import Shipment
@@ -172,7 +172,7 @@ def decide(
         draft.move(OrderStatus.CANCELLED, actor, reason="deleted in channel")
         return _stock_and_shipments(draft, existing, ctx, actor, changed=[], base=base)
 
-    snapshot = incoming if existing is None else keep_cancelled(incoming, existing.cancelled_quantities)
+    snapshot = incoming if existing is None else keep_staff_changes(incoming, existing)
     if existing is None:
         order, events = new_order(snapshot, actor)
         draft = _Draft(

@@ -317,6 +317,23 @@ class Refund(Model):
         return self.status != RefundStatus.FAILED
 
 
+class OrderEdit(Model):
+    """Staff changed an order before it shipped: lines added, quantities changed, the address.
+    ``difference``: what the order is worth more (due from the customer) or, negative, less (owed
+    to them; refunded when staff asked, ``refund_id``)."""
+
+    edit_id: str
+    added: list[str] = Field(default_factory=list)  # the new lines' ids
+    changed: dict[str, int] = Field(default_factory=dict)  # line -> its new quantity
+    address_changed: bool = False
+    difference: Money
+    refund_id: str | None = None
+    note: str | None = None
+    pushed: str  # what the channel was told (or why it was not)
+    actor: str
+    at: UtcDateTime
+
+
 class Reservation(Model):
     """The stock this order holds.
 
@@ -344,6 +361,11 @@ class Order(OrderSnapshot):
     refunds: list[Refund] = Field(default_factory=list)
     # Per line, units staff cancelled: kept over the channel's later views of the order.
     cancelled_quantities: dict[str, int] = Field(default_factory=dict)
+    # Staff's edits: the lines they added and the address they set are kept over the channel's
+    # later views too (oms.order_edits).
+    edits: list[OrderEdit] = Field(default_factory=list)
+    added_lines: list[LineItem] = Field(default_factory=list)
+    address_override: Address | None = None
     version: int = 0
     shipment_count: int = 0  # shipments ever made for it (numbering; 0: no shipment to look at)
     created_at: UtcDateTime

@@ -347,3 +347,39 @@ def test_a_woocommerce_line_cancel_is_pushed_once_as_a_zero_refund_of_those_unit
     after = shop.order(WOO)
     assert next(ln for ln in after["lines"] if ln["line_id"] == single)["current_quantity"] == 1
     assert after["cancelled_quantities"] == {single: 1}
+
+
+def test_an_edit_over_http_reserves_the_new_line_all_or_nothing_and_the_fulfilment_step_allocates_it(
+    full_shop: Stack,
+) -> None:
+    shop = full_shop
+    woo_store(shop, keys=False)
+    order = woo_order(shop)
+    extra = shop.new_sku("EDIT", wh_west=3)
+    short_status, short = post(
+        shop, f"/orders/{WOO}/edits", {"add": [{"sku": extra, "quantity": 4, "unit_price": "9.00"}]}
+    )
+    assert (short_status, short["code"]) == (409, "insufficient_stock")
+    assert short["errors"] == [{"sku": extra, "requested": 4, "available": 3}]
+    assert shop.order(WOO)["version"] == order["version"]
+    single = line(order, "WOO-SINGLE")
+    body = {
+        "add": [{"sku": extra, "quantity": 2, "unit_price": "9.00"}],
+        "change": [{"line_id": single, "quantity": 1}],
+    }
+    status, done = post(shop, f"/orders/{WOO}/edits", body, key="edit-1")
+    assert status == 200, done
+    assert done["edit"]["difference"] == {"amount": "5.55", "currency": "USD"}  # +18.00, -(12.00 + 0.45 tax)
+    shop.cloud.drain()
+    assert shop.stock(extra)["reserved"] == 2
+    _, shipments = shop.api("GET", f"/orders/{WOO}/shipments")
+    carried = {
+        (ln["sku"], ln["quantity"])
+        for s in shipments["shipments"]
+        if s["status"] == "pending"
+        for ln in s["lines"]
+    }
+    assert carried == {("Bar3", 1), ("WOO-SINGLE", 1), (extra, 2)}
+    again_status, again = post(shop, f"/orders/{WOO}/edits", body, key="edit-1")
+    assert (again_status, again["edit"]["edit_id"]) == (200, done["edit"]["edit_id"])
+    assert shop.stock(extra)["reserved"] == 2  # the repeat did nothing

@@ -8,9 +8,10 @@ from decimal import Decimal
 import pytest
 
 from oms.errors import Conflict, ValidationFailed
-from oms.models import CancelReason, RefundStatus
+from oms.models import Address, CancelReason, RefundStatus
 from oms.money import Money
 from oms.notifications import Email, plan
+from oms.order_edits import AddAsk, EditAsk
 from oms.order_lifecycle import OrderStatus
 from oms.refunds import LineAsk, RefundAsk, line_value, share
 from oms.services.after_sale import AfterSale
@@ -272,3 +273,69 @@ def test_cancelled_units_are_listed_to_the_customer_and_a_quiet_cancel_sends_not
     assert quiet.order.status == S.CANCELLED
     for kind in ("OrderCancelled", "OrderLinesCancelled"):
         assert plan(events_of(desk, kind)[-1], desk.order, store(), email_enabled=True) == []
+
+
+def edit(desk: Desk, ask: EditAsk, *, refund_owed: bool = False, minute: int = 50):  # type: ignore[no-untyped-def]
+    return desk.after.edit(ORDER, ask, refund_owed=refund_owed, actor=actor("staff:ada", minute))
+
+
+def test_an_edit_adds_a_line_and_lowers_another_reserving_and_releasing_in_one_change(desk: Desk) -> None:
+    desk.deliver(shopify_payload(lines={"A": 3}))
+    desk.allocation.allocate(ORDER, actor(minutes=1))
+    a = line_id(desk, "A")
+    commits = desk.shipments.commits
+    order, record = edit(desk, EditAsk(add=[AddAsk("B", 2, Decimal("15.00"))], change=[(a, 1)]))
+    assert desk.shipments.commits == commits + 1
+    assert desk.order.line(a).open_quantity == 1
+    (added,) = record.added
+    assert (desk.order.line(added).sku, desk.order.line(added).open_quantity) == ("B", 2)
+    assert record.difference == Money.of("-368.00", "USD")  # +2 x 15.00, -2 x 199.00
+    assert desk.stock.level("A") == (5, 1, 4)
+    assert desk.stock.level("B") == (5, 2, 3)
+    assert "OrderUpdated" in desk.shipments.kinds(ORDER)  # the fulfilment step allocates what is new
+    assert order.status == S.FULFILLING
+
+
+def test_an_edit_short_of_stock_changes_nothing(desk: Desk) -> None:
+    desk.deliver(shopify_payload(lines={"A": 1}))
+    version = desk.order.version
+    with pytest.raises(Conflict) as short:
+        edit(desk, EditAsk(add=[AddAsk("B", 9, Decimal("1.00"))]))
+    assert short.value.code == "insufficient_stock"
+    assert desk.order.version == version
+    assert desk.stock.level("B") == (5, 0, 5)
+
+
+def test_packed_lines_and_shipped_orders_cannot_be_edited(desk: Desk) -> None:
+    desk.deliver(shopify_payload(lines={"A": 1}))
+    (shipment,) = desk.allocation.allocate(ORDER, actor(minutes=1))
+    desk.shipping.pack(shipment.shipment_id, actor(minutes=2))
+    with pytest.raises(Conflict) as packed:
+        edit(desk, EditAsk(change=[(line_id(desk, "A"), 0)]))
+    assert packed.value.code == "line_packed"
+    desk.shipping.ship(shipment.shipment_id, actor(minutes=3))
+    with pytest.raises(Conflict) as shipped:
+        edit(desk, EditAsk(add=[AddAsk("B", 1)]))
+    assert shipped.value.code == "order_not_editable"
+
+
+def test_an_edit_owed_to_the_customer_is_refunded_when_staff_ask(desk: Desk) -> None:
+    desk.deliver(shopify_payload(lines={"A": 2}))
+    _, record = edit(desk, EditAsk(change=[(line_id(desk, "A"), 1)]), refund_owed=True)
+    assert record.refund_id is not None
+    (refund,) = desk.order.refunds
+    assert refund.total == Money.of("199.00", "USD")
+    assert desk.stock.level("A") == (5, 1, 4)
+
+
+def test_a_new_address_goes_to_pending_shipments_and_survives_the_channels_next_update(desk: Desk) -> None:
+    payload = shopify_payload(lines={"A": 1})
+    desk.deliver(payload)
+    (shipment,) = desk.allocation.allocate(ORDER, actor(minutes=1))
+    new = Address(name="Ada", line1="2 New St", city="Reno", country_code="US")
+    edit(desk, EditAsk(shipping_address=new, add=[AddAsk("B", 1, Decimal("5.00"))]))
+    assert desk.shipments.shipments[shipment.shipment_id].ship_to == new
+    desk.deliver(payload | {"updated_at": "2026-06-01T11:00:00Z", "note": "x"}, 60, "orders/updated")
+    assert desk.order.shipping_address == new
+    assert [line.sku for line in desk.order.lines] == ["A", "B"]
+    assert desk.stock.level("B") == (5, 1, 4)

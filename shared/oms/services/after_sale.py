@@ -9,16 +9,31 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from oms.cancellation import Cancelled, cancel_units, units_to_cancel
-from oms.domain_events import OutboxEvent, lines_cancelled_event
-from oms.errors import ConcurrentModification, Conflict, NotFound
-from oms.fulfilment import FulfilmentChange, finish
-from oms.models import Channel, Note, NoteVisibility, Order, Refund, RefundStatus, Store
+from oms.cancellation import Cancelled, cancel_units, follow_lines, units_to_cancel
+from oms.domain_events import OutboxEvent, lines_cancelled_event, order_updated_event
+from oms.errors import ConcurrentModification, Conflict, NotFound, StockShortage
+from oms.fulfilment import FulfilmentChange, ShipmentChange, finish, shipment_event
+from oms.intake_message import retry_message
+from oms.models import (
+    Address,
+    Channel,
+    Note,
+    NoteVisibility,
+    Order,
+    OrderEdit,
+    Refund,
+    RefundStatus,
+    Store,
+    TimelineEntry,
+)
 from oms.order_changes import Actor, OrderChange
+from oms.order_edits import EditAsk, address_for_pending, plan_edit
+from oms.order_lifecycle import OrderStatus
 from oms.order_reconciliation import StockView
-from oms.ports import Locations, Shipments, Stores
+from oms.ports import IntakeQueue, Locations, Shipments, Stores
 from oms.refunds import LineAsk, RefundAsk, captured, find_refund, plan_refund, refunded, settle, with_refund
-from oms.shipments import Shipment
+from oms.shipments import SHIPMENT_CHANGED, Shipment
+from oms.timeutil import iso
 
 ATTEMPTS = 5
 
@@ -39,8 +54,10 @@ def refund_status_for(store: Store | None, order: Order) -> RefundStatus:
 
 
 class AfterSale:
-    def __init__(self, shipments: Shipments, stores: Stores, locations: Locations) -> None:
-        self.shipments, self.stores, self.locations = shipments, stores, locations
+    def __init__(
+        self, shipments: Shipments, stores: Stores, locations: Locations, intake: IntakeQueue | None = None
+    ) -> None:
+        self.shipments, self.stores, self.locations, self.intake = shipments, stores, locations, intake
 
     # ------------------------------------------------------------------ reading
     def _read(self, order_id: str) -> tuple[Order, list[Shipment]]:
@@ -161,6 +178,114 @@ class AfterSale:
 
         return self._commit(order_id, plan)
 
+    # ------------------------------------------------------------------ edit
+    def edit(
+        self, order_id: str, ask: EditAsk, *, refund_owed: bool, actor: Actor, edit_id: str | None = None
+    ) -> tuple[Order, OrderEdit]:
+        """Edit an order not yet shipped (oms.order_edits): its new reservations and released ones
+        in one transaction with it, all or nothing (409 ``insufficient_stock`` naming the short
+        SKUs); what is new is allocated by the fulfilment function (OrderUpdated). With
+        ``refund_owed``, what the order is worth less is refunded in the same change. A held
+        order is decided again afterwards (the edit may have removed what it was short of)."""
+        edit_id = edit_id or uuid.uuid4().hex[:16]
+
+        def plan(
+            order: Order, shipments: list[Shipment]
+        ) -> tuple[FulfilmentChange | None, tuple[Order, OrderEdit]]:
+            known = next((e for e in order.edits if e.edit_id == edit_id), None)
+            if known is not None:
+                return None, (order, known)
+            return self._plan_edit(order, shipments, ask, edit_id, refund_owed=refund_owed, actor=actor)
+
+        try:
+            order, record = self._commit(order_id, plan)
+        except StockShortage as short:
+            raise Conflict(
+                "not enough stock for the edit: "
+                + ", ".join(f"{s.sku} needs {s.requested}, has {s.available}" for s in short.short),
+                code="insufficient_stock",
+                details=[
+                    {"sku": s.sku, "requested": s.requested, "available": s.available} for s in short.short
+                ],
+            ) from short
+        if order.status == OrderStatus.ON_HOLD and self.intake is not None:
+            self.intake.enqueue(
+                retry_message(
+                    channel=order.channel.value,
+                    store_id=order.store_id,
+                    channel_order_id=order.channel_order_id,
+                    event_id=f"retry:{order.order_id}:{order.version}",
+                    actor=actor.name,
+                    received_at=iso(actor.at),
+                )
+            )
+        return order, record
+
+    def _plan_edit(
+        self,
+        order: Order,
+        shipments: list[Shipment],
+        ask: EditAsk,
+        edit_id: str,
+        *,
+        refund_owed: bool,
+        actor: Actor,
+    ) -> tuple[FulfilmentChange, tuple[Order, OrderEdit]]:
+        edited = plan_edit(order, shipments, ask, edit_id=edit_id)
+        done = follow_lines(
+            edited.order, shipments, edited.cancel, actor, view=StockView(), why="edited by staff"
+        )
+        if ask.shipping_address is not None:
+            _readdress(done, shipments, ask.shipping_address, actor)
+        after, events = done.order, list(done.events)
+        made: Refund | None = None
+        owed = -edited.difference.amount
+        if refund_owed and owed > 0 and edited.cancel and (captured(after) - refunded(after)).amount > 0:
+            ask_refund = RefundAsk(
+                lines=[LineAsk(k, v) for k, v in sorted(edited.cancel.items())],
+                shipping=None,
+                amount=None,
+                reason="order edited",
+                notify_customer=False,
+            )
+            status = refund_status_for(self.stores.find(order.store_id), order)
+            made = plan_refund(
+                after,
+                shipments,
+                ask_refund,
+                refund_id=f"{edit_id}-refund",
+                status=status,
+                actor=actor,
+                locations=set(),
+            ).refund
+            after, refund_events = with_refund(after, made, actor)
+            events += refund_events
+        record = OrderEdit(
+            edit_id=edit_id,
+            added=[line.line_id for line in edited.added],
+            changed=edited.changed,
+            address_changed=ask.shipping_address is not None,
+            difference=edited.difference,
+            refund_id=made.refund_id if made else None,
+            note=ask.note,
+            pushed="recorded in the OMS only: the channel's own copy of the order is not changed",
+            actor=actor.name,
+            at=actor.at,
+        )
+        words = (
+            f"edited ({len(edited.added)} line(s) added, {len(edited.changed)} changed"
+            + (", address changed" if record.address_changed else "")
+            + f"; difference {edited.difference}); {record.pushed}"
+        )
+        after = _entry(after.model_copy(update={"edits": [*after.edits, record]}), words, actor)
+        changed = (["lines"] if edited.added or edited.cancel else []) + (
+            ["shipping_address"] if record.address_changed else []
+        )
+        events.append(order_updated_event(after, changed, actor.at))
+        change = _change(order, after, done, events)
+        assert change.order is not None
+        return change, (change.order.order, record)
+
     def record_outcome(
         self,
         order_id: str,
@@ -214,6 +339,32 @@ class AfterSale:
                 continue
             return result
         raise Conflict(f"order {order_id} is being changed; try again", code="concurrent_update")
+
+
+def _entry(order: Order, words: str, actor: Actor) -> Order:
+    entry = TimelineEntry(
+        at=actor.at,
+        from_status=order.status,
+        to_status=order.status,
+        reason=words[:500],
+        actor=actor.name,
+        source_event=actor.source_event,
+    )
+    return order.model_copy(update={"timeline": [*order.timeline, entry], "updated_at": actor.at})
+
+
+def _readdress(done: Cancelled, shipments: list[Shipment], address: Address, actor: Actor) -> None:
+    """Pending shipments go to the new address (a bought label is voided: it names the old one)."""
+    changes = {c.shipment.shipment_id: c for c in done.shipments}
+    current = [changes[s.shipment_id].shipment if s.shipment_id in changes else s for s in shipments]
+    for readdressed in address_for_pending(current, address):
+        change = changes.get(readdressed.shipment_id)
+        if change is None:
+            original = next(s for s in shipments if s.shipment_id == readdressed.shipment_id)
+            change = ShipmentChange(shipment=readdressed, expected_version=original.version)
+            done.shipments.append(change)
+        change.shipment = readdressed.model_copy(update={"updated_at": actor.at})
+        change.events = [shipment_event(change.shipment, SHIPMENT_CHANGED, actor.at)]
 
 
 def _change(base: Order, after: Order, done: Cancelled, events: list[OutboxEvent]) -> FulfilmentChange:

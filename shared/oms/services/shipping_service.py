@@ -3,7 +3,6 @@ confirm delivery; and voiding the labels of shipments that no longer go out."""
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 from oms import fulfilment
@@ -17,7 +16,7 @@ from oms.carriers.carrier import (
 )
 from oms.errors import BadRequest, ConcurrentModification, Conflict, NotFound
 from oms.fulfilment import FulfilmentChange
-from oms.intake_message import RETRY_TOPIC, IntakeMessage
+from oms.intake_message import retry_message
 from oms.models import Address, Location, Order, Store, StoreSettings
 from oms.observability import logger
 from oms.order_changes import Actor
@@ -206,15 +205,13 @@ class ShippingService:
         if self.intake is None:
             return
         self.intake.enqueue(
-            IntakeMessage(
+            retry_message(
                 channel=order.channel.value,
                 store_id=order.store_id,
-                topic=RETRY_TOPIC,
-                event_id=f"retry:{order.order_id}:{order.version}",
                 channel_order_id=order.channel_order_id,
-                body=json.dumps({"channel_order_id": order.channel_order_id}),
+                event_id=f"retry:{order.order_id}:{order.version}",
+                actor=actor.name,
                 received_at=iso(actor.at),
-                attributes={"actor": actor.name},
             )
         )
 
