@@ -19,7 +19,7 @@ from tests.reliability.test_crash_every_step import world as world
 
 pytestmark = pytest.mark.reliability
 
-MANUAL_PATH = ("OrdersApiFunction", "PublisherFunction", "NotifierFunction")
+MANUAL_PATH = ("OrdersApiFunction", "PublisherFunction", "NotifierFunction", "FulfilmentFunction")
 CHANNEL_PATH = ("OrdersApiFunction", "PublisherFunction", "ChannelSyncFunction")
 WOO, WOO_SECRET, SITE = "crash-woo", "crash-woo-webhook-secret", "https://crash-woo.example.com"
 KEYS = {
@@ -59,15 +59,16 @@ class WooRefunds:
 
 
 def manual_life(world: World) -> tuple[dict[str, Any], list[Any]]:
-    """A line cancelled with its refund before it ships, then, after the rest shipped, one unit
-    refunded and restocked: staff's client repeats each request (same Idempotency-Key) until it
-    gets its answer."""
+    """A line cancelled with its refund before it ships and a line added by an edit (allocated by
+    the fulfilment step), then, after the rest shipped, one unit refunded and restocked: staff's
+    client repeats each request (same Idempotency-Key) until it gets its answer."""
     world.n += 1
     stack, n = world.stack, 78_000 + world.n
     order_id = f"{BIG_STORE}.{n}"
     with world.paused():
         a = stack.new_sku("CRASH-RA", wh_east=5)
         b = stack.new_sku("CRASH-RB", wh_east=5)
+        c = stack.new_sku("CRASH-RC", wh_east=5)
         world.deliver(shopify_order(n, skus={a: 2, b: 1}), BIG_STORE, "orders/create", f"crash-refund-{n}")
         world.drain_until(order_id, "fulfilling")
         order = stack.order(order_id)
@@ -76,18 +77,20 @@ def manual_life(world: World) -> tuple[dict[str, Any], list[Any]]:
     with world.recorder.recording():
         cancel = {"reason": "customer", "lines": [{"line_id": line[b]}], "refund": True}
         send(world, f"/orders/{order_id}/cancel", cancel, f"cancel-{n}", 200)
+        edit = {"add": [{"sku": c, "quantity": 1, "unit_price": "4.00"}]}
+        send(world, f"/orders/{order_id}/edits", edit, f"edit-{n}", 200)
         for _ in range(5):
             stack.cloud.drain()
     with world.paused():
-        (shipment,) = stack.api("GET", f"/orders/{order_id}/shipments")[1]["shipments"]
-        assert stack.api("POST", f"/shipments/{shipment['shipment_id']}/ship")[0] == 200
+        for shipment in stack.api("GET", f"/orders/{order_id}/shipments")[1]["shipments"]:
+            assert stack.api("POST", f"/shipments/{shipment['shipment_id']}/ship")[0] == 200
         stack.cloud.drain()
     with world.recorder.recording():
         refund = {"lines": [{"line_id": line[a], "quantity": 1, "restock": True}], "reason": "damaged"}
         send(world, f"/orders/{order_id}/refunds", refund, f"refund-{n}", 201)
         for _ in range(5):
             stack.cloud.drain()
-    return state(world, order_id, [a, b]), world.recorder.calls[first:]
+    return state(world, order_id, [a, b, c]), world.recorder.calls[first:]
 
 
 def channel_life(world: World, woo: WooRefunds) -> tuple[dict[str, Any], list[Any]]:
