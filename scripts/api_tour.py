@@ -181,6 +181,16 @@ TOUR: tuple[Step, ...] = (
     ),
     Step("GET /orders/{order_id}", {"order_id": SECOND}, until=_status("on_hold"), document=False),
     Step("POST /orders/{order_id}/allocate", {"order_id": SECOND}, status=201),
+    # The customer wants a third mug, and the parcel sent to their office instead.
+    Step(
+        "POST /orders/{order_id}/edits",
+        {"order_id": SECOND},
+        body={
+            "add": [{"sku": MUG, "quantity": 1}],
+            "shipping_address": {**ADDRESS, "line1": "1 Office Park", "company": "Analytical Engines Ltd"},
+        },
+        headers={"idempotency-key": "edit-EX-1002-1"},
+    ),
     # The customer no longer wants the tee: that line is cancelled and refunded before it ships.
     Step(
         "POST /orders/{order_id}/cancel",

@@ -225,6 +225,12 @@ def run(target: Target, *, colour: bool) -> int:
         " (deduplicated on X-Shopify-Event-Id and on the order's version)."
     )
     _fulfil(n, target, auto=f"demo-shopify.{recent['id']}", staff=f"demo-woo.{woo['id']}")
+    later = woocommerce_order(400_000 + stamp, skus={"Bar3": 1, "WOO-SINGLE": 2})
+    n.send(
+        "WooCommerce order.created (to act on after it is placed)",
+        woocommerce_delivery(later, store_id="demo-woo", secret=woo_secret),
+    )
+    _after_sale(n, target, f"demo-woo.{later['id']}", stamp)
     _sent(n, target, before)
     return 0
 
@@ -279,6 +285,77 @@ def _fulfil(n: Narrator, target: Target, *, auto: str, staff: str) -> None:
     n.follow(staff, {"delivered", "completed"}, timeout=60)
     for shipment in n.shipments(staff):
         n.show_shipment(shipment)
+
+
+def _post(
+    n: Narrator, target: Target, what: str, path: str, body: dict[str, Any], key: str
+) -> dict[str, Any]:
+    headers = {"content-type": "application/json", "idempotency-key": key}
+    code, reply = target.call("POST", path, body=json.dumps(body).encode(), headers=headers)
+    outcome = reply.get("code") if code >= 400 else ""
+    print(f"  {n.c(BOLD, '->')} {what:<58} {code} {outcome}".rstrip())
+    return reply if isinstance(reply, dict) else {}
+
+
+def _on_hand(target: Target, sku: str, location: str) -> int:
+    _, level = target.call("GET", f"/stock/{sku}")
+    return next((x["on_hand"] for x in level.get("locations", []) if x["location"] == location), 0)
+
+
+def _after_sale(n: Narrator, target: Target, order_id: str, stamp: int) -> None:
+    """Staff act on an order after it was placed: edit it, cancel a unit with its refund, and,
+    once it has shipped, refund a unit that came back, putting it on the shelf again."""
+    print(n.c(BOLD, "\nAfter the sale"))
+    n.follow(order_id, {"fulfilling"}, timeout=30)
+    _, order = target.call("GET", f"/orders/{order_id}")
+    line = {x["sku"]: x["line_id"] for x in order.get("lines", [])}
+    edited = _post(
+        n,
+        target,
+        "edit: add 1 x IPOD2008GREEN at 199.00 (POST .../edits)",
+        f"/orders/{order_id}/edits",
+        {"add": [{"sku": "IPOD2008GREEN", "quantity": 1, "unit_price": "199.00"}]},
+        f"demo-edit-{stamp}",
+    )
+    if edited.get("edit"):
+        worth = edited["edit"]["difference"]["amount"]
+        print(f"     reserved at once, allocated by the fulfilment step; the order is worth {worth} more")
+    cancelled = _post(
+        n,
+        target,
+        "cancel 1 x WOO-SINGLE and refund it (POST .../cancel)",
+        f"/orders/{order_id}/cancel",
+        {
+            "reason": "customer",
+            "lines": [{"line_id": line.get("WOO-SINGLE", ""), "quantity": 1}],
+            "refund": True,
+        },
+        f"demo-cancel-{stamp}",
+    )
+    refund = cancelled.get("refund") or {}
+    if refund:
+        print(
+            f"     its reservation released, its pending shipment shrunk; refund {refund['total']['amount']}"
+            f" {refund['total']['currency']} recorded as {refund['status']} (no WooCommerce API keys here)"
+        )
+    time.sleep(1)
+    for shipment in n.shipments(order_id):
+        if shipment["status"] == "pending":
+            target.call("POST", f"/shipments/{shipment['shipment_id']}/ship")
+    before = _on_hand(target, "Bar3", "wh-west")
+    _post(
+        n,
+        target,
+        "after shipping: refund 1 x Bar3 that came back, restocked",
+        f"/orders/{order_id}/refunds",
+        {"lines": [{"line_id": line.get("Bar3", ""), "quantity": 1, "restock": True}], "reason": "returned"},
+        f"demo-refund-{stamp}",
+    )
+    print(f"     Bar3 on hand at wh-west: {before} -> {_on_hand(target, 'Bar3', 'wh-west')}")
+    _, refunds = target.call("GET", f"/orders/{order_id}/refunds")
+    back, paid = refunds.get("refunded", {}).get("amount"), refunds.get("captured", {}).get("amount")
+    print(f"     refunded {back} of {paid} captured (GET .../refunds)")
+    n.follow(order_id, {"partially_refunded", "refunded", "shipped"}, timeout=30)
 
 
 SHOWN = 8

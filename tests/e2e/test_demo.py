@@ -36,3 +36,15 @@ def test_the_demo_states_the_stock_it_reads_and_counts_every_email_and_alert_it_
     assert "2 more IPOD2008BLACK counted in at wh-east" in out
     released = out.split("released by itself", 1)[1].split("\n\n", 1)[0]
     assert re.search(r"on_hold -> confirmed +out_of_stock resolved", released)
+    after_sale = out.split("After the sale", 1)[1].split("Emails sent", 1)[0]
+    for done in (
+        r"edit: add 1 x IPOD2008GREEN at 199\.00 \(POST \.\.\./edits\) +200",
+        r"the order is worth 199\.00 more",
+        r"cancel 1 x WOO-SINGLE and refund it \(POST \.\.\./cancel\) +200",
+        r"refund 12\.45 USD recorded as manual",
+        r"refund 1 x Bar3 that came back, restocked +201",
+        r"fulfilling -> partially_refunded +refund demo-cancel-\d+-refund of 12\.45 USD \(manual\)",
+    ):
+        assert re.search(done, after_sale), (done, after_sale)
+    before, after = re.search(r"Bar3 on hand at wh-west: (\d+) -> (\d+)", after_sale).groups()  # type: ignore[union-attr]
+    assert int(after) == int(before) + 1
