@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -162,10 +161,6 @@ def state(world: World, order_id: str, skus: list[str]) -> dict[str, Any]:
 
 
 def converge(world: World, life: Any, path: tuple[str, ...]) -> tuple[int, dict[str, int]]:
-    # Staff's client sends again after the dead request's time is up (its in-progress
-    # Idempotency-Key record lasts as long as the invocation could have): here, at once.
-    invoker = world.stack.cloud.invoker
-    invoker.specs["OrdersApiFunction"] = replace(invoker.specs["OrdersApiFunction"], timeout=0)  # type: ignore[attr-defined]
     life()  # warm
     baseline, calls = life()
     per_function = Counter(c.caller for c in calls if c.caller in path)

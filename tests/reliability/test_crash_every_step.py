@@ -337,8 +337,9 @@ def world() -> Iterator[World]:
             # timeout), by when the dead invocation's in-progress idempotency record has expired
             # (it lasts as long as the invocation could have). Here retries are immediate, so the
             # functions that keep such records get a context with no time left: their in-progress
-            # records expire at once, as they would have by the time AWS redelivers.
-            for name in ("NotifierFunction", "ChannelSyncFunction"):
+            # records expire at once, as they would have by the time AWS redelivers. Staff's client
+            # likewise sends a request again once the dead one's time is up (Idempotency-Key).
+            for name in ("NotifierFunction", "ChannelSyncFunction", "OrdersApiFunction"):
                 invoker.specs[name] = replace(invoker.specs[name], timeout=0)
             recorder.caller = lambda: invoker.current
             stack = Stack(cloud)
