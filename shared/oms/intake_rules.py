@@ -33,6 +33,7 @@ from oms.order_changes import Actor, Intent, OrderChange, content_changes, hold_
 from oms.order_edits import keep_staff_changes
 from oms.order_lifecycle import HOLDS_STOCK, HoldReason, OrderStatus, can_transition
 from oms.order_reconciliation import ENDING, StockView, reconcile
+from oms.refunds import record_channel_refunds
 from oms.shipments import Shipment
 
 # Holds a later delivery retries (the channel may have fixed the payment, the stock may be back).
@@ -240,8 +241,10 @@ def _stock_and_shipments(
             actor=actor,
         )
     draft.order = rec.order.model_copy(update={"notes": draft.order.notes + _notes(rec.notes, actor)})
-    draft.change.moves = rec.moves
     shipments = _after(ctx.shipments, rec.shipments)
+    draft.order, restocks, refund_events = record_channel_refunds(draft.order, shipments, actor)
+    draft.change.moves = rec.moves + restocks
+    draft.change.events += refund_events
     if short:
         hold = hold_for(short)
         hold = hold.model_copy(update={"note": _release_note(hold, draft.order)})

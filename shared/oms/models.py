@@ -155,6 +155,21 @@ class ChannelFulfilment(Model):
         return self.status in ("success", "fulfilled", "completed")
 
 
+class ChannelRefundLine(Model):
+    line_id: str
+    quantity: int = Field(ge=0)
+    restock_type: str | None = None  # Shopify: return, cancel, no_restock, legacy_restock
+
+
+class ChannelRefund(Model):
+    """A refund as the channel reports it (made in its own admin, or ours coming back)."""
+
+    refund_id: str
+    total: Money  # the money that went back (Shopify: its refund transactions)
+    lines: list[ChannelRefundLine] = Field(default_factory=list)
+    note: str | None = None
+
+
 class ShippingLine(Model):
     title: str
     code: str | None = None
@@ -199,6 +214,7 @@ class OrderSnapshot(Model):
     placed_at: UtcDateTime
     channel_updated_at: UtcDateTime
     channel_fulfilments: list[ChannelFulfilment] = Field(default_factory=list)
+    channel_refunds: list[ChannelRefund] = Field(default_factory=list)
 
     def derive_order_id(self) -> str:
         return order_id_for(self.store_id, self.channel_order_id)

@@ -22,6 +22,7 @@ timeline either way.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 
@@ -388,3 +389,74 @@ def settle(
         after, moved = _follow_money(after, words, actor)
         return after, events + moved
     return _noted(after, words, actor), events
+
+
+OURS = re.compile(r"\[oms ([A-Za-z0-9_-]{1,64})\]")  # our refund id, in what we sent the channel
+RESTOCKED = frozenset({"return", "legacy_restock"})
+
+
+def record_channel_refunds(
+    order: Order, shipments: list[Shipment], actor: Actor
+) -> tuple[Order, list[StockMove], list[OutboxEvent]]:
+    """Refunds the channel reports that are not ours (made in its own admin) recorded once each,
+    as ``channel`` refunds: their money as the channel returned it, their returned units restocked
+    where they left (once: the refund is recorded with them). Ours come back carrying our id."""
+    known = {r.channel_refund_id for r in order.refunds if r.channel_refund_id} | {
+        r.refund_id for r in order.refunds
+    }
+    moves: list[StockMove] = []
+    events: list[OutboxEvent] = []
+    for reported in order.channel_refunds:
+        mark = OURS.search(reported.note or "")
+        if reported.refund_id in known or (mark and mark.group(1) in known):
+            continue
+        lines = []
+        for item in reported.lines:
+            line = order.line(item.line_id)
+            if line is None or item.quantity <= 0:
+                continue
+            value, tax = line_value(order, line)
+            before = min(line.quantity - item.quantity, refunded_units(order, line.line_id))
+            restock = item.restock_type in RESTOCKED and bool(line.stock_item)
+            location = _shipped_from(shipments, line.line_id) if restock else None
+            if location is not None and line.stock_item:
+                moves += [
+                    StockMove(line.stock_item, item.quantity, MoveKind.RESTOCK),
+                    StockMove(line.stock_item, item.quantity, MoveKind.RESTOCK, location),
+                ]
+            lines.append(
+                RefundLine(
+                    line_id=line.line_id,
+                    quantity=item.quantity,
+                    amount=share(value, before + item.quantity, line.quantity)
+                    - share(value, before, line.quantity),
+                    tax=share(tax, before + item.quantity, line.quantity) - share(tax, before, line.quantity),
+                    restock=restock,
+                    location_id=location,
+                    cancelled=item.quantity if item.restock_type == "cancel" else 0,
+                    shipped=item.quantity if location is not None else 0,
+                    restocked=item.quantity if location is not None else 0,
+                )
+            )
+        zero = Money.zero(order.currency)
+        refund = Refund(
+            refund_id=f"channel-{reported.refund_id}",
+            status=RefundStatus.CHANNEL,
+            lines=lines,
+            shipping=zero,
+            extra=zero,
+            total=reported.total,
+            reason=reported.note or "refunded in the channel",
+            actor=actor.name,
+            channel_refund_id=reported.refund_id,
+            created_at=actor.at,
+            updated_at=actor.at,
+        )
+        order = _noted(
+            order.model_copy(update={"refunds": [*order.refunds, refund]}),
+            f"refund {reported.refund_id} of {reported.total} made in the channel",
+            actor,
+        )
+        events.append(refund_event(order, refund, "RefundCreated", actor.at))
+        known.add(reported.refund_id)
+    return order, moves, events

@@ -33,13 +33,18 @@ ORDER_TOPICS: Mapping[str, frozenset[str]] = {
             "orders/partially_fulfilled",
             "fulfillments/create",
             "fulfillments/update",
+            "refunds/create",
         }
     ),
     WOOCOMMERCE: frozenset({"order.created", "order.updated", "order.deleted", "order.restored"}),
     MANUAL: frozenset({"orders/create"}),
 }
 # Topics whose body is not the order itself: where the order's id is in it.
-ORDER_ID_FIELD: Mapping[str, str] = {"fulfillments/create": "order_id", "fulfillments/update": "order_id"}
+ORDER_ID_FIELD: Mapping[str, str] = {
+    "fulfillments/create": "order_id",
+    "fulfillments/update": "order_id",
+    "refunds/create": "order_id",
+}
 SIGNATURE_HEADER = {SHOPIFY: "x-shopify-hmac-sha256", WOOCOMMERCE: "x-wc-webhook-signature"}
 TOPIC_HEADER = {SHOPIFY: "x-shopify-topic", WOOCOMMERCE: "x-wc-webhook-topic"}
 

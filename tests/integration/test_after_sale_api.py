@@ -383,3 +383,42 @@ def test_an_edit_over_http_reserves_the_new_line_all_or_nothing_and_the_fulfilme
     again_status, again = post(shop, f"/orders/{WOO}/edits", body, key="edit-1")
     assert (again_status, again["edit"]["edit_id"]) == (200, done["edit"]["edit_id"])
     assert shop.stock(extra)["reserved"] == 2  # the repeat did nothing
+
+
+def test_a_refund_made_in_shopifys_admin_arrives_by_webhook_and_is_recorded_and_restocked_once(
+    full_shop: Stack,
+) -> None:
+    shop = full_shop
+    register(
+        shop,
+        {
+            "store_id": "admin-shop",
+            "channel": "shopify",
+            "name": "Admin shop",
+            "webhook_secret": SHOP_SECRET,
+            "shop_domain": "admin-shop.myshopify.com",
+            "settings": {"location_priority": ["wh-east"]},
+        },
+    )
+    placed = fixture("shopify/orders-create.json") | {"financial_status": "paid"}
+    send = {"store_id": "admin-shop", "secret": SHOP_SECRET, "shop_domain": "admin-shop.myshopify.com"}
+    assert shop.deliver(shopify_delivery(placed, **send))[0] == 202
+    order_id = "admin-shop.450789469"
+    _, shipments = shop.api("GET", f"/orders/{order_id}/shipments")
+    for shipment in shipments["shipments"]:
+        assert shop.api("POST", f"/shipments/{shipment['shipment_id']}/ship")[0] == 200
+    before = shop.stock("IPOD2008BLACK")["on_hand"]
+    made = fixture("shopify/refunds-create.json")
+    for n in (1, 2):  # Shopify retries with a new delivery now and then: recorded once
+        delivery = shopify_delivery(made, topic="refunds/create", event_id=f"refund-webhook-{n}", **send)
+        assert shop.deliver(delivery)[0] == 202
+    order = shop.order(order_id)
+    (refund,) = order["refunds"]
+    assert (refund["status"], refund["channel_refund_id"], refund["total"]["amount"]) == (
+        "channel",
+        "509562969",
+        "209.00",
+    )
+    assert shop.stock("IPOD2008BLACK")["on_hand"] == before + 1
+    _, listed = shop.api("GET", f"/orders/{order_id}/refunds")
+    assert listed["refunded"]["amount"] == "209.00"

@@ -7,14 +7,16 @@ from decimal import Decimal
 
 import pytest
 
+from oms.channels.incoming import normalise
 from oms.errors import Conflict, ValidationFailed
-from oms.models import Address, CancelReason, RefundStatus
+from oms.models import Address, CancelReason, OrderSnapshot, Refund, RefundStatus
 from oms.money import Money
 from oms.notifications import Email, plan
 from oms.order_edits import AddAsk, EditAsk
 from oms.order_lifecycle import OrderStatus
 from oms.refunds import LineAsk, RefundAsk, line_value, share
 from oms.services.after_sale import AfterSale
+from oms_local.samples import fixture
 from tests.unit.builders import STORE, actor, shopify_payload, store
 from tests.unit.test_services import World
 
@@ -26,6 +28,11 @@ class Desk(World):
     def __init__(self) -> None:
         super().__init__()
         self.after = AfterSale(self.shipments, self.stores, self.locations)
+
+    def report(self, payload: dict[str, object], minute: int, topic: str) -> str:
+        """A channel delivery that is not the order itself (refunds/create)."""
+        incoming = normalise("shopify", topic, payload, store_id=STORE, received_at=actor().at)
+        return self.intake.record(incoming, actor(minutes=minute), expect_new=False).outcome
 
     @property
     def order(self):  # type: ignore[no-untyped-def]
@@ -339,3 +346,60 @@ def test_a_new_address_goes_to_pending_shipments_and_survives_the_channels_next_
     assert desk.order.shipping_address == new
     assert [line.sku for line in desk.order.lines] == ["A", "B"]
     assert desk.stock.level("B") == (5, 1, 4)
+
+
+def test_a_refund_made_in_shopifys_admin_is_recorded_once_with_its_units_restocked(desk: Desk) -> None:
+    for sku in ("IPOD2008GREEN", "IPOD2008RED", "IPOD2008BLACK"):
+        desk.stock.count(sku, wh_east=5)
+    order_id = f"{STORE}.450789469"
+    desk.deliver(shopify_payload(450789469))
+    (shipment,) = desk.allocation.allocate(order_id, actor(minutes=1))
+    desk.shipping.ship(shipment.shipment_id, actor(minutes=2))
+    assert desk.stock.level("IPOD2008BLACK", "wh-east") == (4, 0, 4)
+    made = fixture("shopify/refunds-create.json")  # 209.00 back; two lines, restock: true
+    for minute in (3, 4):  # Shopify delivers it twice
+        desk.report(made, minute, "refunds/create")
+    (refund,) = desk.shipments.orders[order_id].refunds
+    assert (refund.status, refund.total, refund.channel_refund_id) == (
+        RefundStatus.CHANNEL,
+        Money.of("209.00", "USD"),
+        "509562969",
+    )
+    assert sorted((ln.line_id, ln.restocked) for ln in refund.lines) == [("466157049", 1), ("703073504", 1)]
+    assert desk.stock.level("IPOD2008BLACK", "wh-east") == (5, 0, 5)
+    assert desk.stock.level("IPOD2008GREEN") == (5, 0, 5)
+
+
+def test_a_refund_of_ours_coming_back_from_the_channel_is_not_recorded_again(desk: Desk) -> None:
+    for sku in ("IPOD2008GREEN", "IPOD2008RED", "IPOD2008BLACK"):
+        desk.stock.count(sku, wh_east=5)
+    order_id = f"{STORE}.450789469"
+    desk.deliver(shopify_payload(450789469))
+    ours = fixture("shopify/refunds-create.json") | {"note": "damaged [oms r-77]", "refund_line_items": []}
+    desk.shipments.orders[order_id] = desk.shipments.orders[order_id].model_copy(
+        update={"refunds": [Refund.model_validate(_pending("r-77"))]}
+    )
+    desk.report(ours, 3, "refunds/create")
+    assert [r.refund_id for r in desk.shipments.orders[order_id].refunds] == ["r-77"]
+
+
+def _pending(refund_id: str) -> dict[str, object]:
+    money = {"amount": "209.00", "currency": "USD"}
+    return {
+        "refund_id": refund_id,
+        "status": "pending",
+        "shipping": {"amount": "0.00", "currency": "USD"},
+        "extra": money,
+        "total": money,
+        "reason": "damaged",
+        "actor": "staff:ada",
+        "created_at": "2026-06-01T12:00:00Z",
+        "updated_at": "2026-06-01T12:00:00Z",
+    }
+
+
+def test_woocommerce_refunds_in_an_order_payload_are_read_with_their_totals() -> None:
+    payload = fixture("woocommerce/order.json") | {"refunds": [{"id": 726, "reason": "", "total": "-10.00"}]}
+    snap = normalise("woocommerce", "order.updated", payload, store_id="woo-shop", received_at=actor().at)
+    assert isinstance(snap, OrderSnapshot)
+    assert [(r.refund_id, r.total) for r in snap.channel_refunds] == [("726", Money.of("10.00", "USD"))]

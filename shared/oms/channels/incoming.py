@@ -11,9 +11,10 @@ from typing import Any
 from oms.errors import BadRequest
 from oms.identifiers import is_channel_order_id, order_id_for
 from oms.intake_message import RETRY_TOPIC
-from oms.models import Channel, ChannelFulfilment, OrderSnapshot
+from oms.models import Channel, ChannelFulfilment, ChannelRefund, OrderSnapshot
 
 SHOPIFY_FULFILMENT_TOPICS = frozenset({"fulfillments/create", "fulfillments/update"})
+SHOPIFY_REFUND_TOPIC = "refunds/create"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +39,17 @@ class FulfilmentReported:
 
 
 @dataclass(frozen=True, slots=True)
+class RefundReported:
+    """The channel reports one refund of an order (Shopify refunds/create)."""
+
+    channel: Channel
+    store_id: str
+    channel_order_id: str
+    refund: ChannelRefund
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class RetryOrder:
     """Decide the stored order again (its variants were mapped, its stock counted in)."""
 
@@ -47,7 +59,7 @@ class RetryOrder:
     at: datetime
 
 
-IncomingOrder = OrderSnapshot | OrderDeleted | FulfilmentReported | RetryOrder
+IncomingOrder = OrderSnapshot | OrderDeleted | FulfilmentReported | RefundReported | RetryOrder
 
 
 def order_id_of(incoming: IncomingOrder) -> str:
@@ -71,6 +83,8 @@ def normalise(
 
         if topic in SHOPIFY_FULFILMENT_TOPICS:
             return shopify_orders.fulfilment_reported(payload, store_id=store_id, received_at=received_at)
+        if topic == SHOPIFY_REFUND_TOPIC:
+            return shopify_orders.refund_reported(payload, store_id=store_id, received_at=received_at)
         return shopify_orders.normalise(payload, topic=topic, store_id=store_id)
     if channel == Channel.WOOCOMMERCE:
         from oms.channels import woocommerce_orders

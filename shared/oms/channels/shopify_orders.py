@@ -12,6 +12,8 @@ from oms.models import (
     Channel,
     ChannelFulfilment,
     ChannelFulfilmentLine,
+    ChannelRefund,
+    ChannelRefundLine,
     Customer,
     LineItem,
     OrderSnapshot,
@@ -22,7 +24,7 @@ from oms.models import (
 from oms.money import Money
 
 if TYPE_CHECKING:
-    from oms.channels.incoming import FulfilmentReported
+    from oms.channels.incoming import FulfilmentReported, RefundReported
 
 _FINANCIAL_STATUS = {
     "pending": PaymentStatus.PENDING,
@@ -97,6 +99,54 @@ def _line_discount(data: dict[str, Any], currency: str) -> Money:
     if isinstance(allocations, list) and allocations:
         return sum((money(a.get("amount"), currency) for a in allocations), Money.zero(currency))
     return money(data.get("total_discount"), currency)
+
+
+def refund(data: dict[str, Any], currency: str) -> ChannelRefund:
+    """A refund (in an order's ``refunds``, or a refunds/create body): the money is what its refund
+    transactions returned (the lines' subtotals can differ: a partial or a discrepancy refund)."""
+    returned = [
+        t
+        for t in data.get("transactions") or []
+        if t.get("kind") == "refund" and t.get("status") in (None, "success")
+    ]
+    legacy = "legacy_restock" if data.get("restock") else None
+    return ChannelRefund(
+        refund_id=str(data["id"]),
+        total=sum((money(t.get("amount"), currency) for t in returned), Money.zero(currency)),
+        lines=[
+            ChannelRefundLine(
+                line_id=str(item.get("line_item_id")),
+                quantity=int(item.get("quantity") or 0),
+                restock_type=text(item.get("restock_type")) or legacy,
+            )
+            for item in data.get("refund_line_items") or []
+        ],
+        note=text(data.get("note")),
+    )
+
+
+def refund_reported(payload: dict[str, Any], *, store_id: str, received_at: datetime) -> RefundReported:
+    """A refunds/create body: one refund of an order (in the shop's currency)."""
+    from oms.channels.incoming import RefundReported
+
+    try:
+        currency = text(payload.get("currency")) or _refund_currency(payload)
+        return RefundReported(
+            channel=Channel.SHOPIFY,
+            store_id=store_id,
+            channel_order_id=order_id(payload.get("order_id")),
+            refund=refund(payload, currency),
+            at=received_at,
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise BadRequest(f"not a Shopify refund: {describe(exc)}", code="invalid_payload") from exc
+
+
+def _refund_currency(payload: dict[str, Any]) -> str:
+    for t in payload.get("transactions") or []:
+        if t.get("currency"):
+            return str(t["currency"])
+    raise ValueError("the refund names no currency")
 
 
 def _first(data: dict[str, Any], single: str, many: str) -> str | None:
@@ -222,6 +272,9 @@ def normalise(payload: dict[str, Any], *, topic: str, store_id: str) -> OrderSna
             placed_at=payload.get("created_at") or payload.get("processed_at"),
             channel_updated_at=payload.get("updated_at") or payload.get("created_at"),
             channel_fulfilments=_fulfilments(payload),
+            channel_refunds=[
+                refund(r, currency) for r in payload.get("refunds") or [] if isinstance(r, dict)
+            ],
         )
     except (KeyError, TypeError, ValueError, AssertionError) as exc:
         raise BadRequest(f"not a Shopify order: {describe(exc)}", code="invalid_payload") from exc

@@ -14,6 +14,7 @@ from oms.models import (
     Channel,
     ChannelFulfilment,
     ChannelFulfilmentLine,
+    ChannelRefund,
     Customer,
     LineItem,
     OrderSnapshot,
@@ -96,6 +97,12 @@ def _completed(payload: dict[str, Any], status: str, lines: list[LineItem]) -> l
     ]
 
 
+def _refund(data: dict[str, Any], currency: str) -> ChannelRefund:
+    """An order's ``refunds`` entry: its id, reason and total (negative, as WooCommerce writes it)."""
+    total = money(str(data.get("total", "0")).lstrip("-"), currency)
+    return ChannelRefund(refund_id=str(data["id"]), total=total, note=text(data.get("reason")))
+
+
 def normalise(
     payload: dict[str, Any], *, topic: str, store_id: str, received_at: datetime
 ) -> OrderSnapshot | OrderDeleted:
@@ -152,6 +159,9 @@ def normalise(
             placed_at=_gmt(payload, "date_created"),
             channel_updated_at=_gmt(payload, "date_modified") or _gmt(payload, "date_created"),
             channel_fulfilments=_completed(payload, status, lines),
+            channel_refunds=[
+                _refund(r, currency) for r in payload.get("refunds") or [] if isinstance(r, dict)
+            ],
         )
     except (KeyError, TypeError, ValueError, AssertionError) as exc:
         raise BadRequest(f"not a WooCommerce order: {describe(exc)}", code="invalid_payload") from exc

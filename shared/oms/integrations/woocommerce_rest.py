@@ -129,7 +129,8 @@ def create_refund(
             headers=headers,
             payload={
                 "amount": str(refund.total.amount),
-                "reason": refund.reason,
+                # Our id in the reason: how its order.updated is known as ours, not a refund made there.
+                "reason": f"{refund.reason} [oms {refund.refund_id}]",
                 "api_refund": True,
                 "api_restock": False,
                 "line_items": lines,

@@ -16,6 +16,7 @@ from oms.channels.incoming import (
     FulfilmentReported,
     IncomingOrder,
     OrderDeleted,
+    RefundReported,
     RetryOrder,
     normalise,
     order_id_of,
@@ -92,7 +93,7 @@ class IntakeService:
             if target is None:
                 return IntakeResult(order_id, "unchanged", existing.status if existing else None)
             context = self._context(target, shipments, store)
-            context.force = isinstance(incoming, FulfilmentReported | RetryOrder)
+            context.force = isinstance(incoming, FulfilmentReported | RefundReported | RetryOrder)
             change = decide(existing, target, actor, context)
             if change is None:
                 return IntakeResult(order_id, "unchanged", existing.status if existing else None)
@@ -130,6 +131,9 @@ class IntakeService:
                 if f.fulfilment_id != incoming.fulfilment.fulfilment_id
             ]
             snapshot = snapshot.model_copy(update={"channel_fulfilments": [*others, incoming.fulfilment]})
+        if isinstance(incoming, RefundReported):
+            kept = [r for r in snapshot.channel_refunds if r.refund_id != incoming.refund.refund_id]
+            snapshot = snapshot.model_copy(update={"channel_refunds": [*kept, incoming.refund]})
         return self._identified(snapshot, settings, actor)
 
     def _load(self, order_id: str) -> tuple[Order | None, list[Shipment]]:
