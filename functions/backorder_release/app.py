@@ -1,5 +1,6 @@
-"""Backorder release (SQS of StockAdjusted events): when a SKU's on-hand count rises, the orders
-held out of stock for it are retried, oldest first (oms.services.backorder_release)."""
+"""Backorder release (SQS of StockAdjusted, OrderLinesCancelled and RefundCreated events): when more
+of a SKU is available (its count rose, a cancellation released it, a refund restocked it), the
+orders held out of stock for it are retried, oldest first (oms.services.backorder_release)."""
 
 from __future__ import annotations
 
@@ -26,12 +27,15 @@ processor = BatchProcessor(event_type=EventType.SQS, model=BusEventRecord)
 
 def handle(record: BusEventRecord) -> None:
     event = record.body
-    released = service.after_stock_event(event.detail, event.event_id, utcnow())
-    if released.queued:
-        count("BackordersReleased", len(released.queued))
-    # A count with no order waiting for it is the usual case: not worth a line at the default level.
-    log = logger.info if released.held else logger.debug
-    log("backorders checked", extra={"sku": released.sku, "held": released.held, "queued": released.queued})
+    for released in service.after_event(event.detail_type, event.detail, event.event_id, utcnow()):
+        if released.queued:
+            count("BackordersReleased", len(released.queued))
+        # Stock freed with no order waiting for it is the usual case: not worth a line by default.
+        log = logger.info if released.held else logger.debug
+        log(
+            "backorders checked",
+            extra={"sku": released.sku, "held": released.held, "queued": released.queued},
+        )
 
 
 @lambda_handler_of

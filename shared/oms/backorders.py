@@ -39,6 +39,16 @@ def restocked_sku(detail: Mapping[str, Any]) -> str | None:
     return sku if on_hand > (before if isinstance(before, int) else 0) else None
 
 
+def freed_by(kind: str, detail: Mapping[str, Any]) -> list[str]:
+    """SKUs an event made more of: a count raised (StockAdjusted), or what a cancellation or a
+    refund released or restocked (their ``freed_skus``)."""
+    if kind == "StockAdjusted":
+        sku = restocked_sku(detail)
+        return [sku] if sku else []
+    freed = detail.get("freed_skus")
+    return sorted({s for s in freed if isinstance(s, str) and s}) if isinstance(freed, list) else []
+
+
 def held_from_summary(item: Mapping[str, Any]) -> HeldOrder | None:
     """A listed order (summary attributes) as a HeldOrder, if it is held out of stock."""
     hold = item.get("hold") or {}

@@ -149,6 +149,8 @@ class LinesCancelledDetail(BaseModel):
     refund_id: str | None = None
     notify_customer: bool = False
     actor: str
+    # SKUs of which more is available now (reservations released): orders held for them are retried.
+    freed_skus: list[str] = Field(default_factory=list)
     occurred_at: UtcDateTime
 
 
@@ -163,6 +165,7 @@ def lines_cancelled_event(
     notify_customer: bool,
     actor: str,
     at: datetime,
+    freed_skus: list[str] | None = None,
 ) -> OutboxEvent:
     detail = LinesCancelledDetail(
         cancellation_id=cancellation_id,
@@ -177,6 +180,7 @@ def lines_cancelled_event(
         refund_id=refund_id,
         notify_customer=notify_customer,
         actor=actor,
+        freed_skus=sorted(set(freed_skus or [])),
         occurred_at=at,
     )
     return OutboxEvent(
@@ -206,10 +210,14 @@ class RefundDetail(BaseModel):
     restocked: int
     notify_customer: bool
     actor: str
+    # SKUs of which more is available now (restocked, or released by units the refund cancelled).
+    freed_skus: list[str] = Field(default_factory=list)
     occurred_at: UtcDateTime
 
 
-def refund_event(order: Order, refund: Refund, kind: str, at: datetime) -> OutboxEvent:
+def refund_event(
+    order: Order, refund: Refund, kind: str, at: datetime, freed_skus: list[str] | None = None
+) -> OutboxEvent:
     detail = RefundDetail(
         refund_id=refund.refund_id,
         order_id=order.order_id,
@@ -222,6 +230,7 @@ def refund_event(order: Order, refund: Refund, kind: str, at: datetime) -> Outbo
         restocked=sum(line.restocked for line in refund.lines),
         notify_customer=refund.notify_customer,
         actor=refund.actor,
+        freed_skus=sorted(set(freed_skus or [])),
         occurred_at=at,
     )
     return OutboxEvent(

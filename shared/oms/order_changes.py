@@ -34,6 +34,13 @@ class StockMove:
     location: str | None = None
 
 
+def freed_skus(moves: list[StockMove]) -> list[str]:
+    """SKUs of which more is available after these moves (released, or back on hand)."""
+    return sorted(
+        {m.sku for m in moves if m.location is None and m.kind in (MoveKind.RELEASE, MoveKind.RESTOCK)}
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Actor:
     """Who or what caused a change, and the event it came from (for the timeline)."""

@@ -39,7 +39,7 @@ from oms.models import (
     TimelineEntry,
 )
 from oms.money import Money, minor_unit_exponent
-from oms.order_changes import Actor, MoveKind, StockMove, transition
+from oms.order_changes import Actor, MoveKind, StockMove, freed_skus, transition
 from oms.order_lifecycle import OrderStatus, can_transition
 from oms.order_reconciliation import NO_LOCATION
 from oms.shipments import LEFT, Shipment
@@ -346,12 +346,14 @@ def _noted(order: Order, words: str, actor: Actor) -> Order:
     return order.model_copy(update={"timeline": [*order.timeline, entry], "updated_at": actor.at})
 
 
-def with_refund(order: Order, refund: Refund, actor: Actor) -> tuple[Order, list[OutboxEvent]]:
+def with_refund(
+    order: Order, refund: Refund, actor: Actor, *, freed: list[str] | None = None
+) -> tuple[Order, list[OutboxEvent]]:
     """The order with the refund recorded: on its list and timeline; a refund recorded by hand
     moves the order's status with the money at once, one sent to the channel once it confirms."""
     after = order.model_copy(update={"refunds": [*order.refunds, refund], "updated_at": actor.at})
     words = f"refund {refund.refund_id} of {refund.total} ({refund.status.value}): {refund.reason}"
-    events = [refund_event(after, refund, "RefundCreated", actor.at)]
+    events = [refund_event(after, refund, "RefundCreated", actor.at, freed)]
     if refund.status == RefundStatus.PENDING:
         return _noted(after, words, actor), events
     after, moved = _follow_money(after, words, actor)
@@ -410,7 +412,7 @@ def record_channel_refunds(
         mark = OURS.search(reported.note or "")
         if reported.refund_id in known or (mark and mark.group(1) in known):
             continue
-        lines = []
+        lines, restocks = [], []
         for item in reported.lines:
             line = order.line(item.line_id)
             if line is None or item.quantity <= 0:
@@ -420,7 +422,7 @@ def record_channel_refunds(
             restock = item.restock_type in RESTOCKED and bool(line.stock_item)
             location = _shipped_from(shipments, line.line_id) if restock else None
             if location is not None and line.stock_item:
-                moves += [
+                restocks += [
                     StockMove(line.stock_item, item.quantity, MoveKind.RESTOCK),
                     StockMove(line.stock_item, item.quantity, MoveKind.RESTOCK, location),
                 ]
@@ -457,6 +459,7 @@ def record_channel_refunds(
             f"refund {reported.refund_id} of {reported.total} made in the channel",
             actor,
         )
-        events.append(refund_event(order, refund, "RefundCreated", actor.at))
+        events.append(refund_event(order, refund, "RefundCreated", actor.at, freed_skus(restocks)))
+        moves += restocks
         known.add(reported.refund_id)
     return order, moves, events

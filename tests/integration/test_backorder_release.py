@@ -58,3 +58,33 @@ def test_a_count_that_lowers_stock_releases_nothing(shop: Stack, shopify_secret:
     shop.cloud.drain()
     assert shop.order(waiting)["status"] == "on_hold"
     assert shop.queue_depth("BackorderDLQ") == 0
+
+
+def test_stock_freed_by_a_staff_cancel_releases_the_order_held_for_it(
+    shop: Stack, shopify_secret: str
+) -> None:
+    sku = shop.new_sku("FREED", wh_east=1)
+    first = shopify_order(91_101, skus={sku: 1}, updated_at="2026-06-01T09:00:00Z")
+    assert shop.deliver(shopify_delivery(first, store_id="demo-shopify", secret=shopify_secret))[0] == 202
+    assert shop.order("demo-shopify.91101")["status"] == "confirmed"  # it took the only unit
+    waiting = held_order(shop, shopify_secret, 91_102, sku, 1, "2026-06-01T09:05:00Z")
+    status, done = shop.api("POST", "/orders/demo-shopify.91101/cancel", {"reason": "customer"})
+    assert (status, done["status"]) == (200, "cancelled")
+    shop.cloud.drain()
+    released = shop.order(waiting)
+    assert (released["status"], released["reservation"]["reserved"]) == ("confirmed", {sku: 1})
+    assert released["timeline"][-1]["actor"] == "system:backorder-release"
+    (cancelled,) = shop.events.of_type("OrderLinesCancelled", "demo-shopify.91101")
+    assert cancelled["detail"]["freed_skus"] == [sku]
+
+
+def test_a_refund_that_frees_no_stock_names_no_sku_to_release(shop: Stack, shopify_secret: str) -> None:
+    sku = shop.new_sku("NOFREE", wh_east=3)
+    placed = shopify_order(91_201, skus={sku: 1}, updated_at="2026-06-01T09:00:00Z")
+    assert shop.deliver(shopify_delivery(placed, store_id="demo-shopify", secret=shopify_secret))[0] == 202
+    status, _ = shop.api("POST", "/orders/demo-shopify.91201/refunds", {"amount": "1.00", "reason": "late"})
+    assert status == 201
+    shop.cloud.drain()
+    (created,) = shop.events.of_type("RefundCreated", "demo-shopify.91201")
+    assert created["detail"]["freed_skus"] == []
+    assert shop.queue_depth("BackorderDLQ") == 0

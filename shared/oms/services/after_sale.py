@@ -26,7 +26,7 @@ from oms.models import (
     Store,
     TimelineEntry,
 )
-from oms.order_changes import Actor, OrderChange
+from oms.order_changes import Actor, OrderChange, freed_skus
 from oms.order_edits import EditAsk, address_for_pending, plan_edit
 from oms.order_lifecycle import OrderStatus
 from oms.order_reconciliation import StockView
@@ -134,6 +134,7 @@ class AfterSale:
                     notify_customer=notify_customer,
                     actor=actor.name,
                     at=actor.at,
+                    freed_skus=freed_skus(done.moves),
                 )
             )
             change = _change(order, after, done, events)
@@ -172,8 +173,8 @@ class AfterSale:
                 view=StockView(),
                 why="refunded before it shipped",
             )
-            after, events = with_refund(done.order, refund_plan.refund, actor)
             done.moves += refund_plan.moves
+            after, events = with_refund(done.order, refund_plan.refund, actor, freed=freed_skus(done.moves))
             return _change(order, after, done, [*done.events, *events]), refund_plan.refund
 
         return self._commit(order_id, plan)

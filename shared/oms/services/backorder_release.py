@@ -1,5 +1,6 @@
-"""Releasing orders held out of stock when stock arrives (oms.backorders decides which): each is
-queued to the intake as a retry, which reserves it if the stock still covers it when it runs."""
+"""Releasing orders held out of stock when stock arrives or is freed (a count, a cancellation, a
+restocking refund; oms.backorders decides which): each is queued to the intake as a retry, which
+reserves it if the stock still covers it when it runs."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from oms.backorders import releasable, restocked_sku
+from oms.backorders import freed_by, releasable, restocked_sku
 from oms.intake_message import RETRY_TOPIC, IntakeMessage
 from oms.ports import HeldOrders, IntakeQueue, StockLevels
 from oms.timeutil import iso
@@ -34,6 +35,14 @@ class BackorderRelease:
         sku = restocked_sku(detail)
         if sku is None:
             return Released(None)
+        return self._release(sku, event_id, now)
+
+    def after_event(self, kind: str, detail: dict[str, Any], event_id: str, now: datetime) -> list[Released]:
+        """Any event that made more of some SKUs available (oms.backorders.freed_by): a count,
+        a cancellation, a refund that restocked or cancelled units."""
+        return [self._release(sku, event_id, now) for sku in freed_by(kind, detail)]
+
+    def _release(self, sku: str, event_id: str, now: datetime) -> Released:
         held = self.orders.held_out_of_stock(sku)
         if not held:
             return Released(sku)
