@@ -63,7 +63,9 @@ class Replay:
             else:
                 assert payload == want["json"], payload
         answer = exchange["response"]
-        return HttpResponse(answer["status"], json.dumps(answer["json"]).encode())
+        return HttpResponse(
+            answer["status"], json.dumps(answer["json"]).encode(), dict(answer.get("headers", {}))
+        )
 
     def done(self) -> bool:
         return not self.exchanges

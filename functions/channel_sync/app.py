@@ -15,6 +15,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from oms.data.idempotency_store import Once
+from oms.data.redelivery import hold_back
 from oms.data.shipment_repository import ShipmentRepository
 from oms.data.store_repository import LocationRepository, StoreRepository
 from oms.event_records import BusEventRecord
@@ -51,6 +52,8 @@ def handle(record: BusEventRecord) -> None:
             report = service.push(order_id, shipment_id)
     except HttpError as error:
         count("ChannelPushFailures")
+        if error.retry_after:  # the channel said when to come back (429/503 Retry-After)
+            hold_back(record.eventSourceARN, record.receiptHandle, error.retry_after)
         logger.warning(
             "channel push failed; retried from the queue",
             extra={"shipment_id": shipment_id, "status": error.status, "error": str(error)},

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from oms.integrations.http_transport import HttpError, HttpResponse
+from oms_local.lambda_events import sqs_record
 from oms_local.samples import fixture, shopify_delivery, woocommerce_delivery, woocommerce_order
 from tests.integration.test_channel_push import (
     SHOP_SECRET,
@@ -422,3 +423,47 @@ def test_a_refund_made_in_shopifys_admin_arrives_by_webhook_and_is_recorded_and_
     assert shop.stock("IPOD2008BLACK")["on_hand"] == before + 1
     _, listed = shop.api("GET", f"/orders/{order_id}/refunds")
     assert listed["refunded"]["amount"] == "209.00"
+
+
+def test_a_channel_that_answers_429_with_retry_after_gets_the_refund_only_after_that_wait(
+    full_shop: Stack,
+) -> None:
+    shop = full_shop
+    woo_store(shop)
+    woo_order(shop)
+    shop.cloud.pause("ChannelSyncFunction")  # its message waits in the queue for this test to hand over
+    assert shop.api("POST", f"/orders/{WOO}/refunds", {"amount": "3.00", "reason": "late"})[0] == 201
+    shop.cloud.drain()
+    sqs, url = shop.cloud.clients["sqs"], shop.cloud.ref("ChannelSyncQueue")
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    (message,) = sqs.receive_message(QueueUrl=url, AttributeNames=["All"], VisibilityTimeout=0)["Messages"]
+    replay = Replay(
+        [
+            {
+                "request": {
+                    "method": "GET",
+                    "url": f"{ORDERS}/refunds",
+                    "headers": {"authorization": WOO_AUTH},
+                },
+                "response": {
+                    "status": 429,
+                    "headers": {"Retry-After": "120"},
+                    "json": {
+                        "code": "too_many_requests",
+                        "message": "Too many requests",
+                        "data": {"status": 429},
+                    },
+                },
+            }
+        ]
+    )
+    channel_sync(shop, replay)
+    result = shop.cloud.invoker.invoke("ChannelSyncFunction", {"Records": [sqs_record(message, arn)]})
+    # A batch whose every record failed fails the invocation (Powertools): the queue redelivers it.
+    assert not result.ok
+    assert "All records failed processing" in str(result.error)
+    assert sqs.receive_message(QueueUrl=url, VisibilityTimeout=0).get("Messages", []) == []  # held 120 s
+    held = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"])
+    assert held["Attributes"]["ApproximateNumberOfMessagesNotVisible"] == "1"
+    assert [r["status"] for r in shop.order(WOO)["refunds"]] == ["pending"]
+    assert len(replay.sent) == 1

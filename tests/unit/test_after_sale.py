@@ -3,12 +3,14 @@ in-memory ports: exact amounts, never more than was captured, stock released or 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 
 from oms.channels.incoming import normalise
 from oms.errors import Conflict, ValidationFailed
+from oms.integrations.http_transport import retry_after
 from oms.models import Address, CancelReason, OrderSnapshot, Refund, RefundStatus
 from oms.money import Money
 from oms.notifications import Email, plan
@@ -403,3 +405,20 @@ def test_woocommerce_refunds_in_an_order_payload_are_read_with_their_totals() ->
     snap = normalise("woocommerce", "order.updated", payload, store_id="woo-shop", received_at=actor().at)
     assert isinstance(snap, OrderSnapshot)
     assert [(r.refund_id, r.total) for r in snap.channel_refunds] == [("726", Money.of("10.00", "USD"))]
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [
+        ({"Retry-After": "120"}, 120),
+        ({"retry-after": "Wed, 02 Dec 2026 06:02:00 GMT"}, 120),
+        ({"Retry-After": "999999"}, 12 * 3600),  # a queue holds a message 12 hours at most
+        ({"Retry-After": "soon"}, None),
+        ({}, None),
+    ],
+)
+def test_retry_after_is_read_as_seconds_or_a_date_and_capped(
+    header: dict[str, str], seconds: int | None
+) -> None:
+    now = datetime(2026, 12, 2, 6, 0, tzinfo=UTC)
+    assert retry_after(header, now) == seconds

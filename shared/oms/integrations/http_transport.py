@@ -7,6 +7,8 @@ import json
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 
 
@@ -23,10 +25,18 @@ class HttpResponse:
 class HttpError(Exception):
     """A call that failed. ``retryable``: a later attempt may succeed (429, 5xx, network)."""
 
-    def __init__(self, message: str, *, status: int | None = None, retryable: bool = False) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        retryable: bool = False,
+        retry_after: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.retryable = retryable
+        self.retry_after = retry_after  # seconds the API asked us to wait (Retry-After), if it said
 
 
 class Transport(Protocol):
@@ -71,8 +81,30 @@ def call_json(
             f"{service} answered {response.status}{_error_code(response)}",
             status=response.status,
             retryable=response.status == 429 or response.status >= 500,
+            retry_after=retry_after(response.headers),
         )
     return response.json()
+
+
+MAX_RETRY_AFTER = 12 * 3600  # SQS holds a message invisible for at most 12 hours
+
+
+def retry_after(headers: dict[str, str], now: datetime | None = None) -> int | None:
+    """Seconds a ``Retry-After`` header asks for (delta-seconds or an HTTP date), capped at what a
+    queue can wait; None when there is none or it cannot be read."""
+    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        seconds = int(value)
+    else:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        seconds = int((when - (now or datetime.now(UTC))).total_seconds())
+    return max(0, min(seconds, MAX_RETRY_AFTER))
 
 
 def _error_code(response: HttpResponse) -> str:
