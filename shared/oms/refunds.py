@@ -331,15 +331,16 @@ def _follow_money(order: Order, words: str, actor: Actor) -> tuple[Order, list[O
     if not keeps and after.status != target and can_transition(after.status, target):
         moved, event = transition(after, target, actor, reason=words)
         return moved, [event]
-    return _noted(after, words, actor), []
+    return noted(after, words, actor), []
 
 
-def _noted(order: Order, words: str, actor: Actor) -> Order:
+def noted(order: Order, words: str, actor: Actor) -> Order:
+    """The order with a timeline entry that does not move its status."""
     entry = TimelineEntry(
         at=actor.at,
         from_status=order.status,
         to_status=order.status,
-        reason=words,
+        reason=words[:500],
         actor=actor.name,
         source_event=actor.source_event,
     )
@@ -355,7 +356,7 @@ def with_refund(
     words = f"refund {refund.refund_id} of {refund.total} ({refund.status.value}): {refund.reason}"
     events = [refund_event(after, refund, "RefundCreated", actor.at, freed)]
     if refund.status == RefundStatus.PENDING:
-        return _noted(after, words, actor), events
+        return noted(after, words, actor), events
     after, moved = _follow_money(after, words, actor)
     return after, events + moved
 
@@ -390,10 +391,12 @@ def settle(
     if status == RefundStatus.SUCCEEDED:
         after, moved = _follow_money(after, words, actor)
         return after, events + moved
-    return _noted(after, words, actor), events
+    return noted(after, words, actor), events
 
 
-OURS = re.compile(r"\[oms ([A-Za-z0-9_-]{1,64})\]")  # our refund id, in what we sent the channel
+OURS = re.compile(
+    r"\[oms ([A-Za-z0-9_-]{1,100})\]"
+)  # a key, or one we derive (<key>-refund)  # our refund id, in what we sent the channel
 RESTOCKED = frozenset({"return", "legacy_restock"})
 
 
@@ -418,7 +421,7 @@ def record_channel_refunds(
             if line is None or item.quantity <= 0:
                 continue
             value, tax = line_value(order, line)
-            before = min(line.quantity - item.quantity, refunded_units(order, line.line_id))
+            before = max(0, min(line.quantity - item.quantity, refunded_units(order, line.line_id)))
             restock = item.restock_type in RESTOCKED and bool(line.stock_item)
             location = _shipped_from(shipments, line.line_id) if restock else None
             if location is not None and line.stock_item:
@@ -454,7 +457,7 @@ def record_channel_refunds(
             created_at=actor.at,
             updated_at=actor.at,
         )
-        order = _noted(
+        order = noted(
             order.model_copy(update={"refunds": [*order.refunds, refund]}),
             f"refund {reported.refund_id} of {reported.total} made in the channel",
             actor,

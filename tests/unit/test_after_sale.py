@@ -372,17 +372,23 @@ def test_a_refund_made_in_shopifys_admin_is_recorded_once_with_its_units_restock
     assert desk.stock.level("IPOD2008GREEN") == (5, 0, 5)
 
 
-def test_a_refund_of_ours_coming_back_from_the_channel_is_not_recorded_again(desk: Desk) -> None:
+@pytest.mark.parametrize("ours_id", ["r-77", "k" * 64 + "-refund"])  # a cancel's refund: its key + "-refund"
+def test_a_refund_of_ours_coming_back_from_the_channel_is_not_recorded_again(
+    desk: Desk, ours_id: str
+) -> None:
     for sku in ("IPOD2008GREEN", "IPOD2008RED", "IPOD2008BLACK"):
         desk.stock.count(sku, wh_east=5)
     order_id = f"{STORE}.450789469"
     desk.deliver(shopify_payload(450789469))
-    ours = fixture("shopify/refunds-create.json") | {"note": "damaged [oms r-77]", "refund_line_items": []}
+    ours = fixture("shopify/refunds-create.json") | {
+        "note": f"damaged [oms {ours_id}]",
+        "refund_line_items": [],
+    }
     desk.shipments.orders[order_id] = desk.shipments.orders[order_id].model_copy(
-        update={"refunds": [Refund.model_validate(_pending("r-77"))]}
+        update={"refunds": [Refund.model_validate(_pending(ours_id))]}
     )
     desk.report(ours, 3, "refunds/create")
-    assert [r.refund_id for r in desk.shipments.orders[order_id].refunds] == ["r-77"]
+    assert [r.refund_id for r in desk.shipments.orders[order_id].refunds] == [ours_id]
 
 
 def _pending(refund_id: str) -> dict[str, object]:

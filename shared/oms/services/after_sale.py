@@ -24,14 +24,23 @@ from oms.models import (
     Refund,
     RefundStatus,
     Store,
-    TimelineEntry,
 )
 from oms.order_changes import Actor, OrderChange, freed_skus
 from oms.order_edits import EditAsk, address_for_pending, plan_edit
 from oms.order_lifecycle import OrderStatus
 from oms.order_reconciliation import StockView
 from oms.ports import IntakeQueue, Locations, Shipments, Stores
-from oms.refunds import LineAsk, RefundAsk, captured, find_refund, plan_refund, refunded, settle, with_refund
+from oms.refunds import (
+    LineAsk,
+    RefundAsk,
+    captured,
+    find_refund,
+    noted,
+    plan_refund,
+    refunded,
+    settle,
+    with_refund,
+)
 from oms.shipments import SHIPMENT_CHANGED, Shipment
 from oms.timeutil import iso
 
@@ -278,7 +287,7 @@ class AfterSale:
             + (", address changed" if record.address_changed else "")
             + f"; difference {edited.difference}); {record.pushed}"
         )
-        after = _entry(after.model_copy(update={"edits": [*after.edits, record]}), words, actor)
+        after = noted(after.model_copy(update={"edits": [*after.edits, record]}), words, actor)
         changed = (["lines"] if edited.added or edited.cancel else []) + (
             ["shipping_address"] if record.address_changed else []
         )
@@ -340,18 +349,6 @@ class AfterSale:
                 continue
             return result
         raise Conflict(f"order {order_id} is being changed; try again", code="concurrent_update")
-
-
-def _entry(order: Order, words: str, actor: Actor) -> Order:
-    entry = TimelineEntry(
-        at=actor.at,
-        from_status=order.status,
-        to_status=order.status,
-        reason=words[:500],
-        actor=actor.name,
-        source_event=actor.source_event,
-    )
-    return order.model_copy(update={"timeline": [*order.timeline, entry], "updated_at": actor.at})
 
 
 def _readdress(done: Cancelled, shipments: list[Shipment], address: Address, actor: Actor) -> None:
