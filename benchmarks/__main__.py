@@ -50,11 +50,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=10, help="cold-start runs per function (median)")
     parser.add_argument("--events", type=int, default=1000, help="events per type for own-code time")
     parser.add_argument("--orders", type=int, default=1000, help="webhooks for the local throughput run")
+    parser.add_argument("--job-orders", type=int, default=10_000, help="orders of the bulk job run")
     parser.add_argument(
-        "--skip", action="append", default=[], choices=["cold", "warm", "calls", "throughput"]
+        "--skip", action="append", default=[], choices=["cold", "warm", "calls", "throughput", "bulk"]
     )
     args = parser.parse_args(argv)
-    from benchmarks import calls, coldstart, cost, harness, throughput, warm
+    from benchmarks import bulk, calls, coldstart, cost, harness, throughput, warm
     from oms_local.runner import lambda_python
 
     results: dict[str, Any] = {
@@ -95,6 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     if "throughput" not in args.skip:
         print(f"local throughput: {args.orders} signed webhooks...", flush=True)
         results["throughput"] = throughput.measure(args.orders)
+    if "bulk" not in args.skip:
+        print(f"bulk job: {args.job_orders} orders...", flush=True)
+        results["bulk_job"] = bulk.measure(args.job_orders)
     previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     merged = {**previous, **results}
     RESULTS.write_text(json.dumps(merged, indent=2) + "\n")
@@ -193,6 +197,15 @@ def report(r: dict[str, Any]) -> str:
             f"({t['orders_per_second']} orders/s); lost {t['lost']}, duplicated {t['duplicated']}  "
             f"(target {TARGETS['local_orders']} in {TARGETS['local_seconds']} s, 0 lost, 0 duplicated: "
             f"{_ok(t['seconds_until_all_confirmed'] <= 60 and t['lost'] == 0 and t['duplicated'] == 0)})",
+        ]
+    b = r.get("bulk_job")
+    if b:
+        lines += [
+            "",
+            f"Bulk job ({b['note']}):",
+            f"  {b['orders']} orders in {b['chunks']} chunks: accepted in {b['accepted_ms']} ms,"
+            f" every result after {b['seconds']} s ({b['orders_per_second']} orders/s);"
+            f" done {b['done']}, failed {b['failed']}",
         ]
     return "\n".join(lines) + "\n"
 

@@ -25,6 +25,8 @@ _FAKE_ENV = {
     "AWS_SECRET_ACCESS_KEY": "docs",
     "TABLE_NAME": "docs",
     "INTAKE_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/docs.fifo",
+    "JOBS_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/docs-jobs",
+    "EXPORT_BUCKET": "docs-exports",
     "EVENT_BUS_NAME": "docs",
     "POWERTOOLS_METRICS_NAMESPACE": "OMS",
     "PARAMETER_PREFIX": "/oms/docs",

@@ -56,12 +56,17 @@ def _admin(
     body: Any = None,
     params: dict[str, str] | None = None,
     query: str = "",
+    headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     return http_event(
         method,
         path,
         route_key=f"{method} {route}",
-        headers={"content-type": "application/json", "authorization": "Bearer <verified by API Gateway>"},
+        headers={
+            "content-type": "application/json",
+            "authorization": "Bearer <verified by API Gateway>",
+            **(headers or {}),
+        },
         body=json.dumps(body).encode() if body is not None else None,
         path_parameters=params,
         raw_query=query,
@@ -155,6 +160,42 @@ def _scheduled(time: str, rule: str) -> dict[str, Any]:
         "resources": [f"arn:aws:events:us-east-1:123456789012:rule/oms-dev-{rule}"],
         "detail": {},
     }
+
+
+def _order_written(payload: dict[str, Any], store_id: str) -> dict[str, Any]:
+    """A stream record of an order's item as the intake first writes it (its document included)."""
+    from oms.channels.incoming import normalise
+    from oms.data.order_repository import order_item
+    from oms.intake_rules import decide
+    from oms.models import OrderSnapshot
+    from oms.order_changes import Actor
+    from oms_local.lambda_events import stream_record
+
+    at = datetime(2026, 11, 22, 2, 0, 1, tzinfo=UTC)
+    incoming = normalise("shopify", "orders/create", payload, store_id=store_id, received_at=at)
+    assert isinstance(incoming, OrderSnapshot)
+    change = decide(None, incoming, Actor("shopify:orders/create", "sample", at))
+    assert change is not None
+    assert change.order is not None
+    item = order_item(change.order.order, [])
+    record = {
+        "eventID": "a87ff679a2f3e71d9181a67b7542122c",
+        "eventName": "INSERT",
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": "us-east-1",
+        "dynamodb": {
+            "ApproximateCreationDateTime": 1795315681,
+            "Keys": {"PK": item["PK"], "SK": item["SK"]},
+            "NewImage": item,
+            "SequenceNumber": "4400000000000000000000001",
+            "SizeBytes": 1800,
+            "StreamViewType": "NEW_AND_OLD_IMAGES",
+        },
+    }
+    return stream_record(
+        record, "arn:aws:dynamodb:us-east-1:123456789012:table/oms-dev/stream/2026-11-22T00:00:00.000"
+    )
 
 
 def _shipment_detail(shipment_id: str, order_id: str, status: str) -> dict[str, Any]:
@@ -310,6 +351,10 @@ def samples() -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
             {"failures": 0},
         ),
         "publisher/stream-order-confirmed.json": (stream, {"failures": 0}),
+        "search_indexer/stream-order-placed.json": (
+            {"Records": [_order_written(shopify_order(1001), "demo-shopify")]},
+            {"failures": 0},
+        ),
         "notifier/order-confirmed.json": (
             _sqs_of([_bus_event("OrderConfirmed", order_detail)], "oms-dev-notifications"),
             {"failures": 0},
@@ -344,6 +389,22 @@ def samples() -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
                 params={"order_id": "demo-shopify.1001"},
             ),
             {"status": 201},
+        ),
+        "jobs_api/start-job.json": (
+            _admin(
+                "POST",
+                "/jobs",
+                "/jobs",
+                body={"action": "add_tag", "order_ids": ["demo-shopify.1001"], "params": {"tag": "gift"}},
+                headers={"idempotency-key": "job-sample-1"},
+            ),
+            {"status": 202},
+        ),
+        "job_worker/chunk.json": (
+            _sqs_of(
+                [{"job_id": "job-sample-1", "order_ids": ["demo-shopify.1001"], "attempt": 1}], "oms-dev-jobs"
+            ),
+            {"failures": 0},
         ),
         "stock_api/get-stock.json": (
             _admin("GET", "/stock/IPOD2008GREEN", "/stock/{sku}", params={"sku": "IPOD2008GREEN"}),

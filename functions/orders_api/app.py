@@ -1,5 +1,6 @@
 """Admin API for orders: GET /orders, GET /orders/{order_id}, POST /orders (manual orders),
-POST /orders/{order_id}/retry, /notes, /cancel, /refunds, /edits and GET /orders/{order_id}/refunds.
+POST /orders/{order_id}/retry, /notes, /tags, /cancel, /refunds, /edits and GET /orders/{order_id}/refunds;
+GET /orders?q= searches (number, customer email, SKU, tag) through the search index.
 Every POST with an Idempotency-Key answers a retry with its first answer."""
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from oms.admin_api import create_app, json_response, model_response, responses, staff_actor
-from oms.admin_requests import NoteRequest, OrderCancelRequest, OrderEditRequest, RefundRequest
+from oms.admin_requests import NoteRequest, OrderCancelRequest, OrderEditRequest, RefundRequest, TagsRequest
 from oms.admin_responses import (
     CancellationDone,
     CancelledUnits,
@@ -22,12 +23,14 @@ from oms.admin_responses import (
     OrderQueued,
     RefundList,
     RetryQueued,
+    TagsDone,
 )
 from oms.api_params import Cursor, Limit200, OrderId
 from oms.channels.manual_orders import ManualOrderRequest
 from oms.data.idempotency_store import RequestOnce
 from oms.data.intake_queue import IntakeQueue
 from oms.data.order_repository import OrderRepository
+from oms.data.order_search_index import OrderSearchIndex
 from oms.data.shipment_repository import ShipmentRepository
 from oms.data.store_repository import LocationRepository, StoreRepository
 from oms.identifiers import CHANNEL_ORDER_ID_PATTERN, STORE_ID_PATTERN
@@ -39,12 +42,14 @@ from oms.order_lifecycle import OrderStatus
 from oms.refunds import LineAsk, RefundAsk, captured, refunded
 from oms.services.after_sale import AfterSale
 from oms.services.order_desk import OrderDesk
+from oms.services.order_lookup import OrderLookup
 from oms.settings import get_settings
 from oms.timeutil import utcnow
 
 orders = OrderRepository(finish_pending=False)  # reads show an order in a staged change as it stands
 stores = StoreRepository(orders.table)
 desk = OrderDesk(orders, stores, IntakeQueue())
+lookup = OrderLookup(OrderSearchIndex(orders.table), orders)
 after_sale = AfterSale(ShipmentRepository(orders.table), stores, LocationRepository(orders.table), desk.queue)
 # POSTs with an Idempotency-Key answer a retry with the first answer (a refund is made once).
 once = RequestOnce("orders-api", orders.table, get_settings())
@@ -58,11 +63,12 @@ def _actor() -> Actor:
 
 @app.get(
     "/orders",
-    summary="List orders, newest first",
+    summary="List orders, newest first, or search them (q: number, email, SKU or tag)",
     tags=["orders"],
     responses=responses(200, 400, model=OrderPage),
 )
 def list_orders(
+    q: Annotated[str | None, Query(min_length=1, max_length=210)] = None,
     status: Annotated[OrderStatus | None, Query()] = None,
     channel: Annotated[Channel | None, Query()] = None,
     store: Annotated[str | None, Query(pattern=STORE_ID_PATTERN)] = None,
@@ -71,6 +77,18 @@ def list_orders(
     limit: Limit200 = 50,
     cursor: Cursor = None,
 ) -> Any:
+    if q is not None:  # the search index, newest first; the other filters narrow its page
+        found = lookup.search(
+            q,
+            limit=limit,
+            cursor=cursor,
+            filters={
+                "status": status.value if status else "",
+                "channel": channel.value if channel else "",
+                "store_id": store or "",
+            },
+        )
+        return json_response(200, {"orders": found.orders, "cursor": found.cursor})
     page = orders.list(
         status=status.value if status else None,
         channel=channel.value if channel else None,
@@ -130,6 +148,20 @@ def add_note(order_id: OrderId, body: NoteRequest, idempotency_key: KeyHeader = 
         "note added", extra={"order_id": order_id, "note_id": note.note_id, "visibility": note.visibility}
     )
     return model_response(201, NoteAdded(order_id=order_id, note=note, notes=len(order.notes)))
+
+
+@app.post(
+    "/orders/<order_id>/tags",
+    summary="Add and remove tags (kept over the channel's later updates)",
+    tags=["orders"],
+    responses=responses(200, 404, 409, 422, model=TagsDone),
+)
+def tag_order(order_id: OrderId, body: TagsRequest, idempotency_key: KeyHeader = None) -> Any:
+    order, changed = desk.retag(order_id, body.add, body.remove, actor=_actor())
+    logger.info("order tags changed" if changed else "order tagged so already", extra={"order_id": order_id})
+    return model_response(
+        200, TagsDone(order_id=order_id, tags=order.tags, changed=changed, version=order.version)
+    )
 
 
 @app.post(

@@ -21,6 +21,7 @@ from oms_local.sources import (
     event_source_mappings,
     logical_function,
     schedules,
+    trim_when_all_read,
 )
 from oms_local.template import Stack, load
 
@@ -37,6 +38,7 @@ SERVICES = (
     "cloudwatch",
     "logs",
     "cognito-idp",
+    "s3",
 )
 
 
@@ -81,9 +83,7 @@ class LocalCloud:
         if endpoint_url is None:  # in-process moto: same retention as the runner's (see trim_stream)
             from oms_local.motoserver import trim_stream
 
-            for source in self.mappings:
-                if isinstance(source, StreamSource):
-                    source.on_checkpoint = lambda arn, seq: trim_stream(arn, seq)
+            trim_when_all_read(list(self.mappings), trim_stream)
 
     @property
     def sources(self) -> list[SqsSource | StreamSource | RuleTarget]:

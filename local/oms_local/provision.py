@@ -87,6 +87,8 @@ class Provisioner:
             "AWS::DynamoDB::Table": self._table,
             "AWS::SQS::Queue": self._queue,
             "AWS::SQS::QueuePolicy": lambda lid, p: (lid, {}),
+            "AWS::S3::Bucket": self._bucket,
+            "AWS::S3::BucketPolicy": lambda lid, p: (lid, {}),
             "AWS::SNS::Topic": self._topic,
             "AWS::SNS::Subscription": self._subscription,
             "AWS::Events::EventBus": self._bus,
@@ -154,6 +156,41 @@ class Provisioner:
         if table.get("LatestStreamArn"):
             attrs["StreamArn"] = table["LatestStreamArn"]
         return name, attrs
+
+    def _bucket(self, logical: str, p: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        """An S3 bucket with the template's encryption, public access block and lifecycle."""
+        s3 = self.client("s3")
+        name = p.get("BucketName") or physical_name(self.stack, logical, 63).lower()
+        s3.create_bucket(Bucket=name)
+        if p.get("BucketEncryption"):
+            rules = [
+                {"ApplyServerSideEncryptionByDefault": r["ServerSideEncryptionByDefault"]}
+                for r in p["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+            ]
+            s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={"Rules": rules})
+        if p.get("PublicAccessBlockConfiguration"):
+            s3.put_public_access_block(
+                Bucket=name,
+                PublicAccessBlockConfiguration={
+                    k: str(v).lower() == "true" for k, v in p["PublicAccessBlockConfiguration"].items()
+                },
+            )
+        if p.get("LifecycleConfiguration"):
+            rules = [
+                {
+                    "ID": r.get("Id", f"rule-{i}"),
+                    "Status": r.get("Status", "Enabled"),
+                    "Filter": {"Prefix": r.get("Prefix", "")},
+                    **(
+                        {"Expiration": {"Days": int(r["ExpirationInDays"])}}
+                        if "ExpirationInDays" in r
+                        else {}
+                    ),
+                }
+                for i, r in enumerate(p["LifecycleConfiguration"]["Rules"])
+            ]
+            s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": rules})
+        return name, {"Arn": f"arn:aws:s3:::{name}", "DomainName": f"{name}.s3.amazonaws.com"}
 
     def _queue(self, logical: str, p: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         sqs = self.client("sqs")

@@ -25,7 +25,7 @@ from oms_local.issuer import LocalIssuer
 from oms_local.logs import LogPrinter
 from oms_local.motoserver import MotoServer, trim_stream
 from oms_local.routes import Authorizer, http_routes
-from oms_local.sources import RuleTarget, SqsSource, StreamSource
+from oms_local.sources import RuleTarget, SqsSource, StreamSource, trim_when_all_read
 from oms_local.workers import WorkerInvoker
 
 log = logging.getLogger("oms_local")
@@ -189,14 +189,12 @@ def start(
     running.admin_token = issuer.token(authorizer) if authorizer else ""
     # Short polls only: moto serves a long poll by waiting inside the request, which would hold the
     # server's one-request-at-a-time lock.
+    trim_when_all_read(list(cloud.mappings), lambda arn, seq: trim_stream(arn, seq, moto.lock))
     for source in cloud.sources:
         if isinstance(source, SqsSource):
             for n in range(2):
                 running.threads.append(_loop(f"{source.name}-{n}", source.poll_once, stop, 0.2))
-        elif isinstance(source, StreamSource):
-            source.on_checkpoint = lambda arn, seq: trim_stream(arn, seq, moto.lock)
-            running.threads.append(_loop(source.name, source.poll_once, stop, 0.2))
-        elif isinstance(source, RuleTarget):
+        elif isinstance(source, (StreamSource, RuleTarget)):
             running.threads.append(_loop(source.name, source.poll_once, stop, 0.2))
     running.clock = clock
     jobs = [scheduler.Job(s.name, s.expression, partial(_fire, invoker, s, stop)) for s in cloud.schedules]

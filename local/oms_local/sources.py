@@ -157,6 +157,22 @@ def _filterable(record: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def trim_when_all_read(sources: list[Any], trim: Callable[[str, str], None]) -> None:
+    """Let each stream's records go once every reader of that stream has checkpointed past them
+    (the publisher and the search indexer both read the table's stream)."""
+    readers = [s for s in sources if isinstance(s, StreamSource)]
+
+    def on_checkpoint(stream_arn: str, _sequence: str) -> None:
+        mine = [s for s in readers if s.stream_arn == stream_arn]
+        for shard in {sid for s in mine for sid in s.checkpoints}:
+            read = [s.checkpoints.get(shard) for s in mine]
+            if all(read):
+                trim(stream_arn, min((r for r in read if r), key=int))
+
+    for source in readers:
+        source.on_checkpoint = on_checkpoint
+
+
 @dataclass
 class StreamSource:
     """A DynamoDB stream event source mapping: in order per shard, retries, bisect, on-failure."""

@@ -7,8 +7,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from oms.bulk_jobs import MAX_ORDER_IDS, JobAction, JobFilter, JobParams
 from oms.identifiers import COUNTRY_CODE_PATTERN, LOCATION_ID_PATTERN, SHOP_DOMAIN_PATTERN, STORE_ID_PATTERN
 from oms.models import Address, CancelReason, NoteVisibility, StoreSettings
+from oms.order_export import Granularity
 
 Secret = Annotated[str, StringConstraints(min_length=16, max_length=512)]
 ShopDomain = Annotated[str, StringConstraints(pattern=SHOP_DOMAIN_PATTERN, max_length=255)]
@@ -167,6 +169,20 @@ class NoteRequest(BaseModel):
     visibility: NoteVisibility = NoteVisibility.INTERNAL
 
 
+Tag = Annotated[
+    str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True, pattern=r"^[^,]+$")
+]
+
+
+class TagsRequest(BaseModel):
+    """Tags to add and to remove (case-insensitive; a tag has no comma, as in Shopify)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    add: list[Tag] = Field(default_factory=list, max_length=50)
+    remove: list[Tag] = Field(default_factory=list, max_length=50)
+
+
 class CancelRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -244,3 +260,29 @@ class OrderEditRequest(BaseModel):
     shipping_address: Address | None = None
     note: Annotated[str, StringConstraints(max_length=2000)] | None = None
     refund_owed: bool = False  # refund what the order is worth less after the edit
+
+
+class JobRequest(BaseModel):
+    """A bulk job: an action over ``order_ids`` or the orders a ``filter`` lists."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    action: JobAction
+    order_ids: list[Annotated[str, StringConstraints(min_length=1, max_length=200)]] | None = Field(
+        default=None, max_length=MAX_ORDER_IDS
+    )
+    order_filter: JobFilter | None = Field(default=None, alias="filter")
+    params: JobParams = Field(default_factory=JobParams)
+    dry_run: bool = False
+
+
+class ExportRequest(BaseModel):
+    """A CSV of the orders a ``filter`` lists: one row per order or per line; ``columns`` to choose."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    order_filter: JobFilter = Field(alias="filter")
+    granularity: Granularity = Granularity.ORDER
+    columns: list[Annotated[str, StringConstraints(min_length=1, max_length=40)]] | None = Field(
+        default=None, max_length=40
+    )

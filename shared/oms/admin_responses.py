@@ -3,12 +3,16 @@ schemathesis suite checks every answer against it, and API clients (the admin ap
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 
+from oms.bulk_jobs import Job, JobAction, JobParams, JobResult
 from oms.carriers.carrier import Rate
 from oms.line_identity import VariantMapping
 from oms.models import Hold, Location, Note, OrderEdit, Refund, StockLevel, Store, Totals
 from oms.money import Money
+from oms.order_export import Export, ExportStatus, Granularity
 from oms.order_lifecycle import OrderStatus
 from oms.shipments import Shipment
 from oms.timeutil import UtcDateTime
@@ -58,6 +62,15 @@ class NoteAdded(Body):
     order_id: str
     note: Note
     notes: int  # how many notes the order has now
+
+
+class TagsDone(Body):
+    """The order's tags after the change (unchanged when it had them so already)."""
+
+    order_id: str
+    tags: list[str]
+    changed: bool
+    version: int
 
 
 class CancelledUnits(Body):
@@ -172,3 +185,81 @@ class Allocation(Body):
 class RateList(Body):
     shipment_id: str
     rates: list[Rate]
+
+
+class JobLinks(Body):
+    job: str
+    retry: str
+
+
+class JobView(Body):
+    """A bulk job: its counters, status (planning, running, done) and a page of per-order results."""
+
+    job_id: str
+    action: JobAction
+    status: str
+    dry_run: bool
+    total: int | None
+    done: int
+    failed: int
+    retrying: int
+    attempt: int
+    params: JobParams
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
+    results: list[JobResult] = Field(default_factory=list)
+    cursor: str | None = None
+    links: JobLinks
+
+
+def job_view(job: Job, results: list[dict[str, Any]] | None = None, cursor: str | None = None) -> JobView:
+    return JobView(
+        job_id=job.job_id,
+        action=job.action,
+        status=job.status,
+        dry_run=job.dry_run,
+        total=job.total,
+        done=job.done,
+        failed=job.failed,
+        retrying=job.retrying,
+        attempt=job.attempt,
+        params=job.params,
+        created_at=job.created_at,
+        updated_at=job.updated_at,
+        results=[JobResult.model_validate(r) for r in results or []],
+        cursor=cursor,
+        links=JobLinks(job=f"/jobs/{job.job_id}", retry=f"/jobs/{job.job_id}/retry"),
+    )
+
+
+class ExportView(Body):
+    """An export: ``pending`` until its file is written, then ``ready`` with a presigned ``url``
+    (valid an hour; ask again for a new one; the file is kept 7 days)."""
+
+    export_id: str
+    status: ExportStatus
+    granularity: Granularity
+    columns: list[str]
+    orders: int | None = None
+    rows: int | None = None
+    url: str | None = None
+    error: str | None = None
+    created_at: UtcDateTime
+    finished_at: UtcDateTime | None = None
+    links: dict[str, str]
+
+
+def export_view(export: Export, url: str | None = None) -> ExportView:
+    return ExportView(
+        export_id=export.export_id,
+        status=export.status,
+        granularity=export.granularity,
+        columns=export.columns,
+        orders=export.orders,
+        rows=export.rows,
+        url=url,
+        error=export.error,
+        created_at=export.created_at,
+        finished_at=export.finished_at,
+        links={"export": f"/exports/{export.export_id}"},
+    )

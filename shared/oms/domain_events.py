@@ -122,6 +122,44 @@ def order_note_event(order: Order, note: Note) -> OutboxEvent:
     )
 
 
+class OrderTagsDetail(BaseModel):
+    """OrderTagsChanged: staff added or removed tags (``tags``: all the order has now)."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    schema_version: Literal[1] = 1
+    order_id: str
+    store_id: str
+    channel: str
+    tags: list[str]
+    added: list[str]
+    removed: list[str]
+    actor: str
+    occurred_at: UtcDateTime
+
+
+def order_tags_event(
+    order: Order, added: list[str], removed: list[str], actor: str, at: datetime
+) -> OutboxEvent:
+    detail = OrderTagsDetail(
+        order_id=order.order_id,
+        store_id=order.store_id,
+        channel=order.channel.value,
+        tags=order.tags,
+        added=added,
+        removed=removed,
+        actor=actor,
+        occurred_at=at,
+    )
+    return OutboxEvent(
+        id="",
+        source=SOURCE_ORDERS,
+        type="OrderTagsChanged",
+        occurred_at=at,
+        detail=detail.model_dump(mode="json"),
+    )
+
+
 class CancelledLine(BaseModel):
     model_config = ConfigDict(defer_build=True)
 
@@ -342,6 +380,7 @@ CATALOGUE: dict[str, tuple[str, type[BaseModel], str]] = {
         OrderNoteDetail,
         "Staff wrote a note on an order (internal or for the customer).",
     ),
+    "OrderTagsChanged": (SOURCE_ORDERS, OrderTagsDetail, "Staff added or removed tags on an order."),
     "OrderLinesCancelled": (
         SOURCE_ORDERS,
         LinesCancelledDetail,

@@ -382,6 +382,8 @@ class Order(OrderSnapshot):
     edits: list[OrderEdit] = Field(default_factory=list)
     added_lines: list[LineItem] = Field(default_factory=list)
     address_override: Address | None = None
+    # Tags staff added (True) or removed (False) here, applied over the channel's tags.
+    tag_changes: dict[str, bool] = Field(default_factory=dict)
     version: int = 0
     shipment_count: int = 0  # shipments ever made for it (numbering; 0: no shipment to look at)
     created_at: UtcDateTime

@@ -20,6 +20,7 @@ from oms.errors import Conflict, ValidationFailed
 from oms.models import Address, LineHandling, LineItem, Order, OrderSnapshot
 from oms.money import Money
 from oms.order_lifecycle import OrderStatus
+from oms.order_tags import staff_tags
 from oms.refunds import line_value, share
 from oms.shipments import LEFT, OPEN, Shipment, ShipmentStatus
 
@@ -64,7 +65,9 @@ class EditPlan:
 def keep_staff_changes(snapshot: OrderSnapshot, order: Order) -> OrderSnapshot:
     """The channel's view of an order with what staff changed here still changed: the lines they
     added (a channel not told of them does not report them), the address they set, the units they
-    cancelled."""
+    cancelled, the tags they added or removed."""
+    if order.tag_changes:
+        snapshot = snapshot.model_copy(update={"tags": staff_tags(snapshot.tags, order.tag_changes)})
     if order.added_lines or order.address_override is not None:
         known = {line.line_id for line in snapshot.lines}
         update: dict[str, object] = {

@@ -18,6 +18,7 @@ from oms.intake_message import IntakeMessage
 from oms.line_identity import VariantMapping
 from oms.models import Location, Order, StockLevel, Store
 from oms.order_changes import OrderChange
+from oms.order_search import SearchAsk, Term
 from oms.shipments import Label, Shipment
 
 
@@ -27,6 +28,19 @@ class OrderReader(Protocol):
 
 class OrderRecords(OrderReader, Protocol):
     def save(self, change: OrderChange) -> None: ...
+
+
+class SearchTerms(Protocol):
+    """The order search index (oms.order_search): term items per order, looked up by value."""
+
+    def reindex(
+        self, order_id: str, placed_at: datetime, old: frozenset[Term], new: frozenset[Term]
+    ) -> int: ...
+    def find(self, ask: SearchAsk, *, limit: int, cursor: str | None) -> tuple[list[str], str | None]: ...
+
+
+class OrderSummaries(Protocol):
+    def summaries(self, order_ids: list[str]) -> list[dict[str, Any]]: ...
 
 
 class HeldOrders(Protocol):

@@ -9,17 +9,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from oms.data.carrier_registry import CarrierRegistry
+from oms.data.export_repository import ExportRepository
 from oms.data.intake_queue import IntakeQueue
+from oms.data.job_queue import JobQueue
+from oms.data.job_repository import JobRepository
+from oms.data.order_repository import OrderRepository
 from oms.data.shipment_repository import ShipmentRepository
 from oms.data.stock_repository import StockRepository
 from oms.data.store_repository import LocationRepository, StoreRepository
 from oms.data.variant_repository import VariantRepository
 from oms.integrations.http_transport import Transport
+from oms.services.after_sale import AfterSale
 from oms.services.allocation_service import AllocationService
 from oms.services.auto_fulfilment import AutoFulfilment
+from oms.services.bulk_job_service import BulkJobs, JobOperations
 from oms.services.completion_service import CompletionService
+from oms.services.export_service import ExportService
 from oms.services.fulfilment_events import FulfilmentEvents
 from oms.services.intake_service import IntakeService
+from oms.services.order_desk import OrderDesk
 from oms.services.shipping_service import ShippingService
 from oms.services.tracking_service import TrackingService
 from oms.settings import Settings, get_settings
@@ -78,3 +86,23 @@ def intake_service(settings: Settings | None = None) -> IntakeService:
         StockRepository(table),
         VariantRepository(table),
     )
+
+
+def bulk_jobs(settings: Settings | None = None) -> BulkJobs:
+    """The bulk jobs' service with every operation it may run (the jobs API and the worker)."""
+    settings = settings or get_settings()
+    services = fulfilment_services(settings, cache_seconds=0, retries_to_intake=True)
+    table = services.shipments.table
+    orders = OrderRepository(table)
+    stores = StoreRepository(table, settings, cache_seconds=0)
+    intake = IntakeQueue(settings)
+    after_sale = AfterSale(services.shipments, stores, LocationRepository(table, cache_seconds=0), intake)
+    desk = OrderDesk(orders, stores, intake)
+    operations = JobOperations(after_sale, desk, services.allocation, services.shipping, services.shipments)
+    return BulkJobs(JobRepository(table), JobQueue(settings), services.shipments, orders, operations.table())
+
+
+def export_service(settings: Settings | None = None) -> ExportService:
+    settings = settings or get_settings()
+    orders = OrderRepository(finish_pending=False)  # an export shows orders as they stand
+    return ExportService(ExportRepository(orders.table, settings), orders, JobQueue(settings))

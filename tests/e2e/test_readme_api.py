@@ -105,6 +105,24 @@ def test_the_readmes_api_calls_place_pick_ship_cancel_and_allocate_orders_on_the
         "12.50",
     )
     assert refund["lines"][0]["restocked"] == 1
+    assert wait_for(lambda: local.request("GET", "/jobs/wave-pm")[1]["status"] == "done", 60)
+    assert [r["outcome"] for r in local.request("GET", "/jobs/wave-pm")[1]["results"]] == ["succeeded"] * 2
+    assert local.request("GET", "/orders/demo-woo.PHONE-1")[1]["tags"] == ["gift", "wave-pm"]
+    assert wait_for(
+        lambda: (
+            [o["order_id"] for o in local.request("GET", "/orders?q=tag:gift")[1]["orders"]]
+            == ["demo-woo.PHONE-1"]
+        ),
+        30,
+    )
+    assert local.request("GET", "/orders/demo-woo.PHONE-2")[1]["tags"] == ["wave-pm"]
+    assert wait_for(lambda: local.request("GET", "/exports/export-woo-1")[1]["status"] == "ready", 60)
+    with urllib.request.urlopen(local.request("GET", "/exports/export-woo-1")[1]["url"], timeout=30) as got:
+        sheet = got.read().decode("utf-8-sig")
+    assert sheet.splitlines()[0].startswith("order_id,number,status")
+    assert sum("demo-woo.PHONE-" in row for row in sheet.splitlines()) >= 2
+    found = local.request("GET", "/orders?q=ADA@example.com")[1]["orders"]
+    assert sorted(o["order_id"] for o in found) == ["demo-woo.PHONE-1", "demo-woo.PHONE-2"]
     assert [(n["note_id"], n["text"]) for n in phone_1["notes"] if n.get("note_id")] == [
         ("phone-1-note-1", "Customer asked for a gift receipt")
     ]

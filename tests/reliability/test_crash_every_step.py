@@ -48,6 +48,7 @@ FUNCTIONS = (
     "TrackingPollerFunction",
     "OrderCompleterFunction",
     "BackorderReleaseFunction",  # each life counts stock in for its SKU: a release finding nothing held
+    "SearchIndexerFunction",
 )
 
 
@@ -312,6 +313,12 @@ class World:
                 for s in shipments
             ],
             "events": sorted(Counter(events.values()).items()),
+            # the search index found it by number and SKU (the indexer's writes converged)
+            "found": [
+                [o["order_id"] for o in stack.api.request("GET", "/orders", query=f"q={q}")[2]["orders"]]
+                == [order_id]
+                for q in (order["number"].lstrip("#"), f"sku:{sku}")
+            ],
             "emails": sorted(
                 {
                     m["subject"].split(": ", 1)[1].replace(order["number"], "#N")
@@ -339,7 +346,7 @@ def world() -> Iterator[World]:
             # functions that keep such records get a context with no time left: their in-progress
             # records expire at once, as they would have by the time AWS redelivers. Staff's client
             # likewise sends a request again once the dead one's time is up (Idempotency-Key).
-            for name in ("NotifierFunction", "ChannelSyncFunction", "OrdersApiFunction"):
+            for name in ("NotifierFunction", "ChannelSyncFunction", "OrdersApiFunction", "JobsApiFunction"):
                 invoker.specs[name] = replace(invoker.specs[name], timeout=0)
             recorder.caller = lambda: invoker.current
             stack = Stack(cloud)

@@ -25,6 +25,12 @@ _FAST = Config(
 )
 
 
+# Presigned S3 URLs with Signature Version 4 (the only one new regions accept).
+_S3 = _DEFAULT.merge(Config(signature_version="s3v4"))
+
+
 @cache
 def client(service: str, *, fast: bool = False) -> Any:
+    if service == "s3":
+        return boto3.client(service, config=_S3)
     return boto3.client(service, config=_FAST if fast else _DEFAULT)

@@ -59,8 +59,18 @@ class Table:
         item: dict[str, Any] | None = response.get("Item")
         return item
 
-    def update_if(self, pk: str, sk: str, *, update: str, condition: str, values: dict[str, Any]) -> bool:
+    def update_if(
+        self,
+        pk: str,
+        sk: str,
+        *,
+        update: str,
+        condition: str,
+        values: dict[str, Any],
+        names: dict[str, str] | None = None,
+    ) -> bool:
         """A conditional UpdateItem; False when the condition did not hold (nothing changed)."""
+        kwargs: dict[str, Any] = {"ExpressionAttributeNames": names} if names else {}
         try:
             self.ddb.update_item(
                 TableName=self.name,
@@ -68,6 +78,7 @@ class Table:
                 UpdateExpression=update,
                 ConditionExpression=condition,
                 ExpressionAttributeValues=values,
+                **kwargs,
             )
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
@@ -79,19 +90,41 @@ class Table:
         result: dict[str, Any] = self.ddb.query(TableName=self.name, **kwargs)
         return result
 
-    def batch_get(self, keys: list[tuple[str, str]], *, consistent: bool = True) -> list[dict[str, Any]]:
-        """Every item of ``keys`` that exists. ``consistent=False`` for reads that only plan a
-        conditional write (half the read cost; the write's condition decides)."""
+    def batch_get(
+        self, keys: list[tuple[str, str]], *, consistent: bool = True, attributes: tuple[str, ...] = ()
+    ) -> list[dict[str, Any]]:
+        """Every item of ``keys`` that exists (only ``attributes`` of each, when given).
+        ``consistent=False`` for reads that only plan a conditional write (half the read cost; the
+        write's condition decides) or that list."""
         found: list[dict[str, Any]] = []
         pending = [{"PK": {"S": pk}, "SK": {"S": sk}} for pk, sk in dict.fromkeys(keys)]
         while pending:
             chunk, pending = pending[:100], pending[100:]
             request: dict[str, Any] = {self.name: {"Keys": chunk, "ConsistentRead": consistent}}
+            if attributes:
+                request[self.name]["ProjectionExpression"] = ", ".join(
+                    f"#a{i}" for i in range(len(attributes))
+                )
+                request[self.name]["ExpressionAttributeNames"] = {
+                    f"#a{i}": a for i, a in enumerate(attributes)
+                }
             while request:
                 response = self.ddb.batch_get_item(RequestItems=request)
                 found += response.get("Responses", {}).get(self.name, [])
                 request = response.get("UnprocessedKeys") or {}
         return found
+
+    def batch_write(self, puts: list[dict[str, Any]], deletes: list[tuple[str, str]]) -> None:
+        """Unconditional puts and deletes, 25 per request (BatchWriteItem), until none is left
+        unprocessed. For items whose last writer wins by design (the search index)."""
+        pending: list[dict[str, Any]] = [{"PutRequest": {"Item": item}} for item in puts]
+        pending += [{"DeleteRequest": {"Key": {"PK": {"S": pk}, "SK": {"S": sk}}}} for pk, sk in deletes]
+        while pending:
+            chunk, pending = pending[:25], pending[25:]
+            request: dict[str, Any] = {self.name: chunk}
+            while request:
+                response = self.ddb.batch_write_item(RequestItems=request)
+                request = response.get("UnprocessedItems") or {}
 
 
 @dataclass(frozen=True, slots=True)

@@ -308,6 +308,23 @@ class OrderRepository:
         next_cursor = encode_cursor({"i": index, "p": part, "k": start_key}) if more else None
         return Page(items=found, cursor=next_cursor)
 
+    def many(self, order_ids: builtins.list[str]) -> builtins.list[Order]:
+        """Whole orders, as they stand (an export reads them in batches of 100: eventual reads)."""
+        items = self.table.batch_get([(keys.order_pk(i), keys.ORDER_SK) for i in order_ids], consistent=False)
+        by_id = {o.order_id: o for o in map(order_from_item, items)}
+        return [by_id[i] for i in order_ids if i in by_id]
+
+    def summaries(self, order_ids: builtins.list[str]) -> builtins.list[dict[str, Any]]:
+        """The listing's summary of each order, in the order asked (missing ones left out): one
+        BatchGetItem of the summary attributes, not the orders' documents."""
+        items = self.table.batch_get(
+            [(keys.order_pk(i), keys.ORDER_SK) for i in order_ids],
+            consistent=False,
+            attributes=SUMMARY_ATTRIBUTES,
+        )
+        by_id = {s["order_id"]: s for s in map(_summary, items)}
+        return [by_id[i] for i in order_ids if i in by_id]
+
     def held_out_of_stock(self, sku: str) -> builtins.list[HeldOrder]:
         """Orders on hold for want of stock that need ``sku``, oldest first: the status index's
         ``on_hold`` partition, filtered on the hold's reason (a Query, never a Scan)."""

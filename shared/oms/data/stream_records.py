@@ -1,10 +1,13 @@
-"""DynamoDB stream records of the table, as the outbox relay reads them."""
+"""DynamoDB stream records of the table, as the outbox relay and the search indexer read them."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from oms.data.item_codec import from_item, unpack
+from oms.data.order_repository import order_from_item
+from oms.data.table_keys import ORDER_SK
+from oms.order_search import OrderImages
 from oms.outbox_relay import TableChange
 
 
@@ -17,3 +20,17 @@ def table_change(record: dict[str, Any]) -> TableChange:
     outbox = (new or {}).pop("outbox", None)
     events = unpack(outbox) if isinstance(outbox, bytes | str) else outbox or []
     return TableChange(str(change.get("SequenceNumber", "")), old, new, list(events))
+
+
+def order_images(record: dict[str, Any]) -> OrderImages | None:
+    """The order before and after a stream record of its item (None: not an order's item)."""
+    change = record["dynamodb"]
+    keys = change.get("Keys", {})
+    if keys.get("SK", {}).get("S") != ORDER_SK or not keys.get("PK", {}).get("S", "").startswith("ORDER#"):
+        return None
+    old, new = change.get("OldImage"), change.get("NewImage")
+    return OrderImages(
+        sequence=str(change.get("SequenceNumber", "")),
+        old=order_from_item(old) if old and "doc" in old else None,
+        new=order_from_item(new) if new and "doc" in new else None,
+    )

@@ -91,3 +91,38 @@ def variant_sk(variant_key: str) -> str:
 
 def store_variants(store_id: str) -> str:
     return f"VARIANTS#{store_id}"
+
+
+# The order search index (oms.data.order_search_index): one item per term of an order, in the
+# order's own term partition; GSI1 finds the orders of a term value, newest first.
+def order_terms_pk(order_id: str) -> str:
+    return f"TERMS#{order_id}"
+
+
+def term_sk(kind: str, value: str) -> str:
+    return f"{kind}#{value}"
+
+
+def term_orders(value: str) -> str:
+    return f"FIND#{value}"
+
+
+# Bulk jobs (oms.bulk_jobs): the job, and one result item per order in its partition.
+def job_pk(job_id: str) -> str:
+    return f"JOB#{job_id}"
+
+
+JOB_SK = "JOB"
+JOBS = "JOBS"
+RESULT_PREFIX = "RESULT#"
+
+
+def result_sk(order_id: str) -> str:
+    return f"{RESULT_PREFIX}{order_id}"
+
+
+def export_pk(export_id: str) -> str:
+    return f"EXPORT#{export_id}"
+
+
+EXPORT_SK = "EXPORT"

@@ -18,6 +18,7 @@ from oms.models import Note, Order
 from oms.order_changes import Actor
 from oms.order_lifecycle import OrderStatus
 from oms.order_notes import add_note
+from oms.order_tags import retag
 from oms.ports import IntakeQueue, OrderRecords, Stores
 from oms.timeutil import iso
 
@@ -47,6 +48,20 @@ class OrderDesk:
             except ConcurrentModification:
                 continue
             return change.order, note
+        raise Conflict(f"order {order_id} is being changed; try again", code="concurrent_update")
+
+    def retag(self, order_id: str, add: list[str], remove: list[str], *, actor: Actor) -> tuple[Order, bool]:
+        """Add and remove tags; the order and whether it changed (asking again changes nothing)."""
+        for _ in range(3):
+            order = self.get(order_id)
+            change = retag(order, add, remove, actor)
+            if change is None:
+                return order, False
+            try:
+                self.orders.save(change)
+            except ConcurrentModification:
+                continue
+            return change.order, True
         raise Conflict(f"order {order_id} is being changed; try again", code="concurrent_update")
 
     def get(self, order_id: str) -> Order:
