@@ -31,7 +31,7 @@ JobId = Annotated[str, Path(pattern=CHANNEL_ORDER_ID_PATTERN)]
 
 @app.post(
     "/jobs",
-    summary="Start a bulk job (cancel, tag, allocate, pack, buy labels) over orders, or a dry run of one",
+    summary="Start a bulk job (cancel, tag, allocate, pack, buy labels, pick lists, export) over orders",
     tags=["jobs"],
     responses=responses(202, 400, 422, model=JobView),
 )
@@ -62,8 +62,8 @@ def get_job(
     limit: Limit200 = 100,
     cursor: Cursor = None,
 ) -> Any:
-    job, page = jobs.get(job_id, outcome=outcome, limit=limit, cursor=cursor)
-    return model_response(200, job_view(job, page.items, page.cursor))
+    job, page, url = jobs.get(job_id, outcome=outcome, limit=limit, cursor=cursor)
+    return model_response(200, job_view(job, page.items, page.cursor, url))
 
 
 @app.post(

@@ -209,10 +209,14 @@ class JobView(Body):
     updated_at: UtcDateTime
     results: list[JobResult] = Field(default_factory=list)
     cursor: str | None = None
+    # print_pick_lists and export jobs: their one file, once the last result is in (an hour)
+    document_url: str | None = None
     links: JobLinks
 
 
-def job_view(job: Job, results: list[dict[str, Any]] | None = None, cursor: str | None = None) -> JobView:
+def job_view(
+    job: Job, results: list[dict[str, Any]] | None = None, cursor: str | None = None, url: str | None = None
+) -> JobView:
     return JobView(
         job_id=job.job_id,
         action=job.action,
@@ -228,6 +232,7 @@ def job_view(job: Job, results: list[dict[str, Any]] | None = None, cursor: str 
         updated_at=job.updated_at,
         results=[JobResult.model_validate(r) for r in results or []],
         cursor=cursor,
+        document_url=url,
         links=JobLinks(job=f"/jobs/{job.job_id}", retry=f"/jobs/{job.job_id}/retry"),
     )
 

@@ -41,6 +41,12 @@ class JobAction(StrEnum):
     ALLOCATE = "allocate"
     MARK_PACKED = "mark_packed"
     BUY_LABELS = "buy_labels"
+    PRINT_PICK_LISTS = "print_pick_lists"  # one HTML document: the pick lists of the orders' open shipments
+    EXPORT = "export"  # one CSV of the orders (oms.order_export's order columns)
+
+
+# Actions whose outcome is one file over the job's orders, written when the last result is in.
+FILE_ACTIONS = frozenset({JobAction.PRINT_PICK_LISTS, JobAction.EXPORT})
 
 
 class Outcome(StrEnum):
@@ -89,6 +95,7 @@ class Job(Model):
     failed: int = 0
     retrying: int = 0  # failed orders queued again by a retry, not yet run
     attempt: int = 1
+    document: str | None = None  # the file a print_pick_lists or export job wrote (its key)
     actor: str
     created_at: UtcDateTime
     updated_at: UtcDateTime
@@ -182,6 +189,12 @@ def preview(
             return Outcome.SKIPPED, "allocated_already", "every line is in a shipment"
         return Outcome.WOULD, "allocate", "would allocate its reserved lines to shipments"
     open_ = [s for s in shipments if s.status in OPEN]
+    if action == JobAction.EXPORT:
+        return Outcome.WOULD, "export", "would be a row of the export"
+    if action == JobAction.PRINT_PICK_LISTS:
+        if not open_:
+            return Outcome.SKIPPED, "nothing_to_pick", "no shipment waiting to be picked"
+        return Outcome.WOULD, "print_pick_lists", f"would print {', '.join(s.shipment_id for s in open_)}"
     if action == JobAction.MARK_PACKED:
         pending = [s.shipment_id for s in open_ if s.status == ShipmentStatus.PENDING]
         if not pending:

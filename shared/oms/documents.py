@@ -15,7 +15,7 @@ _STYLE = (
     "h1{font-size:20px;margin:0 0 .3em}table{border-collapse:collapse;width:100%;margin-top:1em}"
     "th,td{border-bottom:1px solid #ccc;padding:.4em;text-align:left}td.q{text-align:right;width:5em}"
     ".box{display:inline-block;width:1em;height:1em;border:1px solid #111}"
-    "@media print{body{margin:0}}"
+    "@media print{body{margin:0}.page{break-after:page}}"
 )
 
 
@@ -106,20 +106,29 @@ def _page(title: str, body: str) -> str:
 
 
 def pick_list_html(doc: PickList) -> str:
+    return _page(f"Pick list {doc.shipment_id}", _pick_list_body(doc))
+
+
+def pick_lists_html(docs: list[PickList], title: str) -> str:
+    """Many pick lists as one printable document, each on its own page."""
+    pages = "".join(f'<section class="page">{_pick_list_body(d)}</section>' for d in docs)
+    return _page(title, pages or "<p>Nothing to pick.</p>")
+
+
+def _pick_list_body(doc: PickList) -> str:
     e = html.escape
     rows = "".join(
         f'<tr><td><span class="box"></span></td><td>{e(line.sku or "-")}</td><td>{e(line.name)}</td>'
         f'<td class="q">{line.quantity}</td></tr>'
         for line in doc.lines
     )
-    body = (
+    return (
         f"<h1>Pick list: order {e(doc.order_number)}</h1>"
         f"<div>Shipment {e(doc.shipment_id)} from {e(doc.location_name)}; "
         f"{doc.total_items} item(s)</div>"
         f"<table><thead><tr><th></th><th>SKU</th><th>Item</th><th>Qty</th></tr></thead>"
         f"<tbody>{rows}</tbody></table>"
     )
-    return _page(f"Pick list {doc.shipment_id}", body)
 
 
 def packing_slip_html(doc: PackingSlip) -> str:

@@ -22,7 +22,7 @@ from oms.integrations.http_transport import Transport
 from oms.services.after_sale import AfterSale
 from oms.services.allocation_service import AllocationService
 from oms.services.auto_fulfilment import AutoFulfilment
-from oms.services.bulk_job_service import BulkJobs, JobOperations
+from oms.services.bulk_job_service import BulkJobs, JobDocuments, JobOperations
 from oms.services.completion_service import CompletionService
 from oms.services.export_service import ExportService
 from oms.services.fulfilment_events import FulfilmentEvents
@@ -99,7 +99,15 @@ def bulk_jobs(settings: Settings | None = None) -> BulkJobs:
     after_sale = AfterSale(services.shipments, stores, LocationRepository(table, cache_seconds=0), intake)
     desk = OrderDesk(orders, stores, intake)
     operations = JobOperations(after_sale, desk, services.allocation, services.shipping, services.shipments)
-    return BulkJobs(JobRepository(table), JobQueue(settings), services.shipments, orders, operations.table())
+    files = JobDocuments(
+        ExportRepository(table, settings),
+        orders,
+        services.shipments,
+        LocationRepository(table, cache_seconds=0),
+    )
+    return BulkJobs(
+        JobRepository(table), JobQueue(settings), services.shipments, orders, operations.table(), files
+    )
 
 
 def export_service(settings: Settings | None = None) -> ExportService:

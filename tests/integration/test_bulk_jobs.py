@@ -4,11 +4,13 @@ nothing, a redelivered chunk that counts nothing twice, a retry of the failures,
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from typing import Any
 
-from oms_local.samples import shopify_delivery, shopify_order
-from oms_local.seed import SHOPIFY_STORE
+from oms_local.samples import shopify_delivery, shopify_order, woocommerce_delivery, woocommerce_order
+from oms_local.seed import SHOPIFY_STORE, WOO_STORE
 from tests.stack import Stack
 
 STORE = "demo-shopify"
@@ -146,3 +148,53 @@ def test_bad_jobs_are_refused_with_the_field_named(shop: Stack) -> None:
     assert status == 422
     status, _, answer = shop.api.request("GET", "/jobs/nope")
     assert (status, answer["code"]) == (404, "job_not_found")
+
+
+def woo_order(stack: Stack, n: int) -> str:
+    delivery = woocommerce_delivery(
+        woocommerce_order(n, skus={"IPOD2009BLACK": 1, "IPOD2008GREEN": 2}),
+        store_id="demo-woo",
+        secret=str(WOO_STORE["webhook_secret"]),
+    )
+    assert stack.send(delivery)[0] == 202
+    return f"demo-woo.{n}"
+
+
+def document(stack: Stack, done: Any) -> str:
+    """The job's file, read from the export bucket its presigned URL points into."""
+    assert done["document_url"]
+    key = done["document_url"].split("?")[0].split("/exports/", 1)[1]
+    s3, bucket = stack.cloud.clients["s3"], stack.cloud.ref("ExportBucket")
+    return str(s3.get_object(Bucket=bucket, Key=f"exports/{key}")["Body"].read().decode("utf-8-sig"))
+
+
+def test_a_pick_list_job_prints_every_open_shipment_in_one_document(full_shop: Stack) -> None:
+    stack = full_shop
+    ids = [woo_order(stack, 66_001 + i) for i in range(2)]
+    stack.cloud.drain()
+    shipments = [s for i in ids for s in stack.api("GET", f"/orders/{i}/shipments")[1]["shipments"]]
+    assert shipments
+    assert {s["status"] for s in shipments} == {"pending"}
+    status, started = start(stack, {"action": "print_pick_lists", "order_ids": [*ids, "demo-woo.404"]})
+    assert status == 202, started
+    stack.cloud.drain()
+    done = job(stack, started["job_id"])
+    assert (done["status"], done["done"], done["failed"]) == ("done", 2, 1)
+    html = document(stack, done)
+    assert html.startswith("<!doctype html>")
+    assert html.count('<section class="page">') == len(shipments)
+    for s in shipments:
+        assert s["shipment_id"] in html
+    assert "IPOD2008GREEN" in html
+
+
+def test_an_export_job_writes_its_orders_rows(shop: Stack) -> None:
+    ids = [place(shop, 64_301 + i) for i in range(3)]
+    shop.cloud.drain()
+    status, started = start(shop, {"action": "export", "order_ids": ids})
+    assert status == 202, started
+    shop.cloud.drain()
+    done = job(shop, started["job_id"])
+    assert done["status"] == "done"
+    rows = list(csv.DictReader(io.StringIO(document(shop, done))))
+    assert sorted(r["order_id"] for r in rows) == sorted(ids)

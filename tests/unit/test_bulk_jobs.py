@@ -66,6 +66,8 @@ def test_a_dry_run_preview_tells_what_each_action_would_do() -> None:
     assert "1 unit" in message
     assert preview(JobAction.ALLOCATE, JobParams(), o, [])[:2] == (Outcome.WOULD, "allocate")
     assert preview(JobAction.MARK_PACKED, JobParams(), o, [])[0] == Outcome.SKIPPED
+    assert preview(JobAction.PRINT_PICK_LISTS, JobParams(), o, [])[:2] == (Outcome.SKIPPED, "nothing_to_pick")
+    assert preview(JobAction.EXPORT, JobParams(), o, [])[0] == Outcome.WOULD
 
 
 class MemoryJobs:
@@ -125,10 +127,11 @@ class MemoryJobs:
     def results(self, job_id: str, *, outcome: Outcome | None, limit: int, cursor: str | None) -> Any:
         raise NotImplementedError
 
-    def failed_orders(self, job_id: str) -> list[str]:
-        return [
-            r.order_id for (j, _), r in self.recorded.items() if j == job_id and r.outcome == Outcome.FAILED
-        ]
+    def orders_with(self, job_id: str, outcome: Outcome) -> list[str]:
+        return [r.order_id for (j, _), r in self.recorded.items() if j == job_id and r.outcome == outcome]
+
+    def set_document(self, job_id: str, key: str, attempt: int) -> None:
+        self.jobs[job_id] = self.jobs[job_id].model_copy(update={"document": key})
 
 
 class Queue:

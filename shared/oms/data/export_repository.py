@@ -48,13 +48,13 @@ class ExportRepository:
             raise NotFound(f"no export {export_id!r}", code="export_not_found")
         return Export.model_validate_json(item["doc"]["S"])
 
-    def write_file(self, key: str, body: bytes) -> None:
+    def write_file(self, key: str, body: bytes, content_type: str = "text/csv; charset=utf-8") -> None:
         try:
             self.s3.put_object(
                 Bucket=self.bucket,
                 Key=key,
                 Body=body,
-                ContentType="text/csv; charset=utf-8",
+                ContentType=content_type,
                 ContentDisposition=f'attachment; filename="{key.rsplit("/", 1)[-1]}"',
             )
         except (BotoCoreError, ClientError) as exc:

@@ -53,6 +53,7 @@ def _job(item: dict[str, Any]) -> Job:
             "retrying": int(item.get("retrying", {"N": "0"})["N"]),
             "attempt": int(item["attempt"]["N"]),
             "updated_at": item["updated_at"]["S"],
+            "document": item.get("document", {}).get("S"),
         }
     )
 
@@ -137,6 +138,16 @@ class JobRepository:
             },
         )
 
+    def set_document(self, job_id: str, key: str, attempt: int) -> None:
+        self.table.update_if(
+            keys.job_pk(job_id),
+            keys.JOB_SK,
+            update="SET #doc = :k",
+            condition="#a = :a",
+            values={":k": {"S": key}, ":a": {"N": str(attempt)}},
+            names={"#doc": "document", "#a": "attempt"},
+        )
+
     def results_of(self, job_id: str, order_ids: list[str]) -> dict[str, JobResult]:
         items = self.table.batch_get([(keys.job_pk(job_id), keys.result_sk(o)) for o in order_ids])
         return {r.order_id: r for r in map(_result, items)}
@@ -215,11 +226,11 @@ class JobRepository:
             kwargs["ExclusiveStartKey"] = last
             kwargs["Limit"] = limit - len(found)
 
-    def failed_orders(self, job_id: str) -> list[str]:
+    def orders_with(self, job_id: str, outcome: Outcome) -> list[str]:
         ids: list[str] = []
         cursor = None
         while True:
-            page = self.results(job_id, outcome=Outcome.FAILED, limit=1000, cursor=cursor)
+            page = self.results(job_id, outcome=outcome, limit=1000, cursor=cursor)
             ids += [r["order_id"] for r in page.items]
             if not page.cursor:
                 return ids

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from oms.bulk_jobs import (
+    FILE_ACTIONS,
     MAX_ORDER_IDS,
     Job,
     JobAction,
@@ -23,8 +24,10 @@ from oms.bulk_jobs import (
     preview,
     result,
 )
+from oms.documents import pick_list, pick_lists_html
 from oms.errors import ConcurrentModification, Conflict, NotFound, OmsError, ValidationFailed
 from oms.order_changes import Actor
+from oms.order_export import DEFAULT_COLUMNS, Granularity, csv_bytes, rows_of
 from oms.ports import Shipments
 from oms.shipments import OPEN, ShipmentStatus
 
@@ -46,11 +49,19 @@ class Jobs(Protocol):
         retrying: int = 0,
     ) -> None: ...
     def results(self, job_id: str, *, outcome: Outcome | None, limit: int, cursor: str | None) -> Any: ...
-    def failed_orders(self, job_id: str) -> list[str]: ...
+    def orders_with(self, job_id: str, outcome: Outcome) -> list[str]: ...
+    def set_document(self, job_id: str, key: str, attempt: int) -> None: ...
 
 
 class ChunkQueue(Protocol):
     def send(self, messages: list[dict[str, Any]]) -> None: ...
+
+
+class JobFiles(Protocol):
+    """The one file of a print_pick_lists or export job, over the orders that succeeded."""
+
+    def write(self, job: Job, order_ids: list[str]) -> str: ...
+    def url(self, key: str) -> str: ...
 
 
 class OrderLister(Protocol):
@@ -80,9 +91,10 @@ class BulkJobs:
         shipments: Shipments,
         orders: OrderLister,
         operations: dict[JobAction, Operation],
+        files: JobFiles | None = None,
     ) -> None:
         self.jobs, self.queue, self.shipments, self.orders = jobs, queue, shipments, orders
-        self.operations = operations
+        self.operations, self.files = operations, files
 
     # ------------------------------------------------------------------ staff
     def start(
@@ -126,16 +138,20 @@ class BulkJobs:
             self.queue.send([{"job_id": job.job_id, "plan": True}])
         return job
 
-    def get(self, job_id: str, *, outcome: Outcome | None, limit: int, cursor: str | None) -> tuple[Job, Any]:
+    def get(
+        self, job_id: str, *, outcome: Outcome | None, limit: int, cursor: str | None
+    ) -> tuple[Job, Any, str | None]:
+        """The job, a page of its results, and its file's presigned URL once written."""
         job = self.jobs.get(job_id)
-        return job, self.jobs.results(job_id, outcome=outcome, limit=limit, cursor=cursor)
+        url = self.files.url(job.document) if job.document and self.files else None
+        return job, self.jobs.results(job_id, outcome=outcome, limit=limit, cursor=cursor), url
 
     def retry(self, job_id: str) -> tuple[Job, int]:
         """A new attempt over the orders that failed; their results are replaced as they run."""
         job = self.jobs.get(job_id)
         if job.status != "done":
             raise Conflict(f"job {job_id} is {job.status}: retry once it has run", code="job_running")
-        failed = self.jobs.failed_orders(job_id)
+        failed = self.jobs.orders_with(job_id, Outcome.FAILED)
         if not failed:
             raise Conflict(f"job {job_id} has no failed orders", code="nothing_to_retry")
         if not self.jobs.next_attempt(job, len(failed)):
@@ -180,8 +196,18 @@ class BulkJobs:
                 self.jobs.record(job_id, entries, done=done, failed=failed, retrying=retrying)
             except ConcurrentModification:
                 continue  # a duplicate delivery recorded some: the rest again (operations repeat as no-ops)
+            self._write_file_when_done(job_id)
             return len(entries)
         raise ConcurrentModification(f"job {job_id}: the chunk's results kept changing")
+
+    def _write_file_when_done(self, job_id: str) -> None:
+        """The chunk that completes a file job writes its file (a chunk finishing beside it may
+        write the same file again: same orders, same key)."""
+        job = self.jobs.get(job_id)
+        if job.action not in FILE_ACTIONS or job.dry_run or job.status != "done" or self.files is None:
+            return
+        key = self.files.write(job, self.jobs.orders_with(job_id, Outcome.SUCCEEDED))
+        self.jobs.set_document(job_id, key, job.attempt)
 
     def _run(self, job: Job, order_id: str, attempt: int, actor: Actor) -> JobResult:
         try:
@@ -216,6 +242,39 @@ def _by_this_job(order: Any, actor: Actor) -> bool:
 
 def _due(seen: JobResult | None, attempt: int) -> bool:
     return seen is None or (seen.outcome == Outcome.FAILED and seen.attempt < attempt)
+
+
+class JobDocuments:
+    """Writes a file job's document to the export bucket: the orders' rows as CSV, or the pick
+    lists of their open shipments as one printable HTML document (a page each)."""
+
+    def __init__(self, store: Any, orders: Any, shipments: Shipments, locations: Any) -> None:
+        self.store, self.orders, self.shipments, self.locations = store, orders, shipments, locations
+
+    def write(self, job: Job, order_ids: list[str]) -> str:
+        if job.action == JobAction.EXPORT:
+            columns = DEFAULT_COLUMNS[Granularity.ORDER]
+            rows: list[list[str]] = []
+            for start in range(0, len(order_ids), 100):
+                for order in self.orders.many(order_ids[start : start + 100]):
+                    rows += rows_of(order, Granularity.ORDER, columns)
+            body, _ = csv_bytes(columns, rows)
+            key = f"exports/{job.job_id}.csv"
+            self.store.write_file(key, body)
+            return key
+        where = {loc.location_id: loc for loc in self.locations.all()}
+        docs = []
+        for order_id in order_ids:
+            _, found = self.shipments.order_with_shipments(order_id)
+            docs += [pick_list(s, where.get(s.location)) for s in found if s.status in OPEN]
+        key = f"exports/{job.job_id}.html"
+        self.store.write_file(
+            key, pick_lists_html(docs, f"Pick lists, job {job.job_id}").encode(), "text/html; charset=utf-8"
+        )
+        return key
+
+    def url(self, key: str) -> str:
+        return str(self.store.url(key))
 
 
 def listed_order_ids(orders: OrderLister, f: JobFilter, at: datetime, most: int) -> list[str]:
@@ -257,7 +316,23 @@ class JobOperations:
             JobAction.ALLOCATE: self.allocate,
             JobAction.MARK_PACKED: self.mark_packed,
             JobAction.BUY_LABELS: self.buy_labels,
+            JobAction.PRINT_PICK_LISTS: self.print_pick_lists,
+            JobAction.EXPORT: self.export,
         }
+
+    def print_pick_lists(
+        self, order_id: str, params: JobParams, actor: Actor
+    ) -> tuple[Outcome, str | None, str | None]:
+        waiting = self._open(order_id)
+        if not waiting:
+            return Outcome.SKIPPED, "nothing_to_pick", "no shipment waiting to be picked"
+        return Outcome.SUCCEEDED, None, "in the pick lists: " + ", ".join(s.shipment_id for s in waiting)
+
+    def export(
+        self, order_id: str, params: JobParams, actor: Actor
+    ) -> tuple[Outcome, str | None, str | None]:
+        self._open(order_id)  # the order is there (NotFound otherwise)
+        return Outcome.SUCCEEDED, None, "a row of the export"
 
     def cancel(
         self, order_id: str, params: JobParams, actor: Actor
