@@ -14,6 +14,7 @@ from oms.admin_requests import ExportRequest, JobRequest
 from oms.admin_responses import ExportView, JobView, export_view, job_view
 from oms.api_params import Cursor, Limit200
 from oms.bulk_jobs import Outcome
+from oms.data.dynamo_table import Table
 from oms.data.idempotency_store import RequestOnce
 from oms.identifiers import CHANNEL_ORDER_ID_PATTERN
 from oms.observability import lambda_handler_of, logger
@@ -23,7 +24,7 @@ from oms.wiring import bulk_jobs, export_service
 
 jobs = bulk_jobs()
 exports = export_service()
-once = RequestOnce("jobs-api", jobs.jobs.table, get_settings())  # type: ignore[attr-defined]
+once = RequestOnce("jobs-api", Table(), get_settings())
 app = create_app(once)
 KeyHeader = Annotated[str | None, Header(alias="idempotency-key", pattern=CHANNEL_ORDER_ID_PATTERN)]
 JobId = Annotated[str, Path(pattern=CHANNEL_ORDER_ID_PATTERN)]
