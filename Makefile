@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 SAM := .venv-sam/bin/sam
 CHECKOV := .venv-checkov/bin/checkov
 
-.PHONY: help venv tools lambda-env run demo test test-fast lint format build deploy mutation bench events docs clean
+.PHONY: help venv tools lambda-env browser run demo test test-fast lint format build deploy mutation bench events docs clean
 
 help: ## Show the targets and the variables they take
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -37,7 +37,13 @@ run: venv lambda-env ## Run the whole system locally (moto, no AWS account, no D
 demo: venv lambda-env ## Send sample webhooks to the local stack (starting one if none runs) and narrate
 	@$(PY) -m oms_local.demo $(ARGS)
 
-test: venv lambda-env tools lint ## Lint, then every test (unit, integration, end-to-end, reliability, security)
+browser: ## What the browser tests drive: Debian's chromium (installed if missing) and axe-core (npm)
+	@command -v chromium >/dev/null || { echo "==> installing Debian's chromium"; \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq chromium >/dev/null; }
+	@[ -f tests/e2e/browser/node_modules/axe-core/axe.min.js ] || npm ci --silent --prefix tests/e2e/browser
+
+test: venv lambda-env tools browser lint ## Lint, then every test (unit, integration, end-to-end, reliability, security)
 	@echo "==> tests: unit, integration, end-to-end, reliability, security (2 workers)"
 	@$(PY) -m pytest -n 2 --dist loadfile $(ARGS)
 

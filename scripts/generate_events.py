@@ -219,6 +219,9 @@ def _shipment_detail(shipment_id: str, order_id: str, status: str) -> dict[str, 
     }
 
 
+FORGED_LINK = "ZGVtby1zaG9waWZ5LjEwMDE6MQ." + "A" * 24  # demo-shopify.1001, offer 1, a made-up MAC
+
+
 def samples() -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
     """file -> (event, expectation). Expectations: {"status": n} for HTTP, {"failures": n} for
     batches, {"result_keys": [...]} for scheduled functions (what they report)."""
@@ -596,6 +599,22 @@ def samples() -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
         "order_sweeper/scheduled.json": (
             _scheduled("2026-11-23T03:35:00Z", "OrderSweeperFunctionSweep"),
             {"result_keys": ["failed", "found", "settled"]},
+        ),
+        "choice_timeout/scheduled.json": (
+            _scheduled("2026-11-23T03:40:00Z", "ChoiceTimeoutFunctionTimeouts"),
+            {"result_keys": ["applied", "failed"]},
+        ),
+        # A link whose signature does not match: the same 404 page as any link that is not valid.
+        "choices_api/forged-link.json": (
+            http_event(
+                "GET",
+                f"/choices/{FORGED_LINK}",
+                route_key="GET /choices/{token}",
+                headers={"accept": "text/html"},
+                path_parameters={"token": FORGED_LINK},
+                domain="abc123.execute-api.us-east-1.amazonaws.com",
+            ),
+            {"status": 404, "content_type": "text/html; charset=utf-8"},
         ),
     }
 

@@ -230,6 +230,78 @@ def lines_cancelled_event(
     )
 
 
+class BackorderLine(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+    line_id: str
+    sku: str | None
+    name: str
+    quantity: int
+
+
+class BackorderDetail(BaseModel):
+    """LinesBackordered: units of an order's lines wait for stock (the rest ships now);
+    BackorderFilled: units that waited are reserved now (the fulfilment allocates them).
+    ``remaining``: per line, what still waits. ``choice_offer``: the customer may choose (the
+    customer's email carries the signed link to the offer)."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    schema_version: Literal[1] = 1
+    order_id: str
+    store_id: str
+    channel: str
+    number: str
+    status: OrderStatus
+    lines: list[BackorderLine]
+    remaining: dict[str, int] = Field(default_factory=dict)
+    choice_offer: int | None = None
+    occurred_at: UtcDateTime
+
+
+def backorder_event(kind: str, order: Order, units: dict[str, int], at: datetime) -> OutboxEvent:
+    """``kind``: LinesBackordered or BackorderFilled; ``units``: line -> units."""
+    by_id = {line.line_id: line for line in order.lines}
+    detail = BackorderDetail(
+        order_id=order.order_id,
+        store_id=order.store_id,
+        channel=order.channel.value,
+        number=order.number,
+        status=order.status,
+        lines=[
+            BackorderLine(
+                line_id=k,
+                sku=by_id[k].stock_item if k in by_id else None,
+                name=by_id[k].name if k in by_id else k,
+                quantity=v,
+            )
+            for k, v in sorted(units.items())
+        ],
+        remaining=dict(order.backordered),
+        choice_offer=order.choice.offer if order.choice and order.choice.open else None,
+        occurred_at=at,
+    )
+    return OutboxEvent(
+        id="", source=SOURCE_ORDERS, type=kind, occurred_at=at, detail=detail.model_dump(mode="json")
+    )
+
+
+class ChoiceDetail(BaseModel):
+    """CustomerChoiceMade: the customer of an order waiting for stock chose what happens to it
+    (``by``: customer, or the store's default applied at the timeout)."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    schema_version: Literal[1] = 1
+    order_id: str
+    store_id: str
+    channel: str
+    offer: int
+    choice: str
+    by: str
+    occurred_at: UtcDateTime
+
+
 class RefundDetail(BaseModel):
     """RefundCreated (status pending: to be sent to the channel; manual; channel: made in the
     channel's admin), RefundSucceeded, RefundFailed. Amounts only; the refund stays on the order."""
@@ -385,6 +457,21 @@ CATALOGUE: dict[str, tuple[str, type[BaseModel], str]] = {
         SOURCE_ORDERS,
         LinesCancelledDetail,
         "Staff cancelled an order, or units of its lines, before they left (pushed to the channel).",
+    ),
+    "LinesBackordered": (
+        SOURCE_ORDERS,
+        BackorderDetail,
+        "Units of an order wait for stock (store setting `backorders: ship_available`); the rest ships now.",
+    ),
+    "BackorderFilled": (
+        SOURCE_ORDERS,
+        BackorderDetail,
+        "Backordered units were reserved when stock arrived; the fulfilment allocates them.",
+    ),
+    "CustomerChoiceMade": (
+        SOURCE_ORDERS,
+        ChoiceDetail,
+        "The customer (or, at the timeout, the store's default) chose what becomes of an order waiting.",
     ),
     "RefundCreated": (
         SOURCE_ORDERS,

@@ -9,7 +9,9 @@ concurrency and the out-of-stock fallback.
 What the channel's payment and cancellation state asks for:
 
 - paid, authorized: reserve every line that needs stock; ``confirmed``, or ``on_hold``
-  (``out_of_stock`` / ``unknown_sku``) with the short lines and nothing reserved;
+  (``out_of_stock`` / ``unknown_sku``) with the short lines and nothing reserved - except for an
+  order that ships what is available (oms.backorders): what the stock lacks is backordered and the
+  rest reserved and confirmed, unless nothing of it could ship;
 - pending: ``awaiting_payment``; confirmed by a later paid update;
 - partially paid, or a status we do not know: ``on_hold`` (``payment_review``);
 - voided, failed, cancelled, deleted: ``cancelled``, its stock released, pending shipments cancelled;
@@ -24,16 +26,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from oms.backorders import backorder_changes, backorder_for, ships_something, waiting_skus
 from oms.channels.incoming import OrderDeleted
-from oms.domain_events import order_updated_event
+from oms.customer_choices import follow_offer
+from oms.domain_events import backorder_event, order_updated_event
 from oms.fulfilment import FulfilmentChange, ShipmentChange, finish, shipping_status
-from oms.models import Hold, Note, Order, OrderSnapshot, PaymentStatus, ShortLine
+from oms.models import Hold, Note, Order, OrderSnapshot, PaymentStatus, ShortLine, StoreSettings
 from oms.observability import logger
 from oms.order_changes import Actor, Intent, OrderChange, content_changes, hold_for, new_order, transition
 from oms.order_edits import keep_staff_changes
 from oms.order_lifecycle import HOLDS_STOCK, HoldReason, OrderStatus, can_transition
-from oms.order_reconciliation import ENDING, StockView, reconcile
-from oms.refunds import record_channel_refunds
+from oms.order_reconciliation import ENDING, Reconciliation, StockView, reconcile
+from oms.refunds import noted, record_channel_refunds
 from oms.shipments import Shipment
 
 # Holds a later delivery retries (the channel may have fixed the payment, the stock may be back).
@@ -55,6 +59,7 @@ class IntakeContext:
     view: StockView = field(default_factory=StockView)
     shortage: list[ShortLine] | None = None
     force: bool = False  # decide again even if the channel said nothing new (a retry)
+    settings: StoreSettings = field(default_factory=StoreSettings)  # backorders, customer choices
 
 
 def intents(snapshot: OrderSnapshot) -> list[Intent]:
@@ -176,6 +181,8 @@ def decide(
     snapshot = incoming if existing is None else keep_staff_changes(incoming, existing)
     if existing is None:
         order, events = new_order(snapshot, actor)
+        if ctx.settings.backorders == "ship_available":  # the store's rule when it was placed
+            order = order.model_copy(update={"ship_available": True})
         draft = _Draft(
             order, OrderChange(order=order, expected_version=None, events=events, outcome="created")
         )
@@ -209,10 +216,15 @@ def _stock_and_shipments(
     base: Order,
 ) -> FulfilmentChange | None:
     wants = _wants_stock(draft)
-    take = ctx.take_channel_stock
-    rec = reconcile(
-        draft.order, ctx.shipments, wants_stock=wants, take_stock=take, view=ctx.view, actor=actor
-    )
+    was_waiting = bool(waiting_skus(base))
+    backordered_before = dict(draft.order.backordered)
+    # Ship what is available (the store's rule when the order was placed, the customer's choice, or
+    # lines already backordered):
+    # decide from nothing backordered, so whatever stock has come is reserved now.
+    partial = draft.order.ship_available or bool(backordered_before)
+    if partial and wants and backordered_before:
+        draft.order = draft.order.model_copy(update={"backordered": {}})
+    rec = _reconcile(draft.order, ctx, actor, wants_stock=wants)
     if rec.attention and draft.order.status in ENDING and base.status not in ENDING:
         # Cancelled or refunded in the channel while the warehouse holds a packed parcel of it: the
         # order stops on hold instead (the warehouse decides); once they unpack it, it follows the
@@ -220,38 +232,62 @@ def _stock_and_shipments(
         draft.order = base.model_copy(update={"payment_status": draft.order.payment_status})
         draft.change.events = [e for e in draft.change.events if e.type == "OrderPlaced"]
         draft.confirming = False
-        rec = reconcile(
-            draft.order,
-            ctx.shipments,
-            wants_stock=False,
-            take_stock=ctx.take_channel_stock,
-            view=ctx.view,
-            actor=actor,
-            ending=True,
-        )
-    short = rec.unidentified + ((ctx.shortage or []) if rec.reserving else [])
+        rec = _reconcile(draft.order, ctx, actor, wants_stock=False, ending=True)
+    stock_short = (ctx.shortage or []) if rec.reserving else []
+    if stock_short and partial and wants and not rec.unidentified:
+        rec, stock_short = _backorder_short(draft, ctx, rec, stock_short, actor)
+    short = rec.unidentified + stock_short
     if short:
         # All or nothing: reserve none of what it still needs (what shipments carry stays).
-        rec = reconcile(
-            draft.order,
-            ctx.shipments,
-            wants_stock=False,
-            take_stock=ctx.take_channel_stock,
-            view=ctx.view,
-            actor=actor,
-        )
+        rec = _reconcile(draft.order, ctx, actor, wants_stock=False)
     draft.order = rec.order.model_copy(update={"notes": draft.order.notes + _notes(rec.notes, actor)})
     shipments = _after(ctx.shipments, rec.shipments)
     draft.order, restocks, refund_events = record_channel_refunds(draft.order, shipments, actor)
     draft.change.moves = rec.moves + restocks
     draft.change.events += refund_events
+    _settle_status(draft, short, rec.attention, base, shipments, actor)
+    _backorder_events(draft, backordered_before, actor, reserved=bool(rec.reserving))
+    draft.order = follow_offer(draft.order, ctx.settings, was_waiting=was_waiting, at=actor.at)
+    change = FulfilmentChange(order=draft.change, shipments=rec.shipments)
+    draft.change.order = draft.order
+    if existing is not None and changed and not draft.change.events:
+        draft.change.events.append(order_updated_event(draft.order, changed, actor.at))
+    quiet = not draft.change.events and not draft.change.moves and not changed and not rec.shipments
+    if existing is not None and quiet:
+        draft.change.outcome = "touched"  # newer timestamp, same content: remember it only
+    return finish(change)
+
+
+def _reconcile(
+    order: Order, ctx: IntakeContext, actor: Actor, *, wants_stock: bool, ending: bool | None = None
+) -> Reconciliation:
+    return reconcile(
+        order,
+        ctx.shipments,
+        wants_stock=wants_stock,
+        take_stock=ctx.take_channel_stock,
+        view=ctx.view,
+        actor=actor,
+        ending=ending,
+    )
+
+
+def _settle_status(
+    draft: _Draft,
+    short: list[ShortLine],
+    attention: list[str],
+    base: Order,
+    shipments: list[Shipment],
+    actor: Actor,
+) -> None:
+    """On hold for what it is short of, or for staff; else confirmed and moving with its shipments."""
     if short:
         hold = hold_for(short)
         hold = hold.model_copy(update={"note": _release_note(hold, draft.order)})
         if not (draft.order.status == OrderStatus.ON_HOLD and draft.order.hold == hold):
             draft.move(OrderStatus.ON_HOLD, actor, reason=hold.reason.value, hold=hold)
-    elif rec.attention and can_transition(draft.order.status, OrderStatus.ON_HOLD):
-        hold = Hold(reason=HoldReason.MANUAL, note="; ".join(rec.attention)[:2000])
+    elif attention and can_transition(draft.order.status, OrderStatus.ON_HOLD):
+        hold = Hold(reason=HoldReason.MANUAL, note="; ".join(attention)[:2000])
         if not (draft.order.status == OrderStatus.ON_HOLD and draft.order.hold == hold):
             draft.move(
                 OrderStatus.ON_HOLD, actor, reason="the channel changed lines the warehouse holds", hold=hold
@@ -263,14 +299,35 @@ def _stock_and_shipments(
             draft.move(OrderStatus.CONFIRMED, actor, reason=reason)
         _follow_shipments(draft, shipments, actor)
 
-    change = FulfilmentChange(order=draft.change, shipments=rec.shipments)
-    draft.change.order = draft.order
-    if existing is not None and changed and not draft.change.events:
-        draft.change.events.append(order_updated_event(draft.order, changed, actor.at))
-    quiet = not draft.change.events and not draft.change.moves and not changed and not rec.shipments
-    if existing is not None and quiet:
-        draft.change.outcome = "touched"  # newer timestamp, same content: remember it only
-    return finish(change)
+
+def _backorder_short(
+    draft: _Draft, ctx: IntakeContext, rec: Reconciliation, short: list[ShortLine], actor: Actor
+) -> tuple[Reconciliation, list[ShortLine]]:
+    """Shipping what is available: the units the stock lacks are backordered and the rest is
+    reserved - unless nothing of the order would ship, which then waits whole (still short)."""
+    waiting = backorder_for(draft.order, ctx.shipments, short)
+    if waiting is None or not ships_something(draft.order, waiting):
+        return rec, short
+    draft.order = draft.order.model_copy(update={"backordered": waiting})
+    return _reconcile(draft.order, ctx, actor, wants_stock=True), []
+
+
+def _backorder_events(draft: _Draft, before: dict[str, int], actor: Actor, *, reserved: bool) -> None:
+    """LinesBackordered for units that now wait, BackorderFilled for units reserved after waiting
+    (the order's reservation grew), each with its timeline entry."""
+    added, ended = backorder_changes(before, draft.order.backordered)
+    filled = ended if reserved and draft.order.status not in ENDING else {}
+    for kind, units, words in (
+        ("LinesBackordered", added, "backordered (ships when stock arrives)"),
+        ("BackorderFilled", filled, "back in stock: reserved to ship"),
+    ):
+        if not units:
+            continue
+        names = ", ".join(
+            f"{n} x {line.name if (line := draft.order.line(k)) else k}" for k, n in units.items()
+        )
+        draft.order = noted(draft.order, f"{names} {words}", actor)
+        draft.change.events.append(backorder_event(kind, draft.order, units, actor.at))
 
 
 def _after(shipments: list[Shipment], changes: list[ShipmentChange]) -> list[Shipment]:

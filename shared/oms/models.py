@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -350,6 +351,35 @@ class OrderEdit(Model):
     at: UtcDateTime
 
 
+class ChoiceOption(StrEnum):
+    WAIT = "wait"
+    SHIP_AVAILABLE = "ship_available"
+    SUBSTITUTE = "substitute"
+    CANCEL = "cancel"
+
+
+class CustomerChoice(Model):
+    """A choice offered to the customer of an order waiting for stock, and what they chose.
+    ``offer`` numbers the offers of one order (a signed link names its offer); ``due``: when the
+    store's default choice is applied if the customer has not chosen."""
+
+    offer: int = Field(ge=1)
+    offered_at: UtcDateTime
+    due: UtcDateTime
+    options: list[ChoiceOption]
+    default: ChoiceOption
+    # What each waiting line would become if the customer takes a substitute: line -> SKU.
+    substitutes: dict[str, Substitute] = Field(default_factory=dict)
+    chosen: ChoiceOption | None = None
+    chosen_at: UtcDateTime | None = None
+    chosen_by: str | None = None  # "customer", or "system:choice-timeout"
+    closed_at: UtcDateTime | None = None  # withdrawn unchosen: nothing waits any more
+
+    @property
+    def open(self) -> bool:
+        return self.chosen is None and self.closed_at is None
+
+
 class Reservation(Model):
     """The stock this order holds.
 
@@ -384,6 +414,13 @@ class Order(OrderSnapshot):
     address_override: Address | None = None
     # Tags staff added (True) or removed (False) here, applied over the channel's tags.
     tag_changes: dict[str, bool] = Field(default_factory=dict)
+    # Per line, units waiting for stock (oms.backorders): not reserved, shipped when stock arrives.
+    backordered: dict[str, int] = Field(default_factory=dict)
+    # Ship what is in stock and backorder the rest for this order, whatever the store's default
+    # (the customer chose it).
+    ship_available: bool = False
+    # The customer's choice while the order waits for stock (oms.customer_choices).
+    choice: CustomerChoice | None = None
     version: int = 0
     shipment_count: int = 0  # shipments ever made for it (numbering; 0: no shipment to look at)
     created_at: UtcDateTime
@@ -413,6 +450,15 @@ class Box(Model):
     width_cm: float = Field(default=20, ge=0.1, le=300)
     height_cm: float = Field(default=10, ge=0.1, le=300)
     weight_grams: int = Field(default=200, ge=0, le=100_000)
+
+
+class Substitute(Model):
+    """A SKU the store offers in place of another that is out of stock, at the original line's
+    unit price or at a lower one (``unit_price``; the difference is refunded)."""
+
+    sku: Sku
+    unit_price: Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=4)] | None = None
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
 
 
 class StoreSettings(Model):
@@ -446,6 +492,15 @@ class StoreSettings(Model):
     # Lines the channel fulfilled itself (point of sale, its own admin): take their stock off our
     # counts once ("take"), or leave our counts alone ("ignore": the channel's stock is not ours).
     channel_fulfilment_stock: Literal["take", "ignore"] = "take"
+    # Out of stock (oms.backorders): hold the whole order until all of it can ship ("hold"), or
+    # reserve and ship what is in stock now and backorder the rest ("ship_available").
+    backorders: Literal["hold", "ship_available"] = "hold"
+    # Offer the customer a choice (oms.customer_choices) when their order waits for stock: wait,
+    # ship what is available and refund the rest, take a substitute, or cancel with a full refund.
+    customer_choice: bool = False
+    choice_timeout_hours: int = Field(default=72, ge=1, le=720)
+    default_choice: Literal["wait", "ship_available", "cancel"] = "wait"
+    substitutes: dict[Sku, list[Substitute]] = Field(default_factory=dict, max_length=500)
 
 
 class Store(Model):

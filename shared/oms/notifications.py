@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,7 +38,10 @@ CUSTOMER_EVENTS = {"OrderConfirmed", "OrderShipped", "OrderDelivered", "OrderCan
 NOTE_EVENT = "OrderNoteAdded"
 # Staff actions the customer is told about when staff ask for it (``notify_customer``).
 AFTER_SALE_EVENTS = {"OrderLinesCancelled", "RefundCreated", "RefundSucceeded"}
-NEEDS_ORDER = CUSTOMER_EVENTS | AFTER_SALE_EVENTS | {"OrderOnHold", NOTE_EVENT}
+# The customer's order waits for stock: told, with the link to their choice when the store offers one.
+WAITING_EVENTS = {"LinesBackordered", "OrderOnHold"}
+NEEDS_ORDER = CUSTOMER_EVENTS | AFTER_SALE_EVENTS | WAITING_EVENTS | {NOTE_EVENT}
+ChoiceUrl = Callable[[str, int], str]  # (order id, offer) -> the signed link to the choice page
 
 
 def _lines_text(order: Order) -> str:
@@ -114,6 +118,38 @@ def _after_sale_message(
     )
 
 
+def _waiting_message(
+    kind: str, order: Order, detail: dict[str, Any], store_name: str, choice_url: ChoiceUrl | None
+) -> tuple[str, str] | None:
+    """Lines backordered (always told), or the whole order held for stock (told when the customer
+    may choose); with the signed link to the choice page while the offer is open."""
+    offer = order.choice if order.choice is not None and order.choice.open else None
+    held_for_stock = kind == "OrderOnHold" and (detail.get("hold") or {}).get("reason") == "out_of_stock"
+    if kind == "OrderOnHold" and not (held_for_stock and offer):
+        return None
+    number = order.number
+    names = {line.line_id: line.name for line in order.lines}
+    if kind == "LinesBackordered":
+        units = "\n".join(f"  {b.get('quantity')} x {b.get('name')}" for b in detail.get("lines") or [])
+        subject = f"{store_name}: part of order {number} is backordered"
+        text = (
+            f"These items of your order {number} are out of stock for now:\n\n{units}\n\n"
+            "The rest ships now; these follow as soon as they are back in stock."
+        )
+    else:
+        units = "\n".join(f"  {names.get(k, k)}" for k in sorted(names))
+        subject = f"{store_name}: order {number} is waiting for stock"
+        text = f"Some items of your order {number} are out of stock for now, so it has not shipped yet."
+    if offer is not None and choice_url is not None:
+        link = choice_url(order.order_id, offer.offer)
+        due = offer.due.strftime("%d %B %Y, %H:%M UTC")
+        text += (
+            f"\n\nYou can choose what we do: wait, ship what is in stock now, or cancel with a full"
+            f" refund:\n{link}\n\nIf we do not hear from you by {due}, we will go ahead as planned."
+        )
+    return subject, text
+
+
 def _customer_note(order: Order, note_id: str, store: Store, *, email_enabled: bool) -> list[Notification]:
     """A note staff wrote for the customer, emailed as written (an internal note goes nowhere)."""
     note = find_note(order, note_id)
@@ -135,13 +171,22 @@ def _customer_note(order: Order, note_id: str, store: Store, *, email_enabled: b
 
 
 def plan(
-    event: dict[str, Any], order: Order | None, store: Store | None, *, email_enabled: bool
+    event: dict[str, Any],
+    order: Order | None,
+    store: Store | None,
+    *,
+    email_enabled: bool,
+    choice_url: ChoiceUrl | None = None,
 ) -> list[Notification]:
     """The notifications one EventBridge event calls for."""
     kind = event.get("detail-type", "")
     detail: dict[str, Any] = event.get("detail") or {}
     out: list[Notification] = []
     told = detail.get("notify_customer", True) is not False
+    if kind in WAITING_EVENTS and order is not None and store is not None:
+        waiting = _waiting_message(kind, order, detail, store.name, choice_url)
+        if waiting and email_enabled and store.settings.notify_customer_email and order.customer.email:
+            out.append(_email(order, *waiting))
     if kind in AFTER_SALE_EVENTS and told and order is not None and store is not None:
         message = _after_sale_message(kind, order, detail, store.name)
         if message and email_enabled and store.settings.notify_customer_email and order.customer.email:

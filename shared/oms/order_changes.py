@@ -12,8 +12,10 @@ from datetime import datetime
 from enum import StrEnum
 
 from oms.domain_events import OutboxEvent, order_transition_event
+from oms.intake_message import IntakeMessage, retry_message
 from oms.models import Hold, Order, OrderSnapshot, Reservation, ShortLine, TimelineEntry
 from oms.order_lifecycle import HoldReason, OrderStatus, check_transition
+from oms.timeutil import iso
 
 
 class MoveKind(StrEnum):
@@ -158,3 +160,16 @@ def content_changes(old: OrderSnapshot, new: OrderSnapshot) -> list[str]:
     a, b = old.content(), new.content()
     ignore = {"channel_updated_at", "channel_status", "payment_status", "cancelled", "cancel_reason"}
     return sorted(k for k in b if k not in ignore and a.get(k) != b.get(k))
+
+
+def retry_for(order: Order, actor: Actor, event_id: str | None = None) -> IntakeMessage:
+    """The intake message that decides ``order`` again (its id, by default, names the version it
+    was asked on, so the same request queues it once)."""
+    return retry_message(
+        channel=order.channel.value,
+        store_id=order.store_id,
+        channel_order_id=order.channel_order_id,
+        event_id=event_id or f"retry:{order.order_id}:{order.version}",
+        actor=actor.name,
+        received_at=iso(actor.at),
+    )

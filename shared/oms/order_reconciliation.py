@@ -188,9 +188,11 @@ def reconcile(
     channel_units = 0 if ending else _channel_fulfilled(ledger, lines, take_stock, view, attention, notes)
 
     _drop_unwanted(ledger, lines, ending, attention, notes)
-    reserving, unidentified = _reserve_wanted(ledger, lines, wants_stock=wants_stock, ending=ending)
+    reserving, unidentified, waiting = _reserve_wanted(ledger, lines, wants_stock=wants_stock, ending=ending)
 
-    updated = order.model_copy(update={"reservation": ledger.reservation(), "shipment_count": ledger.count})
+    updated = order.model_copy(
+        update={"reservation": ledger.reservation(), "shipment_count": ledger.count, "backordered": waiting}
+    )
     changes = []
     for change in ledger.changes.values():
         if change.shipment.status != S.CANCELLED:
@@ -263,17 +265,24 @@ def _drop_unwanted(
 
 def _reserve_wanted(
     ledger: _Ledger, lines: list[LineItem], *, wants_stock: bool, ending: bool
-) -> tuple[dict[str, int], list[ShortLine]]:
+) -> tuple[dict[str, int], list[ShortLine], dict[str, int]]:
     """Step 3: what is wanted and in no shipment is reserved (or, when the order should hold
-    nothing, released); lines that need stock and have no identity are reported."""
+    nothing, released); lines that need stock and have no identity are reported. Backordered units
+    (``order.backordered``) wait unreserved; what no longer needs shipping stops waiting (the
+    third result: the backorders that remain)."""
     need: dict[str, int] = defaultdict(int)
     unidentified: list[ShortLine] = []
+    waiting: dict[str, int] = {}
     for line in [] if ending else lines:
         missing = line.open_quantity - ledger.carried(line.line_id, LEFT) - ledger.carried(line.line_id, OPEN)
         if missing <= 0:
             continue
         if line.resolved == LineHandling.STOCK and line.stock_item:
-            need[line.stock_item] += missing
+            backordered = min(missing, ledger.order.backordered.get(line.line_id, 0))
+            if backordered > 0:
+                waiting[line.line_id] = backordered
+            if missing > backordered:
+                need[line.stock_item] += missing - backordered
         elif line.resolved == LineHandling.UNIDENTIFIED and wants_stock:
             unidentified.append(
                 ShortLine(
@@ -294,7 +303,7 @@ def _reserve_wanted(
         elif diff < 0:
             ledger.move(sku, -diff, MoveKind.RELEASE)
         ledger.reserved[sku] += diff
-    return reserving, unidentified
+    return reserving, unidentified, waiting
 
 
 def _give_back(ledger: _Ledger, location: str, taken: list[ShipmentLine]) -> None:

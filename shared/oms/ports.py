@@ -44,7 +44,7 @@ class OrderSummaries(Protocol):
 
 
 class HeldOrders(Protocol):
-    def held_out_of_stock(self, sku: str) -> list[HeldOrder]: ...
+    def waiting_for(self, sku: str) -> list[HeldOrder]: ...
 
 
 class Shipments(Protocol):

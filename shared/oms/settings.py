@@ -31,6 +31,9 @@ class Settings:
     parameter_prefix: str = field(default="/oms/dev", metadata=_env("PARAMETER_PREFIX"))
     alerts_topic_arn: str = field(default="", metadata=_env("ALERTS_TOPIC_ARN"))
     sender_email: str = field(default="", metadata=_env("SENDER_EMAIL"))
+    # Customer choice links (oms.customer_choices): the signing key's secret and the public API.
+    choice_key_secret: str = field(default="", metadata=_env("CHOICE_KEY_SECRET"))
+    public_api_url: str = field(default="", metadata=_env("PUBLIC_API_URL"))
     # Shopify retries a failed delivery 8 times over 4 hours and keeps X-Shopify-Triggered-At,
     # so the replay window must outlast the retry schedule.
     webhook_max_age_seconds: int = field(default=5 * 3600, metadata=_env("WEBHOOK_MAX_AGE_SECONDS"))

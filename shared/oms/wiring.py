@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from oms.data.carrier_registry import CarrierRegistry
+from oms.data.choice_link_key import ChoiceLinks
 from oms.data.export_repository import ExportRepository
 from oms.data.intake_queue import IntakeQueue
 from oms.data.job_queue import JobQueue
@@ -23,6 +24,7 @@ from oms.services.after_sale import AfterSale
 from oms.services.allocation_service import AllocationService
 from oms.services.auto_fulfilment import AutoFulfilment
 from oms.services.bulk_job_service import BulkJobs, JobDocuments, JobOperations
+from oms.services.choice_desk import ChoiceDesk
 from oms.services.completion_service import CompletionService
 from oms.services.export_service import ExportService
 from oms.services.fulfilment_events import FulfilmentEvents
@@ -114,3 +116,14 @@ def export_service(settings: Settings | None = None) -> ExportService:
     settings = settings or get_settings()
     orders = OrderRepository(finish_pending=False)  # an export shows orders as they stand
     return ExportService(ExportRepository(orders.table, settings), orders, JobQueue(settings))
+
+
+def choice_desk(settings: Settings | None = None) -> tuple[ChoiceDesk, OrderRepository]:
+    """The customer choice page's service, and the orders repository its schedule reads."""
+    settings = settings or get_settings()
+    shipments = ShipmentRepository()
+    stores = StoreRepository(shipments.table, settings, cache_seconds=0)
+    intake = IntakeQueue(settings)
+    after_sale = AfterSale(shipments, stores, LocationRepository(shipments.table), intake)
+    desk = ChoiceDesk(ChoiceLinks(settings), shipments, after_sale, stores, intake)
+    return desk, OrderRepository(shipments.table, finish_pending=False)

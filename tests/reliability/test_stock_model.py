@@ -1,7 +1,8 @@
 """A model-based test of stock (hypothesis stateful): random interleavings of reserve, release,
 allocate, deallocate, ship (commit), a count, a staff cancel of units in a pending shipment (its
 location's promise and the reservation given back) and a refund that restocks shipped units (back
-on hand at the location and the total, never more than shipped) against the real conditional
+on hand at the location and the total, never more than shipped) and a store shipping what is
+available (reserve what the total has, backorder the rest, fill it later) against the real conditional
 writes on DynamoDB (moto). After every step the stored levels equal the model's, available is on hand minus
 reserved, and nothing is ever negative; a move the stock cannot cover changes nothing."""
 
@@ -19,11 +20,14 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 from moto import mock_aws
 
+from oms.backorders import backorder_for
 from oms.data.dynamo_table import Table, TransactionCancelled
 from oms.data.stock_repository import StockRepository, delta_update, net
 from oms.errors import Conflict
-from oms.order_changes import MoveKind, StockMove
+from oms.models import Order, ShortLine
+from oms.order_changes import MoveKind, StockMove, new_order
 from oms.services.stock_desk import StockDesk
+from tests.unit.builders import actor, shopify_payload, snapshot
 
 pytestmark = pytest.mark.reliability
 LOCATIONS = ("wh-a", "wh-b")
@@ -56,6 +60,11 @@ def table() -> Iterator[Table]:
         aws.client.cache_clear()
 
 
+def _one_line_order(sku: str, quantity: int) -> Order:
+    order, _ = new_order(snapshot(shopify_payload(lines={sku: quantity})), actor())
+    return order.model_copy(update={"lines": [order.lines[0].model_copy(update={"line_id": "L1"})]})
+
+
 def test_stock_levels_follow_the_model_under_any_interleaving(table: Table) -> None:
     class StockMachine(RuleBasedStateMachine):
         @initialize()
@@ -67,6 +76,7 @@ def test_stock_levels_follow_the_model_under_any_interleaving(table: Table) -> N
             self.at = {loc: {"on_hand": 0, "reserved": 0} for loc in LOCATIONS}
             self.known: set[str] = set()
             self.returnable = dict.fromkeys(LOCATIONS, 0)  # shipped from there, not yet restocked
+            self.waiting = 0  # units backordered by ship_available, not reserved
 
         def _moves(self, *moves: StockMove) -> bool:
             try:
@@ -172,6 +182,33 @@ def test_stock_levels_follow_the_model_under_any_interleaving(table: Table) -> N
             self.returnable[location] -= q
             self.at[location]["on_hand"] += q
             self.total["on_hand"] += q
+
+        @rule(q=st.integers(1, 8))
+        def ship_available(self, q: int) -> None:
+            """An order of a store that ships what is available (oms.backorders): it asks for all
+            ``q``; refused, it reserves what the total had left and backorders the rest, which a
+            later arrival fills (the same two steps again for the units still waiting)."""
+            if not self.known:
+                return
+            wanted = q + self.waiting
+            if self._moves(StockMove(self.sku, wanted, MoveKind.RESERVE)):
+                self.total["reserved"] += wanted
+                self.waiting = 0
+                return
+            total, _ = self.repo.levels(self.sku)
+            order = _one_line_order(self.sku, wanted)
+            waiting = backorder_for(
+                order, [], [ShortLine(sku=self.sku, requested=wanted, available=total.available)]
+            )
+            assert waiting is not None
+            backordered = waiting.get("L1", 0)
+            assert 0 < backordered <= wanted
+            assert backordered == wanted - total.available
+            taken = wanted - backordered
+            if taken:
+                assert self._moves(StockMove(self.sku, taken, MoveKind.RESERVE))
+            self.total["reserved"] += taken
+            self.waiting = backordered
 
         @invariant()
         def stored_levels_equal_the_model(self) -> None:

@@ -11,11 +11,12 @@ import base64
 import builtins
 import hashlib
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from oms.backorders import HeldOrder, held_from_summary
+from oms.backorders import HeldOrder, waiting_from_summary, waiting_skus
 from oms.data import table_keys as keys
 from oms.data.dynamo_table import (
     MAX_TRANSACTION_ITEMS,
@@ -32,7 +33,7 @@ from oms.domain_events import OutboxEvent
 from oms.errors import BadRequest, ConcurrentModification, StockShortage
 from oms.models import Order, Reservation, ShortLine
 from oms.order_changes import OrderChange
-from oms.order_lifecycle import HoldReason, OrderStatus
+from oms.order_lifecycle import OrderStatus
 from oms.timeutil import iso
 
 # Attributes copied into the listing indexes (INCLUDE projection; no customer data).
@@ -83,6 +84,20 @@ def order_item(order: Order, events: list[OutboxEvent]) -> dict[str, Any]:
             **summary,
         }
     )
+    waiting = waiting_skus(order)
+    if waiting:  # the sparse index of orders waiting for stock (released, or offered a choice)
+        item.update(
+            to_item(
+                {
+                    "GSI4PK": keys.WAITING_ORDERS,
+                    "GSI4SK": sort,
+                    "waiting": waiting,
+                    "ship_available": order.ship_available,
+                }
+            )
+        )
+        if order.choice is not None and order.choice.open:
+            item["choice_due"] = {"S": iso(order.choice.due)}
     item["doc"] = {"B": pack(order.model_dump_json(exclude_none=True))}
     if events:
         item["outbox"] = {"B": pack([e.model_dump(mode="json") for e in events])}
@@ -96,6 +111,8 @@ def placeholder_of(order: Order) -> Order:
             "status": OrderStatus.PLACED,
             "hold": None,
             "reservation": Reservation(),
+            "backordered": {},
+            "choice": None,
             "timeline": order.timeline[:1],
             "version": 0,
         }
@@ -325,29 +342,33 @@ class OrderRepository:
         by_id = {s["order_id"]: s for s in map(_summary, items)}
         return [by_id[i] for i in order_ids if i in by_id]
 
-    def held_out_of_stock(self, sku: str) -> builtins.list[HeldOrder]:
-        """Orders on hold for want of stock that need ``sku``, oldest first: the status index's
-        ``on_hold`` partition, filtered on the hold's reason (a Query, never a Scan)."""
-        held: builtins.list[HeldOrder] = []
+    def waiting_for(self, sku: str) -> builtins.list[HeldOrder]:
+        """Orders waiting for ``sku`` (held out of stock, or with backordered lines), oldest first:
+        the sparse waiting index (a Query, never a Scan)."""
+        found = [waiting_from_summary(from_item(item)) for item in self._waiting()]
+        return [order for order in found if order is not None and sku in order.short]
+
+    def choices_due(self, now: datetime) -> builtins.list[str]:
+        """Orders whose customer choice is past due (the waiting index, filtered on its due time)."""
+        due = self._waiting(filter_expression="choice_due <= :now", values={":now": {"S": iso(now)}})
+        return [str(from_attr(item["order_id"])) for item in due]
+
+    def _waiting(
+        self, *, filter_expression: str | None = None, values: dict[str, Any] | None = None
+    ) -> Iterator[dict[str, Any]]:
         kwargs: dict[str, Any] = {
-            "IndexName": keys.GSI_BY_STATUS,
-            "KeyConditionExpression": "GSI2PK = :pk",
-            "FilterExpression": "#hold.#reason = :reason",
-            "ExpressionAttributeNames": {"#hold": "hold", "#reason": "reason"},
-            "ExpressionAttributeValues": {
-                ":pk": {"S": keys.status_orders(OrderStatus.ON_HOLD.value)},
-                ":reason": {"S": HoldReason.OUT_OF_STOCK.value},
-            },
+            "IndexName": keys.GSI_WAITING,
+            "KeyConditionExpression": "GSI4PK = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": keys.WAITING_ORDERS}, **(values or {})},
             "ScanIndexForward": True,
         }
+        if filter_expression:
+            kwargs["FilterExpression"] = filter_expression
         while True:
             response = self.table.query(**kwargs)
-            for item in response.get("Items", []):
-                order = held_from_summary(from_item(item))
-                if order is not None and sku in order.short:
-                    held.append(order)
+            yield from response.get("Items", [])
             if not response.get("LastEvaluatedKey"):
-                return held
+                return
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
 

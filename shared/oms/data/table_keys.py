@@ -12,6 +12,9 @@ from oms.timeutil import iso
 GSI_BY_STORE = "GSI1"
 GSI_BY_STATUS = "GSI2"
 GSI_BY_YEAR = "GSI3"
+# GSI4 (sparse): orders waiting for stock (backordered lines, or held out of stock), oldest first.
+GSI_WAITING = "GSI4"
+WAITING_ORDERS = "WAITING"
 
 
 def order_pk(order_id: str) -> str:

@@ -10,10 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from oms.cancellation import Cancelled, cancel_units, follow_lines, units_to_cancel
-from oms.domain_events import OutboxEvent, lines_cancelled_event, order_updated_event
+from oms.customer_choices import Choosing, check
+from oms.customer_choices import record as record_choice
+from oms.domain_events import OutboxEvent, lines_cancelled_event, numbered, order_updated_event
 from oms.errors import ConcurrentModification, Conflict, NotFound, StockShortage
 from oms.fulfilment import FulfilmentChange, ShipmentChange, finish, shipment_event
-from oms.intake_message import retry_message
 from oms.models import (
     Address,
     Channel,
@@ -25,7 +26,7 @@ from oms.models import (
     RefundStatus,
     Store,
 )
-from oms.order_changes import Actor, OrderChange, freed_skus
+from oms.order_changes import Actor, OrderChange, freed_skus, retry_for
 from oms.order_edits import EditAsk, address_for_pending, plan_edit
 from oms.order_lifecycle import OrderStatus
 from oms.order_reconciliation import StockView
@@ -42,7 +43,6 @@ from oms.refunds import (
     with_refund,
 )
 from oms.shipments import SHIPMENT_CHANGED, Shipment
-from oms.timeutil import iso
 
 ATTEMPTS = 5
 
@@ -91,12 +91,17 @@ class AfterSale:
         notify_customer: bool,
         actor: Actor,
         cancellation_id: str | None = None,
+        choice: Choosing | None = None,
     ) -> Cancellation:
         """Cancel the whole order or units of lines (see oms.cancellation); with ``refund``, what
-        they were paid (and, for the whole order, its shipping) is refunded in the same change."""
+        they were paid (and, for the whole order, its shipping) is refunded in the same change.
+        ``choice``: the customer's choice this carries out, recorded in the same change (once)."""
         cancellation_id = cancellation_id or uuid.uuid4().hex[:24]
 
         def plan(order: Order, shipments: list[Shipment]) -> tuple[FulfilmentChange | None, Cancellation]:
+            offer = check(order, choice) if choice else None
+            if choice and offer is None:  # carried out already
+                return None, Cancellation(order, cancellation_id, {}, None)
             units = units_to_cancel(order, shipments, lines)
             if not units:
                 return None, Cancellation(order, cancellation_id, {}, None)
@@ -146,6 +151,9 @@ class AfterSale:
                     freed_skus=freed_skus(done.moves),
                 )
             )
+            if choice and offer:
+                after, chose = record_choice(after, offer, choice, actor)
+                events.append(chose)
             change = _change(order, after, done, events)
             assert change.order is not None
             return change, Cancellation(change.order.order, cancellation_id, units, made)
@@ -190,7 +198,14 @@ class AfterSale:
 
     # ------------------------------------------------------------------ edit
     def edit(
-        self, order_id: str, ask: EditAsk, *, refund_owed: bool, actor: Actor, edit_id: str | None = None
+        self,
+        order_id: str,
+        ask: EditAsk,
+        *,
+        refund_owed: bool,
+        actor: Actor,
+        edit_id: str | None = None,
+        choice: Choosing | None = None,
     ) -> tuple[Order, OrderEdit]:
         """Edit an order not yet shipped (oms.order_edits): its new reservations and released ones
         in one transaction with it, all or nothing (409 ``insufficient_stock`` naming the short
@@ -205,7 +220,17 @@ class AfterSale:
             known = next((e for e in order.edits if e.edit_id == edit_id), None)
             if known is not None:
                 return None, (order, known)
-            return self._plan_edit(order, shipments, ask, edit_id, refund_owed=refund_owed, actor=actor)
+            offer = check(order, choice) if choice else None
+            change, done = self._plan_edit(
+                order, shipments, ask, edit_id, refund_owed=refund_owed, actor=actor
+            )
+            if choice and offer and change.order is not None:
+                change.order.order, chose = record_choice(change.order.order, offer, choice, actor)
+                change.order.events = numbered(
+                    [*change.order.events, chose], f"{order.order_id}:{change.order.order.version}"
+                )
+                done = (change.order.order, done[1])
+            return change, done
 
         try:
             order, record = self._commit(order_id, plan)
@@ -219,16 +244,7 @@ class AfterSale:
                 ],
             ) from short
         if order.status == OrderStatus.ON_HOLD and self.intake is not None:
-            self.intake.enqueue(
-                retry_message(
-                    channel=order.channel.value,
-                    store_id=order.store_id,
-                    channel_order_id=order.channel_order_id,
-                    event_id=f"retry:{order.order_id}:{order.version}",
-                    actor=actor.name,
-                    received_at=iso(actor.at),
-                )
-            )
+            self.intake.enqueue(retry_for(order, actor))
         return order, record
 
     def _plan_edit(
@@ -317,6 +333,21 @@ class AfterSale:
             after, events = settled
             change = OrderChange(order=after, expected_version=order.version, events=events)
             return finish(FulfilmentChange(order=change)), find_refund(after, refund_id)
+
+        return self._commit(order_id, plan)
+
+    def choose(self, order_id: str, choice: Choosing, actor: Actor) -> Order:
+        """Record a choice that changes nothing else (the customer waits)."""
+
+        def plan(order: Order, shipments: list[Shipment]) -> tuple[FulfilmentChange | None, Order]:
+            offer = check(order, choice)
+            if offer is None:
+                return None, order
+            after, event = record_choice(order, offer, choice, actor)
+            change = OrderChange(order=after, expected_version=order.version, events=[event])
+            done = finish(FulfilmentChange(order=change))
+            assert done.order is not None
+            return done, done.order.order
 
         return self._commit(order_id, plan)
 

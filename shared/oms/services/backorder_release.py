@@ -1,6 +1,7 @@
-"""Releasing orders held out of stock when stock arrives or is freed (a count, a cancellation, a
-restocking refund; oms.backorders decides which): each is queued to the intake as a retry, which
-reserves it if the stock still covers it when it runs."""
+"""Releasing orders waiting for stock when it arrives or is freed (a count, a cancellation, a
+restocking refund; oms.backorders decides which): orders held out of stock, and orders with
+backordered lines. Each is queued to the intake as a retry, which reserves what the stock still
+covers when it runs."""
 
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ class BackorderRelease:
         return [self._release(sku, event_id, now) for sku in freed_by(kind, detail)]
 
     def _release(self, sku: str, event_id: str, now: datetime) -> Released:
-        held = self.orders.held_out_of_stock(sku)
+        held = self.orders.waiting_for(sku)
         if not held:
             return Released(sku)
         needed = sorted({s for order in held for s in order.short})

@@ -1,6 +1,6 @@
 """What the fulfilment function does with each event it is sent (a bus rule feeds its queue):
 
-- OrderConfirmed, OrderUpdated: allocate what the order has to ship and no shipment carries
+- OrderConfirmed, OrderUpdated, BackorderFilled: allocate what the order has to ship and no shipment carries
   (an edit may have added some), then, where the store auto-fulfils, label and ship it;
 - ShipmentCancelled, ShipmentChanged with labels to void: void them at their carriers.
 
@@ -19,7 +19,7 @@ from oms.services.allocation_service import AllocationService
 from oms.services.auto_fulfilment import AutoFulfilment
 from oms.services.shipping_service import ShippingService
 
-ALLOCATING = frozenset({"OrderConfirmed", "OrderUpdated"})
+ALLOCATING = frozenset({"OrderConfirmed", "OrderUpdated", "BackorderFilled"})
 VOIDING = frozenset({"ShipmentCancelled", "ShipmentChanged"})
 
 

@@ -145,7 +145,9 @@ class IntakeService:
     ) -> IntakeContext:
         settings = store.settings if store else StoreSettings()
         context = IntakeContext(
-            shipments=shipments, take_channel_stock=settings.channel_fulfilment_stock == "take"
+            shipments=shipments,
+            take_channel_stock=settings.channel_fulfilment_stock == "take",
+            settings=settings,
         )
         if isinstance(target, OrderSnapshot) and target.channel_fulfilled() and context.take_channel_stock:
             fulfilled = target.channel_fulfilled()

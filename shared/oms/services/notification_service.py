@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Protocol
 
-from oms.notifications import NEEDS_ORDER, Notification, plan
+from oms.notifications import NEEDS_ORDER, ChoiceUrl, Notification, plan
 from oms.ports import OrderReader, Stores
 
 
@@ -30,8 +30,16 @@ class Notified:
 
 
 class NotificationService:
-    def __init__(self, orders: OrderReader, stores: Stores, sender: Sender, once: Once) -> None:
+    def __init__(
+        self,
+        orders: OrderReader,
+        stores: Stores,
+        sender: Sender,
+        once: Once,
+        choice_url: ChoiceUrl | None = None,
+    ) -> None:
         self.orders, self.stores, self.sender, self.once = orders, stores, sender, once
+        self.choice_url = choice_url
 
     def notify(self, event: dict[str, Any]) -> Notified:
         """One EventBridge event. Each notification is keyed by our event id and its position: a
@@ -45,7 +53,9 @@ class NotificationService:
         if kind in NEEDS_ORDER and detail.get("order_id"):
             order = self.orders.get(detail["order_id"])
             store = self.stores.find(detail.get("store_id", ""))
-        planned = plan(event, order, store, email_enabled=self.sender.email_enabled)
+        planned = plan(
+            event, order, store, email_enabled=self.sender.email_enabled, choice_url=self.choice_url
+        )
         notified = Notified(kind, detail.get("order_id"), [type(n).__name__ for n in planned])
         for i, notification in enumerate(planned):
             key = f"{event_id}:{i}:{type(notification).__name__}"

@@ -16,15 +16,13 @@ from oms.carriers.carrier import (
 )
 from oms.errors import BadRequest, ConcurrentModification, Conflict, NotFound
 from oms.fulfilment import FulfilmentChange
-from oms.intake_message import retry_message
 from oms.models import Address, Location, Order, Store, StoreSettings
 from oms.observability import logger
-from oms.order_changes import Actor
+from oms.order_changes import Actor, retry_for
 from oms.order_lifecycle import HoldReason, OrderStatus
 from oms.ports import Carriers, IntakeQueue, Locations, Shipments, Stores
 from oms.services.tracking_service import TrackingService
 from oms.shipments import LEFT, ON_THE_WAY, OPEN, Label, Shipment, ShipmentStatus, TrackingEvent
-from oms.timeutil import iso
 
 ATTEMPTS = 5
 
@@ -204,16 +202,7 @@ class ShippingService:
         """Queue the order to be decided again by the intake (in its order's FIFO group)."""
         if self.intake is None:
             return
-        self.intake.enqueue(
-            retry_message(
-                channel=order.channel.value,
-                store_id=order.store_id,
-                channel_order_id=order.channel_order_id,
-                event_id=f"retry:{order.order_id}:{order.version}",
-                actor=actor.name,
-                received_at=iso(actor.at),
-            )
-        )
+        self.intake.enqueue(retry_for(order, actor))
 
     # ------------------------------------------------------------------ helpers
     def _order(self, shipment: Shipment) -> Order:

@@ -1,0 +1,130 @@
+"""The customer's choice page, as data (JSON) and as HTML: pure. Everything shown is escaped; the
+page names the order by its number only and shows no address, email or amount beyond the lines."""
+
+from __future__ import annotations
+
+import html
+
+from oms.customer_choices import WORDS
+from oms.models import ChoiceOption, CustomerChoice, Model, Order
+from oms.timeutil import UtcDateTime
+
+_STYLE = (
+    "body{font:16px/1.5 system-ui,sans-serif;margin:0 auto;max-width:40em;padding:1.5em;color:#111}"
+    "h1{font-size:1.4em}ul{padding-left:1.2em}fieldset{border:1px solid #888;padding:1em}"
+    "label{display:block;margin:.5em 0}button{font:inherit;padding:.5em 1.2em;margin-top:1em;"
+    "background:#0b4f9c;color:#fff;border:0;border-radius:4px}.note{color:#333}"
+)
+# No scripts, no outside resources; the form posts back to the page itself.
+HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self';"
+    " frame-ancestors 'none'; base-uri 'none'",
+    "Referrer-Policy": "no-referrer",
+    "X-Robots-Tag": "noindex",
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+class ChoiceLine(Model):
+    name: str
+    quantity: int
+
+
+class ChoiceOptionView(Model):
+    option: ChoiceOption
+    label: str
+
+
+class ChoiceView(Model):
+    """What the customer sees: their order's number, what waits, what ships, the options."""
+
+    store: str
+    order_number: str
+    waiting: list[ChoiceLine]
+    shipping_now: list[ChoiceLine]
+    substitutes: list[ChoiceLine]  # what the substitute option would send instead
+    options: list[ChoiceOptionView]
+    default: ChoiceOption
+    due: UtcDateTime
+    chosen: ChoiceOption | None = None
+    chosen_at: UtcDateTime | None = None
+    closed: bool = False  # nothing waits any more: nothing to choose
+
+
+def view(order: Order, store_name: str, offer: CustomerChoice, waiting: dict[str, int]) -> ChoiceView:
+    names = {line.line_id: line.name for line in order.lines}
+    shipping = [
+        ChoiceLine(name=line.name, quantity=line.open_quantity - waiting.get(line.line_id, 0))
+        for line in order.lines
+        if line.ships and line.open_quantity - waiting.get(line.line_id, 0) > 0
+    ]
+    return ChoiceView(
+        store=store_name,
+        order_number=order.number,
+        waiting=[ChoiceLine(name=names.get(k, k), quantity=n) for k, n in sorted(waiting.items())],
+        shipping_now=shipping,
+        substitutes=[
+            ChoiceLine(name=s.name or s.sku, quantity=waiting.get(k, 0))
+            for k, s in sorted(offer.substitutes.items())
+            if waiting.get(k)
+        ],
+        options=[ChoiceOptionView(option=o, label=WORDS[o]) for o in offer.options],
+        default=offer.default,
+        due=offer.due,
+        chosen=offer.chosen,
+        chosen_at=offer.chosen_at,
+        closed=offer.closed_at is not None,
+    )
+
+
+def _items(lines: list[ChoiceLine]) -> str:
+    return "".join(f"<li>{line.quantity} &times; {html.escape(line.name)}</li>" for line in lines)
+
+
+def _page(title: str, body: str) -> str:
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head>"
+        f"<body><main>{body}</main></body></html>"
+    )
+
+
+def render(choice: ChoiceView, *, message: str | None = None) -> str:
+    title = f"Your order {choice.order_number}"
+    parts = [f"<h1>{html.escape(choice.store)}: order {html.escape(choice.order_number)}</h1>"]
+    if message:
+        parts.append(f'<p role="status"><strong>{html.escape(message)}</strong></p>')
+    if choice.waiting:
+        parts.append(f"<h2>Waiting for stock</h2><ul>{_items(choice.waiting)}</ul>")
+    if choice.shipping_now:
+        parts.append(f"<h2>Ready to ship</h2><ul>{_items(choice.shipping_now)}</ul>")
+    if choice.chosen is not None:
+        parts.append(f"<p>You chose: {html.escape(WORDS[choice.chosen])}. Thank you.</p>")
+        return _page(title, "".join(parts))
+    if choice.closed:
+        parts.append("<p>Everything in your order is in stock now: there is nothing to choose.</p>")
+        return _page(title, "".join(parts))
+    radios = "".join(
+        f'<label><input type="radio" name="choice" value="{html.escape(o.option.value)}"'
+        f"{' checked' if o.option == choice.default else ''}> {html.escape(o.label)}</label>"
+        for o in choice.options
+    )
+    if choice.substitutes:
+        parts.append(f"<h2>Suggested substitute</h2><ul>{_items(choice.substitutes)}</ul>")
+    due = choice.due.strftime("%d %B %Y, %H:%M UTC")
+    default = next(o.label for o in choice.options if o.option == choice.default)
+    parts.append(
+        '<form method="post"><fieldset><legend>What would you like us to do?</legend>'
+        f'{radios}</fieldset><button type="submit">Confirm my choice</button></form>'
+        f'<p class="note">If we do not hear from you by {html.escape(due)}, we will: '
+        f"{html.escape(default)}.</p>"
+    )
+    return _page(title, "".join(parts))
+
+
+def render_error(message: str) -> str:
+    """The same page for every refusal, in a sentence (our messages start in lower case)."""
+    sentence = message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
+    return _page("Order choice", f"<h1>Order choice</h1><p>{html.escape(sentence)}</p>")
