@@ -1,8 +1,9 @@
-"""Channel sync (SQS of ShipmentShipped, OrderNoteAdded, RefundCreated (pending) and
-OrderLinesCancelled events): tell the store a shipment left (Shopify fulfillment with tracking;
-WooCommerce customer note, then status completed), give WooCommerce a note staff wrote for the
-customer, make a refund on the channel where the payment lives (its answer recorded on the refund)
-or cancel there what staff cancelled, through oms.services.channel_sync_service. A failed call is
+"""Channel sync (SQS of ShipmentShipped, OrderNoteAdded, RefundCreated (pending),
+OrderLinesCancelled and OrderEdited (pending) events): tell the store a shipment left (Shopify
+fulfillment with tracking; WooCommerce customer note, then status completed), give WooCommerce a
+note staff wrote for the customer, make a refund on the channel where the payment lives (its answer
+recorded on the refund), cancel there what staff cancelled or make staff's edit there as a Shopify
+order edit (its answer recorded on the edit), through oms.services.channel_sync_service. A failed call is
 retried through the queue and ends in its DLQ (alarmed); a refund still failing on the queue's last
 attempt is recorded as failed; the order itself is never blocked or rolled back by the channel."""
 
@@ -48,6 +49,8 @@ def handle(record: BusEventRecord) -> None:
             report = service.push_refund(order_id, str(detail.get("refund_id", "")), last_attempt=last)
         elif record.body.detail_type == "OrderLinesCancelled":
             report = service.push_cancellation(detail, last_attempt=last)
+        elif record.body.detail_type == "OrderEdited":
+            report = service.push_edit(order_id, str(detail.get("edit_id", "")), last_attempt=last)
         else:
             report = service.push(order_id, shipment_id)
     except HttpError as error:

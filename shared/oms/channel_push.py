@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from oms.integrations import shopify_admin, shopify_graphql, woocommerce_rest
+from oms.integrations import shopify_admin, shopify_graphql, shopify_order_edits, woocommerce_rest
 from oms.integrations.http_transport import Transport
-from oms.models import Channel, NoteVisibility, Order, RefundStatus, Store
+from oms.models import Channel, EditPush, NoteVisibility, Order, RefundStatus, Store
 from oms.order_lifecycle import OrderStatus
 from oms.order_notes import find_note
 from oms.refunds import find_refund
@@ -196,6 +196,67 @@ def plan_refund_push(
     )
 
 
+def plan_edit_push(
+    store: Store | None,
+    order: Order | None,
+    edit_id: str,
+    credentials: dict[str, Any] | None,
+    transport: Transport,
+) -> PushPlan:
+    """A staff edit waiting to be made on Shopify: its lines as an order edit, then the address."""
+    if store is None or order is None:
+        return PushPlan([], "the store or the order no longer exists")
+    edit = order.edit(edit_id)
+    if edit is None or edit.push != EditPush.PENDING:
+        return PushPlan([], "no edit waiting to be pushed")
+    if store.channel != Channel.SHOPIFY:
+        return PushPlan([], f"{store.channel.value} has no order editing we can use")
+    keys = _channel_keys(store, credentials)
+    if isinstance(keys, str):
+        return PushPlan([], keys)
+    domain, token = keys
+    steps = []
+    if edit.added or edit.changed:
+        steps.append(
+            PushStep(
+                "shopify-order-edit",
+                partial(
+                    shopify_order_edits.push_edit,
+                    transport,
+                    shop_domain=domain,
+                    access_token=token,
+                    order=order,
+                    edit=edit,
+                ),
+            )
+        )
+    if edit.address_changed:
+        steps.append(
+            PushStep(
+                "shopify-address",
+                partial(
+                    shopify_order_edits.push_address,
+                    transport,
+                    shop_domain=domain,
+                    access_token=token,
+                    order=order,
+                ),
+            )
+        )
+    return PushPlan(steps)
+
+
+def _on_channel(order: Order, detail: dict[str, Any]) -> dict[str, int]:
+    """A cancellation's units the channel has, under its line ids (a line staff added here and
+    never pushed is ours alone)."""
+    units: dict[str, int] = {}
+    for line in detail.get("lines", []):
+        channel_id = order.channel_line(str(line["line_id"]))
+        if channel_id is not None:
+            units[channel_id] = units.get(channel_id, 0) + int(line["quantity"])
+    return units
+
+
 def plan_cancel_push(
     store: Store | None,
     order: Order | None,
@@ -210,7 +271,9 @@ def plan_cancel_push(
     keys = _channel_keys(store, credentials)
     if isinstance(keys, str):
         return PushPlan([], keys)
-    units = {str(line["line_id"]): int(line["quantity"]) for line in detail.get("lines", [])}
+    units = _on_channel(order, detail)
+    if not units:
+        return PushPlan([], "only lines added in the OMS, which the channel does not have")
     cancellation_id, reason = str(detail["cancellation_id"]), str(detail.get("reason", "other"))
     note = f"Cancelled in the OMS ({reason}) [oms {cancellation_id}]"
     whole = bool(detail.get("whole"))

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from oms.models import Hold, Note, NoteVisibility, Order, Refund, TimelineEntry
+from oms.models import EditPush, Hold, Note, NoteVisibility, Order, OrderEdit, Refund, TimelineEntry
 from oms.money import Money
 from oms.order_lifecycle import EVENT_TYPE, OrderStatus
 from oms.timeutil import UtcDateTime
@@ -227,6 +227,53 @@ def lines_cancelled_event(
         type="OrderLinesCancelled",
         occurred_at=at,
         detail=detail.model_dump(mode="json"),
+    )
+
+
+class EditDetail(BaseModel):
+    """OrderEdited: staff edited an order before it shipped (lines added, quantities changed, the
+    address); ``push`` ``pending``: the channel sync makes it on Shopify as an order edit.
+    OrderEditPushed: the channel's answer (``pushed``, or ``refused`` with its words in ``message``)."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    schema_version: Literal[1] = 1
+    edit_id: str
+    order_id: str
+    store_id: str
+    channel: str
+    number: str
+    status: OrderStatus
+    push: EditPush
+    added: list[str] = Field(default_factory=list)
+    changed: dict[str, int] = Field(default_factory=dict)
+    address_changed: bool = False
+    difference: Money | None = None
+    message: str
+    actor: str
+    occurred_at: UtcDateTime
+
+
+def edit_event(kind: str, order: Order, edit: OrderEdit, actor: str, at: datetime) -> OutboxEvent:
+    """``kind``: OrderEdited or OrderEditPushed."""
+    detail = EditDetail(
+        edit_id=edit.edit_id,
+        order_id=order.order_id,
+        store_id=order.store_id,
+        channel=order.channel.value,
+        number=order.number,
+        status=order.status,
+        push=edit.push,
+        added=edit.added,
+        changed=edit.changed,
+        address_changed=edit.address_changed,
+        difference=edit.difference,
+        message=edit.pushed,
+        actor=actor,
+        occurred_at=at,
+    )
+    return OutboxEvent(
+        id="", source=SOURCE_ORDERS, type=kind, occurred_at=at, detail=detail.model_dump(mode="json")
     )
 
 
@@ -457,6 +504,16 @@ CATALOGUE: dict[str, tuple[str, type[BaseModel], str]] = {
         SOURCE_ORDERS,
         LinesCancelledDetail,
         "Staff cancelled an order, or units of its lines, before they left (pushed to the channel).",
+    ),
+    "OrderEdited": (
+        SOURCE_ORDERS,
+        EditDetail,
+        "Staff edited an order before it shipped (`push: pending`: it is being made on Shopify too).",
+    ),
+    "OrderEditPushed": (
+        SOURCE_ORDERS,
+        EditDetail,
+        "The channel's answer to an edit pushed to it: `pushed`, or `refused` with its words.",
     ),
     "LinesBackordered": (
         SOURCE_ORDERS,

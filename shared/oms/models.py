@@ -107,6 +107,8 @@ class LineItem(Model):
     # Decided at intake (oms.line_identity), from the line, the store's rules and its variant map.
     stock_sku: str | None = None
     handling: LineHandling | None = None
+    # A line staff added here, once the channel has it too (a Shopify order edit): the channel's id.
+    channel_line_id: str | None = None
 
     @property
     def open_quantity(self) -> int:
@@ -334,6 +336,15 @@ class Refund(Model):
         return self.status != RefundStatus.FAILED
 
 
+class EditPush(StrEnum):
+    """Where an edit stands with the channel's copy of the order."""
+
+    OMS_ONLY = "oms_only"  # recorded here only (``pushed`` says why)
+    PENDING = "pending"  # being made on the channel (a Shopify order edit)
+    PUSHED = "pushed"  # the channel's order says the same
+    REFUSED = "refused"  # the channel said no (``pushed`` has its words); change it there by hand
+
+
 class OrderEdit(Model):
     """Staff changed an order before it shipped: lines added, quantities changed, the address.
     ``difference``: what the order is worth more (due from the customer) or, negative, less (owed
@@ -347,6 +358,7 @@ class OrderEdit(Model):
     refund_id: str | None = None
     note: str | None = None
     pushed: str  # what the channel was told (or why it was not)
+    push: EditPush = EditPush.OMS_ONLY
     actor: str
     at: UtcDateTime
 
@@ -437,6 +449,19 @@ class Order(OrderSnapshot):
         """The order as the admin API returns it."""
         return self.model_dump(mode="json")
 
+    def channel_line(self, line_id: str) -> str | None:
+        """The channel's id for one of the order's lines: its own, or for a line staff added here
+        the channel's once an edit gave it one (None: the channel's order does not have it)."""
+        line = self.line(line_id)
+        if line is not None and line.channel_line_id:
+            return line.channel_line_id
+        if any(added.line_id == line_id for added in self.added_lines):
+            return None
+        return line_id
+
+    def edit(self, edit_id: str) -> OrderEdit | None:
+        return next((e for e in self.edits if e.edit_id == edit_id), None)
+
 
 class RateChoice(StrEnum):
     CHEAPEST = "cheapest"
@@ -479,6 +504,9 @@ class StoreSettings(Model):
     notify_customer_email: bool = True
     notify_customer_sms: bool = False
     push_fulfilment_to_channel: bool = True
+    # Staff edits (lines added, quantities lowered, the address) made on the channel's order too
+    # (Shopify order editing); off, or on a channel without order editing, they stay ours only.
+    push_edits_to_channel: bool = True
     # Stock identity (oms.line_identity): lines whose SKU starts with one of these prefixes, or
     # whose product type is one of these, hold no stock (made to order, services, bundles).
     untracked_sku_prefixes: list[Annotated[str, StringConstraints(min_length=1, max_length=100)]] = Field(

@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from oms.cancellation import keep_cancelled, line_states
 from oms.errors import Conflict, ValidationFailed
-from oms.models import Address, LineHandling, LineItem, Order, OrderSnapshot
+from oms.models import Address, Channel, EditPush, LineHandling, LineItem, Order, OrderSnapshot, Store
 from oms.money import Money
 from oms.order_lifecycle import OrderStatus
 from oms.order_tags import staff_tags
@@ -62,21 +62,78 @@ class EditPlan:
     difference: Money
 
 
+def edit_push(store: Store | None, order: Order, *, lines_changed: bool) -> tuple[EditPush, str]:
+    """Whether an edit is made on the channel's order too, and the words for why not."""
+    if order.channel == Channel.MANUAL:
+        return EditPush.OMS_ONLY, "recorded in the OMS: a manual order has no channel copy"
+    if store is None or order.channel != Channel.SHOPIFY:
+        return EditPush.OMS_ONLY, (
+            f"recorded in the OMS only: {order.channel.value} has no order editing we can use,"
+            " so its own copy of the order is not changed"
+        )
+    if not store.settings.push_edits_to_channel:
+        return EditPush.OMS_ONLY, "recorded in the OMS only: the store does not want edits pushed to Shopify"
+    if not store.api_connected:
+        return EditPush.OMS_ONLY, "recorded in the OMS only: no Shopify admin API credentials for this store"
+    what = "an order edit" if lines_changed else "a change of its shipping address"
+    return EditPush.PENDING, f"being made on Shopify as {what}"
+
+
 def keep_staff_changes(snapshot: OrderSnapshot, order: Order) -> OrderSnapshot:
     """The channel's view of an order with what staff changed here still changed: the lines they
-    added (a channel not told of them does not report them), the address they set, the units they
-    cancelled, the tags they added or removed."""
+    added (a channel not told of them does not report them; one that was reports them under its
+    own ids, taken back to ours), the address they set, the units they cancelled, the tags they
+    added or removed."""
     if order.tag_changes:
         snapshot = snapshot.model_copy(update={"tags": staff_tags(snapshot.tags, order.tag_changes)})
     if order.added_lines or order.address_override is not None:
-        known = {line.line_id for line in snapshot.lines}
+        channel_lines = _as_ours(snapshot.lines, order)
+        known = {line.line_id for line in channel_lines}
         update: dict[str, object] = {
-            "lines": [*snapshot.lines, *(line for line in order.added_lines if line.line_id not in known)]
+            "lines": [*channel_lines, *(line for line in order.added_lines if line.line_id not in known)]
         }
         if order.address_override is not None:
             update["shipping_address"] = order.address_override
         snapshot = snapshot.model_copy(update=update)
     return keep_cancelled(snapshot, order.cancelled_quantities)
+
+
+def _as_ours(lines: list[LineItem], order: Order) -> list[LineItem]:
+    """The channel's copies of lines staff added here, under our line ids (so they are neither
+    doubled nor reserved twice): the line whose channel id the edit's push recorded or, while a
+    push is under way and its answer not yet recorded, a line new to us with the same SKU."""
+    current = {line.line_id: line for line in order.lines}
+    mine_by_channel_id: dict[str, LineItem] = {}
+    awaited: list[LineItem] = []
+    pending = {e.edit_id for e in order.edits if e.push == EditPush.PENDING}
+    for added in order.added_lines:
+        channel_id = (current.get(added.line_id) or added).channel_line_id
+        if channel_id:
+            mine_by_channel_id[channel_id] = added
+        elif any(added.line_id.startswith(f"{edit_id}-") for edit_id in pending):
+            awaited.append(added)
+    ours = {line.channel_line_id or line.line_id for line in order.lines}
+    result = []
+    for line in lines:
+        mine = mine_by_channel_id.get(line.line_id)
+        if mine is None and line.line_id not in ours:
+            mine = next((a for a in awaited if a.sku == line.sku), None)
+            if mine is not None:
+                awaited.remove(mine)
+        if mine is None:
+            result.append(line)
+            continue
+        result.append(
+            line.model_copy(
+                update={
+                    "line_id": mine.line_id,
+                    "channel_line_id": line.line_id,
+                    "stock_sku": mine.stock_sku,
+                    "handling": mine.handling,
+                }
+            )
+        )
+    return result
 
 
 def plan_edit(order: Order, shipments: list[Shipment], ask: EditAsk, *, edit_id: str) -> EditPlan:

@@ -1,10 +1,12 @@
 """A model-based test of stock (hypothesis stateful): random interleavings of reserve, release,
 allocate, deallocate, ship (commit), a count, a staff cancel of units in a pending shipment (its
-location's promise and the reservation given back) and a refund that restocks shipped units (back
-on hand at the location and the total, never more than shipped) and a store shipping what is
-available (reserve what the total has, backorder the rest, fill it later) against the real conditional
-writes on DynamoDB (moto). After every step the stored levels equal the model's, available is on hand minus
-reserved, and nothing is ever negative; a move the stock cannot cover changes nothing."""
+location's promise and the reservation given back), a refund that restocks shipped units (back on
+hand at the location and the total, never more than shipped), a store shipping what is available
+(reserve what the total has, backorder the rest, fill it later) and a line staff added in an edit
+made on Shopify coming back under Shopify's id (taken as ours, never reserved twice), against the
+real conditional writes on DynamoDB (moto). After every step the stored levels equal the model's,
+available is on hand minus reserved, and nothing is ever negative; a move the stock cannot cover
+changes nothing."""
 
 from __future__ import annotations
 
@@ -24,8 +26,11 @@ from oms.backorders import backorder_for
 from oms.data.dynamo_table import Table, TransactionCancelled
 from oms.data.stock_repository import StockRepository, delta_update, net
 from oms.errors import Conflict
-from oms.models import Order, ShortLine
+from oms.models import EditPush, Order, OrderEdit, Reservation, ShortLine
 from oms.order_changes import MoveKind, StockMove, new_order
+from oms.order_edits import keep_staff_changes
+from oms.order_lifecycle import OrderStatus
+from oms.order_reconciliation import StockView, reconcile
 from oms.services.stock_desk import StockDesk
 from tests.unit.builders import actor, shopify_payload, snapshot
 
@@ -63,6 +68,31 @@ def table() -> Iterator[Table]:
 def _one_line_order(sku: str, quantity: int) -> Order:
     order, _ = new_order(snapshot(shopify_payload(lines={sku: quantity})), actor())
     return order.model_copy(update={"lines": [order.lines[0].model_copy(update={"line_id": "L1"})]})
+
+
+def _edited_order(sku: str, quantity: int, *, channel_line_id: str | None) -> Order:
+    """A confirmed order of one line staff added in an edit being (or already) made on Shopify,
+    its units reserved."""
+    base = _one_line_order(sku, quantity)
+    line = base.lines[0].model_copy(update={"line_id": "e1-1", "channel_line_id": channel_line_id})
+    edit = OrderEdit(
+        edit_id="e1",
+        added=["e1-1"],
+        difference=line.line_total,
+        pushed="being made on Shopify as an order edit",
+        push=EditPush.PUSHED if channel_line_id else EditPush.PENDING,
+        actor="staff",
+        at=NOW,
+    )
+    return base.model_copy(
+        update={
+            "status": OrderStatus.CONFIRMED,
+            "lines": [line],
+            "added_lines": [line],
+            "edits": [edit],
+            "reservation": Reservation(reserved={sku: quantity}),
+        }
+    )
 
 
 def test_stock_levels_follow_the_model_under_any_interleaving(table: Table) -> None:
@@ -209,6 +239,21 @@ def test_stock_levels_follow_the_model_under_any_interleaving(table: Table) -> N
                 assert self._moves(StockMove(self.sku, taken, MoveKind.RESERVE))
             self.total["reserved"] += taken
             self.waiting = backordered
+
+        @rule(q=st.integers(1, 8), recorded=st.booleans())
+        def edit_pushed_and_echoed(self, q: int, recorded: bool) -> None:
+            """Staff add ``q`` units in an edit made on Shopify (oms.order_edits); Shopify's next
+            view of the order has the line under its own id, before or after the push recorded
+            that id: it is taken as ours, so nothing more is reserved (or released)."""
+            if not self.known or not self._moves(StockMove(self.sku, q, MoveKind.RESERVE)):
+                return
+            self.total["reserved"] += q
+            order = _edited_order(self.sku, q, channel_line_id="100100" if recorded else None)
+            echo = keep_staff_changes(snapshot(shopify_payload(lines={self.sku: q})), order)
+            seen = order.model_copy(update={"lines": echo.lines})
+            rec = reconcile(seen, [], wants_stock=True, take_stock=True, view=StockView(), actor=actor())
+            assert [line.line_id for line in rec.order.lines] == ["e1-1"]
+            assert rec.moves == []
 
         @invariant()
         def stored_levels_equal_the_model(self) -> None:

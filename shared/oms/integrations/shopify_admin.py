@@ -31,7 +31,9 @@ def push_fulfilment(
     )
     wanted: dict[str, int] = {}
     for line in shipment.lines:
-        wanted[line.line_id] = wanted.get(line.line_id, 0) + line.quantity
+        channel_id = order.channel_line(line.line_id)  # None: a line added here, not on Shopify
+        if channel_id is not None:
+            wanted[channel_id] = wanted.get(channel_id, 0) + line.quantity
     groups = []
     for fulfillment_order in listing.get("fulfillment_orders", []):
         if fulfillment_order.get("status") not in ("open", "in_progress", "scheduled"):

@@ -99,12 +99,17 @@ mutation OrderCancel($orderId: ID!, $reason: OrderCancelReason!, $staffNote: Str
 """
 
 
-def refund_line_items(refund: Refund) -> list[dict[str, Any]]:
+def refund_line_items(refund: Refund, order: Order) -> list[dict[str, Any]]:
     """The refund's units Shopify still counts on the order: those it cancels now (CANCEL) and
-    those that shipped (RETURN when restocked, else NO_RESTOCK). Units cancelled before were taken
-    off by their own cancellation."""
+    those that shipped (RETURN when restocked, else NO_RESTOCK), under Shopify's line ids. Units
+    cancelled before were taken off by their own cancellation; a line added in the OMS and never
+    pushed is not on Shopify's order (only its money is refunded)."""
     items: list[dict[str, Any]] = []
-    for line in refund.lines:
+    for refunded in refund.lines:
+        channel_id = order.channel_line(refunded.line_id)
+        if channel_id is None:
+            continue
+        line = refunded.model_copy(update={"line_id": channel_id})
         if line.cancelled:
             items.append(
                 {
@@ -136,7 +141,7 @@ def create_refund(
     transport: Transport, *, shop_domain: str, access_token: str, order: Order, refund: Refund
 ) -> dict[str, Any]:
     order_gid = gid("Order", order.channel_order_id)
-    items = refund_line_items(refund)
+    items = refund_line_items(refund, order)
     suggested_for = [{"lineItemId": i["lineItemId"], "quantity": i["quantity"]} for i in items]
     data = graphql(
         transport,

@@ -12,12 +12,14 @@ from dataclasses import dataclass
 from oms.cancellation import Cancelled, cancel_units, follow_lines, units_to_cancel
 from oms.customer_choices import Choosing, check
 from oms.customer_choices import record as record_choice
-from oms.domain_events import OutboxEvent, lines_cancelled_event, numbered, order_updated_event
+from oms.domain_events import OutboxEvent, edit_event, lines_cancelled_event, numbered, order_updated_event
 from oms.errors import ConcurrentModification, Conflict, NotFound, StockShortage
 from oms.fulfilment import FulfilmentChange, ShipmentChange, finish, shipment_event
 from oms.models import (
     Address,
     Channel,
+    EditPush,
+    LineItem,
     Note,
     NoteVisibility,
     Order,
@@ -27,7 +29,7 @@ from oms.models import (
     Store,
 )
 from oms.order_changes import Actor, OrderChange, freed_skus, retry_for
-from oms.order_edits import EditAsk, address_for_pending, plan_edit
+from oms.order_edits import EditAsk, address_for_pending, edit_push, plan_edit
 from oms.order_lifecycle import OrderStatus
 from oms.order_reconciliation import StockView
 from oms.ports import IntakeQueue, Locations, Shipments, Stores
@@ -286,6 +288,9 @@ class AfterSale:
             ).refund
             after, refund_events = with_refund(after, made, actor)
             events += refund_events
+        push, pushed = edit_push(
+            self.stores.find(order.store_id), order, lines_changed=bool(edited.added or edited.cancel)
+        )
         record = OrderEdit(
             edit_id=edit_id,
             added=[line.line_id for line in edited.added],
@@ -294,7 +299,8 @@ class AfterSale:
             difference=edited.difference,
             refund_id=made.refund_id if made else None,
             note=ask.note,
-            pushed="recorded in the OMS only: the channel's own copy of the order is not changed",
+            pushed=pushed,
+            push=push,
             actor=actor.name,
             at=actor.at,
         )
@@ -307,7 +313,10 @@ class AfterSale:
         changed = (["lines"] if edited.added or edited.cancel else []) + (
             ["shipping_address"] if record.address_changed else []
         )
-        events.append(order_updated_event(after, changed, actor.at))
+        events += [
+            order_updated_event(after, changed, actor.at),
+            edit_event("OrderEdited", after, record, actor.name, actor.at),
+        ]
         change = _change(order, after, done, events)
         assert change.order is not None
         return change, (change.order.order, record)
@@ -348,6 +357,48 @@ class AfterSale:
             done = finish(FulfilmentChange(order=change))
             assert done.order is not None
             return done, done.order.order
+
+        return self._commit(order_id, plan)
+
+    def record_edit_push(
+        self,
+        order_id: str,
+        edit_id: str,
+        push: EditPush,
+        text: str,
+        channel_lines: dict[str, str],
+        actor: Actor,
+    ) -> Order | None:
+        """The channel's answer to an edit pushed to it: the edit's state and words, and the
+        channel's ids for the lines it added (so its later views of the order are taken as ours);
+        once (a repeated answer changes nothing)."""
+
+        def plan(order: Order, shipments: list[Shipment]) -> tuple[FulfilmentChange | None, Order | None]:
+            edit = order.edit(edit_id)
+            if edit is None:
+                return None, None
+            lines = {k: v for k, v in channel_lines.items() if k in set(edit.added)}
+            if edit.push == push and all(order.channel_line(k) == v for k, v in lines.items()):
+                return None, order
+
+            def mapped(line: LineItem) -> LineItem:
+                if line.line_id in lines:
+                    return line.model_copy(update={"channel_line_id": lines[line.line_id]})
+                return line
+
+            done = edit.model_copy(update={"push": push, "pushed": text[:1000]})
+            after = order.model_copy(
+                update={
+                    "lines": [mapped(line) for line in order.lines],
+                    "added_lines": [mapped(line) for line in order.added_lines],
+                    "edits": [done if e.edit_id == edit_id else e for e in order.edits],
+                    "updated_at": actor.at,
+                }
+            )
+            after = noted(after, f"edit {edit_id}: {done.pushed}", actor)
+            event = edit_event("OrderEditPushed", after, done, actor.name, actor.at)
+            change = OrderChange(order=after, expected_version=order.version, events=[event])
+            return finish(FulfilmentChange(order=change)), after
 
         return self._commit(order_id, plan)
 

@@ -1,4 +1,4 @@
-"""Telling the store a shipment left, a customer note, a refund or a cancellation (oms.channel_push
+"""Telling the store a shipment left, a customer note, a refund, a cancellation or an edit (oms.channel_push
 plans the steps), each step at most once: a retry after a half-done push repeats only what did not
 happen. A failed call that may succeed later is raised for the queue to retry; the channel's answer
 never blocks the order. A refund's answer is recorded on it (succeeded, or failed with the
@@ -10,10 +10,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from oms.channel_push import PushPlan, plan_cancel_push, plan_note_push, plan_push, plan_refund_push
+from oms.channel_push import (
+    PushPlan,
+    plan_cancel_push,
+    plan_edit_push,
+    plan_note_push,
+    plan_push,
+    plan_refund_push,
+)
 from oms.integrations.http_transport import HttpError, Transport
 from oms.integrations.shopify_graphql import ChannelRefused
-from oms.models import RefundStatus, Store
+from oms.models import EditPush, Order, RefundStatus, Store
 from oms.order_changes import Actor
 from oms.ports import Shipments
 from oms.refunds import find_refund
@@ -48,6 +55,15 @@ class Outcomes(Protocol):
         message: str | None = None,
     ) -> object: ...
     def record_push_problem(self, order_id: str, text: str, actor: Actor) -> None: ...
+    def record_edit_push(
+        self,
+        order_id: str,
+        edit_id: str,
+        push: EditPush,
+        text: str,
+        channel_lines: dict[str, str],
+        actor: Actor,
+    ) -> object: ...
 
 
 class ChannelSyncService:
@@ -64,9 +80,7 @@ class ChannelSyncService:
 
     def push_refund(self, order_id: str, refund_id: str, *, last_attempt: bool) -> PushReport:
         """A pending refund to the channel; its answer recorded on the refund."""
-        order, _ = self.shipments.order_with_shipments(order_id)
-        store = self.stores.find(order.store_id) if order else None
-        credentials = self.stores.api_credentials(store) if store else None
+        order, store, credentials = self._read(order_id)
         plan = plan_refund_push(store, order, refund_id, credentials, self.transport)
         actor = Actor("channel-sync", f"refund:{refund_id}", utcnow())
         if plan.skipped:
@@ -92,9 +106,7 @@ class ChannelSyncService:
     def push_cancellation(self, detail: dict[str, Any], *, last_attempt: bool) -> PushReport:
         """Units staff cancelled, to the channel; a refusal is noted on the order."""
         order_id, cancellation_id = str(detail.get("order_id", "")), str(detail.get("cancellation_id", ""))
-        order, _ = self.shipments.order_with_shipments(order_id)
-        store = self.stores.find(order.store_id) if order else None
-        credentials = self.stores.api_credentials(store) if store else None
+        order, store, credentials = self._read(order_id)
         plan = plan_cancel_push(store, order, detail, credentials, self.transport)
         if plan.skipped:
             return PushReport(cancellation_id, skipped=plan.skipped)
@@ -111,6 +123,34 @@ class ChannelSyncService:
             self.outcomes.record_push_problem(order_id, text, actor)
             return PushReport(cancellation_id, skipped=f"refused: {error}")
 
+    def push_edit(self, order_id: str, edit_id: str, *, last_attempt: bool) -> PushReport:
+        """A staff edit made on Shopify's order; its answer (and the ids Shopify gave the lines
+        we added) recorded on the edit."""
+        order, store, credentials = self._read(order_id)
+        plan = plan_edit_push(store, order, edit_id, credentials, self.transport)
+        actor = Actor("channel-sync", f"edit:{edit_id}", utcnow())
+        if plan.skipped:
+            edit = order.edit(edit_id) if order is not None else None
+            if edit is not None and edit.push == EditPush.PENDING:  # and it cannot be sent
+                text = f"recorded in the OMS only: {plan.skipped}"
+                self.outcomes.record_edit_push(order_id, edit_id, EditPush.OMS_ONLY, text, {}, actor)
+            return PushReport(edit_id, skipped=plan.skipped)
+        try:
+            report = self._run(PushReport(edit_id), plan, f"{order_id}:edit:{edit_id}")
+        except (ChannelRefused, HttpError) as error:
+            if isinstance(error, HttpError) and error.retryable and not last_attempt:
+                raise
+            text = f"Shopify did not take the edit: {error}; change the order there by hand"
+            self.outcomes.record_edit_push(order_id, edit_id, EditPush.REFUSED, text, {}, actor)
+            return PushReport(edit_id, skipped=f"refused: {error}")
+        lines: dict[str, str] = {}
+        for step in report.steps:
+            lines.update(step.get("channel_lines") or {})
+        self.outcomes.record_edit_push(
+            order_id, edit_id, EditPush.PUSHED, "made on Shopify as an order edit", lines, actor
+        )
+        return report
+
     def push(self, order_id: str, shipment_id: str) -> PushReport:
         order, all_shipments = self.shipments.order_with_shipments(order_id)
         shipment = next((s for s in all_shipments if s.shipment_id == shipment_id), None)
@@ -125,13 +165,17 @@ class ChannelSyncService:
 
     def push_note(self, order_id: str, note_id: str) -> PushReport:
         """A customer note to the order's channel, once (keyed by the note)."""
-        order, _ = self.shipments.order_with_shipments(order_id)
-        store = self.stores.find(order.store_id) if order else None
-        credentials = self.stores.api_credentials(store) if store else None
+        order, store, credentials = self._read(order_id)
         plan = plan_note_push(store, order, note_id, credentials, self.transport)
         if plan.skipped:
             return PushReport(note_id, skipped=plan.skipped)
         return self._run(PushReport(note_id), plan, f"{order_id}:note:{note_id}")
+
+    def _read(self, order_id: str) -> tuple[Order | None, Store | None, dict[str, Any] | None]:
+        """The order, its store and the store's API credentials (None where there are none)."""
+        order, _ = self.shipments.order_with_shipments(order_id)
+        store = self.stores.find(order.store_id) if order else None
+        return order, store, self.stores.api_credentials(store) if store else None
 
     def _run(self, report: PushReport, plan: PushPlan, key: str) -> PushReport:
         for step in plan.steps:
