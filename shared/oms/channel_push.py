@@ -1,7 +1,8 @@
 """Telling the store a shipment left, a note staff wrote for the customer, a refund or a
 cancellation made here: the steps to push to its channel, each safe to retry.
 
-Shopify: one fulfillment with the tracking number (oms.integrations.shopify_admin). WooCommerce: a note
+Shopify: one fulfillment with the tracking number (oms.integrations.shopify_fulfilments), every call
+through its GraphQL Admin API (oms.integrations.shopify_graphql.ShopifyAdmin). WooCommerce: a note
 to the customer with the tracking number, then, once every line has shipped, status
 ``completed`` (oms.integrations.woocommerce_rest). Each step runs at most once per shipment (the
 function keys them), so a retry after a half-done push repeats only what did not happen.
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from oms.integrations import shopify_admin, shopify_graphql, shopify_order_edits, woocommerce_rest
+from oms.integrations import shopify_fulfilments, shopify_graphql, shopify_order_edits, woocommerce_rest
 from oms.integrations.http_transport import Transport
 from oms.models import Channel, EditPush, NoteVisibility, Order, RefundStatus, Store
 from oms.order_lifecycle import OrderStatus
@@ -54,23 +55,14 @@ def plan_push(
     if not store.settings.push_fulfilment_to_channel:
         return PushPlan([], "the store does not want fulfilments pushed")
     if store.channel == Channel.SHOPIFY:
-        token = (credentials or {}).get("access_token")
-        if not token or not store.shop_domain:
-            return PushPlan([], "no Shopify admin API token or shop domain for this store")
-        return PushPlan(
-            [
-                PushStep(
-                    "shopify-fulfillment",
-                    lambda: shopify_admin.push_fulfilment(
-                        transport,
-                        shop_domain=str(store.shop_domain),
-                        access_token=token,
-                        order=order,
-                        shipment=shipment,
-                    ),
-                )
-            ]
+        api = shopify_api(store, credentials, transport)
+        if isinstance(api, str):
+            return PushPlan([], api)
+        step = PushStep(
+            "shopify-fulfillment",
+            partial(shopify_fulfilments.push_fulfilment, api, order=order, shipment=shipment),
         )
+        return PushPlan([step])
     if store.channel == Channel.WOOCOMMERCE:
         key, secret = (credentials or {}).get("consumer_key"), (credentials or {}).get("consumer_secret")
         if not key or not secret or not store.site_url:
@@ -134,13 +126,29 @@ def plan_note_push(
     )
 
 
-def _channel_keys(store: Store, credentials: dict[str, Any] | None) -> tuple[str, ...] | str:
-    """The store's API credentials as the channel's calls take them, or why there are none."""
+def shopify_api(
+    store: Store, credentials: dict[str, Any] | None, transport: Transport
+) -> shopify_graphql.ShopifyAdmin | str:
+    """The store's Shopify GraphQL Admin API at its version, or why it has none."""
+    token = (credentials or {}).get("access_token")
+    if not token or not store.shop_domain:
+        return "no Shopify admin API token or shop domain for this store"
+    return shopify_graphql.ShopifyAdmin(
+        transport,
+        shop_domain=str(store.shop_domain),
+        access_token=str(token),
+        api_version=store.settings.shopify_api_version or shopify_graphql.API_VERSION,
+    )
+
+
+def _channel_keys(
+    store: Store, credentials: dict[str, Any] | None, transport: Transport
+) -> shopify_graphql.ShopifyAdmin | tuple[str, str, str] | str:
+    """The store's API as the channel's calls take it (Shopify's API, WooCommerce's site and REST
+    keys), or why there is none."""
     creds = credentials or {}
     if store.channel == Channel.SHOPIFY:
-        if not creds.get("access_token") or not store.shop_domain:
-            return "no Shopify admin API token or shop domain for this store"
-        return (str(store.shop_domain), str(creds["access_token"]))
+        return shopify_api(store, creds, transport)
     if store.channel == Channel.WOOCOMMERCE:
         if not creds.get("consumer_key") or not creds.get("consumer_secret") or not store.site_url:
             return "no WooCommerce REST API keys or site URL for this store"
@@ -161,21 +169,12 @@ def plan_refund_push(
     refund = find_refund(order, refund_id)
     if refund is None or refund.status != RefundStatus.PENDING:
         return PushPlan([], "no pending refund to send")
-    keys = _channel_keys(store, credentials)
+    keys = _channel_keys(store, credentials, transport)
     if isinstance(keys, str):
         return PushPlan([], keys)
-    if store.channel == Channel.SHOPIFY:
-        domain, token = keys
+    if isinstance(keys, shopify_graphql.ShopifyAdmin):
         step = PushStep(
-            "shopify-refund",
-            partial(
-                shopify_graphql.create_refund,
-                transport,
-                shop_domain=domain,
-                access_token=token,
-                order=order,
-                refund=refund,
-            ),
+            "shopify-refund", partial(shopify_graphql.create_refund, keys, order=order, refund=refund)
         )
         return PushPlan([step])
     site, key, secret = keys
@@ -211,36 +210,22 @@ def plan_edit_push(
         return PushPlan([], "no edit waiting to be pushed")
     if store.channel != Channel.SHOPIFY:
         return PushPlan([], f"{store.channel.value} has no order editing we can use")
-    keys = _channel_keys(store, credentials)
-    if isinstance(keys, str):
-        return PushPlan([], keys)
-    domain, token = keys
+    keys = _channel_keys(store, credentials, transport)
+    if not isinstance(keys, shopify_graphql.ShopifyAdmin):
+        return PushPlan([], keys if isinstance(keys, str) else "not a Shopify store")
     steps = []
     if edit.added or edit.changed:
         steps.append(
             PushStep(
                 "shopify-order-edit",
-                partial(
-                    shopify_order_edits.push_edit,
-                    transport,
-                    shop_domain=domain,
-                    access_token=token,
-                    order=order,
-                    edit=edit,
-                ),
+                partial(shopify_order_edits.push_edit, keys, order=order, edit=edit),
             )
         )
     if edit.address_changed:
         steps.append(
             PushStep(
                 "shopify-address",
-                partial(
-                    shopify_order_edits.push_address,
-                    transport,
-                    shop_domain=domain,
-                    access_token=token,
-                    order=order,
-                ),
+                partial(shopify_order_edits.push_address, keys, order=order),
             )
         )
     return PushPlan(steps)
@@ -268,7 +253,7 @@ def plan_cancel_push(
     those units taken off it."""
     if store is None or order is None:
         return PushPlan([], "the store or the order no longer exists")
-    keys = _channel_keys(store, credentials)
+    keys = _channel_keys(store, credentials, transport)
     if isinstance(keys, str):
         return PushPlan([], keys)
     units = _on_channel(order, detail)
@@ -277,29 +262,18 @@ def plan_cancel_push(
     cancellation_id, reason = str(detail["cancellation_id"]), str(detail.get("reason", "other"))
     note = f"Cancelled in the OMS ({reason}) [oms {cancellation_id}]"
     whole = bool(detail.get("whole"))
-    if store.channel == Channel.SHOPIFY:
-        domain, token = keys
+    if isinstance(keys, shopify_graphql.ShopifyAdmin):
         if whole:
             step = PushStep(
                 "shopify-cancel",
-                partial(
-                    shopify_graphql.cancel_order,
-                    transport,
-                    shop_domain=domain,
-                    access_token=token,
-                    order=order,
-                    reason=reason,
-                    note=note,
-                ),
+                partial(shopify_graphql.cancel_order, keys, order=order, reason=reason, note=note),
             )
             return PushPlan([step])
         step = PushStep(
             "shopify-cancel-units",
             partial(
                 shopify_graphql.cancel_units,
-                transport,
-                shop_domain=domain,
-                access_token=token,
+                keys,
                 order=order,
                 units=units,
                 cancellation_id=cancellation_id,

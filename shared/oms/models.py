@@ -507,6 +507,9 @@ class StoreSettings(Model):
     # Staff edits (lines added, quantities lowered, the address) made on the channel's order too
     # (Shopify order editing); off, or on a channel without order editing, they stay ours only.
     push_edits_to_channel: bool = True
+    # The Shopify GraphQL Admin API version this store is called at (YYYY-MM of a quarterly
+    # release); None: the version the OMS is built and tested against (shopify_graphql.API_VERSION).
+    shopify_api_version: Annotated[str, StringConstraints(pattern=r"^\d{4}-(01|04|07|10)$")] | None = None
     # Stock identity (oms.line_identity): lines whose SKU starts with one of these prefixes, or
     # whose product type is one of these, hold no stock (made to order, services, bundles).
     untracked_sku_prefixes: list[Annotated[str, StringConstraints(min_length=1, max_length=100)]] = Field(

@@ -46,47 +46,8 @@ def test_a_shipped_shopify_order_becomes_one_fulfillment_with_tracking_despite_a
             "settings": {"auto_fulfil": True, "location_priority": ["wh-east"]},
         },
     )
-    base = "https://push-shop.myshopify.com/admin/api/2024-04"
-    headers = {"x-shopify-access-token": "shpat_replay_token"}
-    created = copy.deepcopy(fixture("shopify/fulfillment.json"))
-    created.update(status="success", tracking_company="Sandbox Post")
-    replay = Replay(
-        [
-            {
-                "request": {
-                    "method": "GET",
-                    "url": f"{base}/orders/450789469/fulfillment_orders.json",
-                    "headers": headers,
-                },
-                "response": {"status": 200, "json": recorded("shopify-fulfillment-orders")["json"]},
-            },
-            {
-                "request": {
-                    "method": "POST",
-                    "url": f"{base}/fulfillments.json",
-                    "headers": headers,
-                    "json": {
-                        "fulfillment": {
-                            "notify_customer": False,
-                            "line_items_by_fulfillment_order": [
-                                {
-                                    "fulfillment_order_id": 1046000778,
-                                    "fulfillment_order_line_items": [
-                                        {"id": 1058737482, "quantity": 1},
-                                        {"id": 1058737483, "quantity": 1},
-                                        {"id": 1058737484, "quantity": 1},
-                                    ],
-                                }
-                            ],
-                        }
-                    },
-                    "json_subset": True,
-                },
-                "response": {"status": 201, "json": {"fulfillment": created}},
-            },
-        ],
-        fail_at={0: 503},  # Shopify is down for the first attempt
-    )
+    replay = Replay.of("shopify-fulfillment")
+    replay.fail_at = {0: 503}  # Shopify is down for the first attempt
     channel_sync(shop, replay)
     payload = fixture("shopify/orders-create.json")
     payload["financial_status"] = "paid"
@@ -102,12 +63,14 @@ def test_a_shipped_shopify_order_becomes_one_fulfillment_with_tracking_despite_a
     _, body = shop.api("GET", "/orders/push-shop.450789469/shipments")
     (shipment,) = body["shipments"]
     label = shipment["label"]
-    assert replay.sent[-1]["json"]["fulfillment"]["tracking_info"] == {
+    assert replay.sent[-1]["json"]["variables"]["fulfillment"]["trackingInfo"] == {
         "number": label["tracking_number"],
         "url": label["tracking_url"],
         "company": label["carrier"],
     }
-    assert [r["method"] for r in replay.sent] == ["GET", "GET", "POST"]  # one retry, one fulfillment
+    asked = [r["json"]["query"].split("(")[0].split()[-1] for r in replay.sent]
+    # One retry of the read, one fulfillment.
+    assert asked == ["FulfillmentOrders", "FulfillmentOrders", "FulfillmentCreate"]
     assert shop.queue_depth("ChannelSyncQueue") == 0
     assert shop.queue_depth("ChannelSyncDLQ") == 0
 
@@ -119,6 +82,50 @@ def test_a_shipped_shopify_order_becomes_one_fulfillment_with_tracking_despite_a
     assert result.ok
     assert result.value == {"batchItemFailures": []}
     assert len(replay.sent) == 3
+
+
+def test_a_fulfillment_shopify_refuses_is_noted_on_the_order_for_staff_and_not_retried(
+    full_shop: Stack,
+) -> None:
+    shop = full_shop
+    register(
+        shop,
+        {
+            "store_id": "held-shop",
+            "channel": "shopify",
+            "name": "Held shop",
+            "webhook_secret": SHOP_SECRET,
+            "shop_domain": "held-shop.myshopify.com",
+            "api_credentials": {"access_token": "shpat_replay_token"},
+            "settings": {"auto_fulfil": True, "location_priority": ["wh-east"]},
+        },
+    )
+    recording = recorded("shopify-fulfillment")["exchanges"]
+    read, create = copy.deepcopy(recording[0]), copy.deepcopy(recording[1])
+    for exchange in (read, create):
+        exchange["request"]["url"] = exchange["request"]["url"].replace("push-shop", "held-shop")
+    create["response"]["json"]["data"]["fulfillmentCreate"] = {
+        "fulfillment": None,
+        "userErrors": [{"field": ["fulfillment"], "message": "Fulfillment order is on hold."}],
+    }
+    replay = Replay([read, create])
+    channel_sync(shop, replay)
+    payload = fixture("shopify/orders-create.json")
+    payload["financial_status"] = "paid"
+    delivery = shopify_delivery(
+        payload, store_id="held-shop", secret=SHOP_SECRET, shop_domain="held-shop.myshopify.com"
+    )
+    assert shop.deliver(delivery)[0] == 202
+
+    order = shop.order("held-shop.450789469")
+    assert order["status"] == "shipped"
+    assert replay.done()
+    assert len(replay.sent) == 2  # asked once: a refusal is not retried
+    problems = [n["text"] for n in order["notes"] if "did not take shipment" in n["text"]]
+    assert len(problems) == 1, order["notes"]
+    assert "Fulfillment order is on hold." in problems[0]
+    assert "fulfil it there by hand" in problems[0]
+    assert shop.queue_depth("ChannelSyncDLQ") == 0
 
 
 def test_a_woocommerce_push_retries_only_the_step_that_failed(full_shop: Stack) -> None:

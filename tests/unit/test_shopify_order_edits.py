@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from oms.channel_push import plan_cancel_push
-from oms.integrations.shopify_graphql import ChannelRefused
+from oms.integrations.shopify_graphql import ChannelRefused, ShopifyAdmin
 from oms.integrations.shopify_order_edits import push_edit
 from oms.models import EditPush, Order, RefundStatus
 from oms.order_edits import AddAsk, EditAsk, keep_staff_changes
@@ -47,9 +47,8 @@ def desk() -> Desk:
 
 def pushed_with(replay: Replay, order: Order) -> dict[str, Any]:
     (record,) = order.edits
-    return push_edit(
-        replay, shop_domain="unit-shop.myshopify.com", access_token="t", order=order, edit=record
-    )
+    api = ShopifyAdmin(replay, shop_domain="unit-shop.myshopify.com", access_token="t")
+    return push_edit(api, order=order, edit=record)
 
 
 def test_a_lowered_quantity_is_set_on_shopify_once_and_a_repeat_finds_it_done(desk: Desk) -> None:

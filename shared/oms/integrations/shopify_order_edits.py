@@ -19,8 +19,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from oms.integrations.http_transport import Transport
-from oms.integrations.shopify_graphql import ChannelRefused, gid, graphql
+from oms.integrations.shopify_graphql import ChannelRefused, ShopifyAdmin, gid
 from oms.models import Address, LineItem, Order, OrderEdit
 
 PAGE = 250
@@ -108,20 +107,12 @@ def _refused(payload: dict[str, Any]) -> None:
         raise ChannelRefused(f"Shopify refused it: {words}"[:300])
 
 
-def order_lines(
-    transport: Transport, *, shop_domain: str, access_token: str, order: Order
-) -> list[dict[str, Any]]:
+def order_lines(api: ShopifyAdmin, order: Order) -> list[dict[str, Any]]:
     """Every line of Shopify's order (its id, SKU and current quantity), page by page."""
     lines: list[dict[str, Any]] = []
     after: str | None = None
     while True:
-        data = graphql(
-            transport,
-            shop_domain=shop_domain,
-            access_token=access_token,
-            query=ORDER_LINES,
-            variables={"id": gid("Order", order.channel_order_id), "after": after},
-        )
+        data = api.query(ORDER_LINES, {"id": gid("Order", order.channel_order_id), "after": after})
         connection = ((data.get("order") or {}).get("lineItems")) or {}
         lines += [
             {
@@ -137,9 +128,7 @@ def order_lines(
         after = page.get("endCursor")
 
 
-def _variant_for(
-    transport: Transport, shop_domain: str, access_token: str, order: Order, line: LineItem
-) -> str:
+def _variant_for(api: ShopifyAdmin, order: Order, line: LineItem) -> str:
     """The Shopify variant of an added line: one of the order's own lines of that SKU, else the
     store's variant with exactly that SKU."""
     known = next(
@@ -148,13 +137,7 @@ def _variant_for(
     )
     if known:
         return gid("ProductVariant", known)
-    data = graphql(
-        transport,
-        shop_domain=shop_domain,
-        access_token=access_token,
-        query=VARIANT_BY_SKU,
-        variables={"query": f'sku:"{line.sku}"'},
-    )
+    data = api.query(VARIANT_BY_SKU, {"query": f'sku:"{line.sku}"'})
     exact = [n for n in ((data.get("productVariants") or {}).get("nodes") or []) if n.get("sku") == line.sku]
     if len(exact) != 1:
         raise ChannelRefused(
@@ -163,15 +146,9 @@ def _variant_for(
     return str(exact[0]["id"])
 
 
-def push_edit(
-    transport: Transport, *, shop_domain: str, access_token: str, order: Order, edit: OrderEdit
-) -> dict[str, Any]:
-    def call(query: str, variables: dict[str, Any]) -> dict[str, Any]:
-        return graphql(
-            transport, shop_domain=shop_domain, access_token=access_token, query=query, variables=variables
-        )
-
-    before = order_lines(transport, shop_domain=shop_domain, access_token=access_token, order=order)
+def push_edit(api: ShopifyAdmin, *, order: Order, edit: OrderEdit) -> dict[str, Any]:
+    call = api.query
+    before = order_lines(api, order)
     on_channel = {line["id"]: line for line in before}
     ours = {line.channel_line_id or line.line_id for line in order.lines}
     unknown = [line for line in before if line["id"] not in ours]  # an earlier attempt's, if any
@@ -218,7 +195,7 @@ def push_edit(
         )["orderEditSetQuantity"]
         _refused(answer)
     for line in to_add:
-        variant = _variant_for(transport, shop_domain, access_token, order, line)
+        variant = _variant_for(api, order, line)
         added = call(ADD_VARIANT, {"id": session, "variantId": variant, "quantity": line.open_quantity})[
             "orderEditAddVariant"
         ]
@@ -231,7 +208,7 @@ def push_edit(
 
     committed = call(COMMIT, {"id": session, "staffNote": _staff_note(edit)})["orderEditCommit"]
     _refused(committed)
-    after = order_lines(transport, shop_domain=shop_domain, access_token=access_token, order=order)
+    after = order_lines(api, order)
     new = [line for line in after if line["id"] not in on_channel]
     for line in to_add:
         made = next((n for n in new if n["sku"] == line.sku), None)
@@ -298,18 +275,13 @@ def mailing_address(address: Address) -> dict[str, Any]:
     return {k: v for k, v in fields.items() if v is not None}
 
 
-def push_address(
-    transport: Transport, *, shop_domain: str, access_token: str, order: Order
-) -> dict[str, Any]:
+def push_address(api: ShopifyAdmin, *, order: Order) -> dict[str, Any]:
     """The shipping address staff set, on Shopify's order (setting it twice is the same)."""
     if order.address_override is None:
         return {"status": "no_address"}
-    answer = graphql(
-        transport,
-        shop_domain=shop_domain,
-        access_token=access_token,
-        query=ADDRESS,
-        variables={
+    answer = api.query(
+        ADDRESS,
+        {
             "input": {
                 "id": gid("Order", order.channel_order_id),
                 "shippingAddress": mailing_address(order.address_override),

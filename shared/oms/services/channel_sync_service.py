@@ -161,7 +161,13 @@ class ChannelSyncService:
         plan = plan_push(store, order, shipment, credentials, self.transport)
         if plan.skipped:
             return PushReport(shipment_id, skipped=plan.skipped)
-        return self._run(PushReport(shipment_id), plan, shipment_id)
+        try:
+            return self._run(PushReport(shipment_id), plan, shipment_id)
+        except ChannelRefused as error:  # retrying will not change its mind: staff are told
+            actor = Actor("channel-sync", f"shipment:{shipment_id}", utcnow())
+            text = f"the channel did not take shipment {shipment_id}: {error}; fulfil it there by hand"
+            self.outcomes.record_push_problem(order_id, text, actor)
+            return PushReport(shipment_id, skipped=f"refused: {error}")
 
     def push_note(self, order_id: str, note_id: str) -> PushReport:
         """A customer note to the order's channel, once (keyed by the note)."""
