@@ -411,6 +411,24 @@ class StockEventDetail(BaseModel):
     occurred_at: UtcDateTime
 
 
+class StockAvailableDetail(BaseModel):
+    """StockAvailableChanged: a SKU's available stock (over all locations) is now ``available``.
+    ``version`` counts the SKU's stock changes: a consumer that keeps the highest version it has
+    applied never lets a late delivery overwrite a newer level (events are at least once and may
+    arrive out of order)."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    schema_version: Literal[1] = 1
+    sku: str
+    on_hand: int
+    reserved: int
+    available: int
+    previous_available: int | None = None  # None: the SKU's first count
+    version: int
+    occurred_at: UtcDateTime
+
+
 class ShipmentEventDetail(BaseModel):
     """Detail of every ``Shipment*`` event (no customer data)."""
 
@@ -569,4 +587,10 @@ CATALOGUE: dict[str, tuple[str, type[BaseModel], str]] = {
     ),
     "StockAdjusted": (SOURCE_STOCK, StockEventDetail, "Staff set the on-hand count of a SKU at a location."),
     "LowStock": (SOURCE_STOCK, StockEventDetail, "A SKU's available stock fell to its threshold."),
+    "StockAvailableChanged": (
+        SOURCE_STOCK,
+        StockAvailableDetail,
+        "A SKU's available stock changed (reserved, released, committed, counted, restocked),"
+        " with a version that orders its changes.",
+    ),
 }

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from oms.domain_events import SOURCE_STOCK, OutboxEvent, StockEventDetail
+from oms.domain_events import SOURCE_STOCK, OutboxEvent, StockAvailableDetail, StockEventDetail
 from oms.errors import Conflict
 from oms.models import StockLevel
 from oms.timeutil import iso
@@ -90,6 +90,37 @@ def low_stock_event(
             reserved=int(new["reserved"]),
             available=after,
             threshold=threshold,
+            occurred_at=at,
+        ).model_dump(mode="json"),
+    )
+
+
+def available_changed_event(
+    old: dict[str, Any] | None, new: dict[str, Any], at: datetime
+) -> OutboxEvent | None:
+    """StockAvailableChanged when a SKU total's available stock differs from before (a count that
+    leaves it where it was, a move between locations, tell no channel anything). Its id is the SKU
+    and the stock version, so a stream record delivered twice is the same event twice."""
+    if "available" not in new or "stock_version" not in new:
+        return None
+    before = int(old["available"]) if old and "available" in old else None
+    after = int(new["available"])
+    if before == after:
+        return None
+    version = int(new["stock_version"])
+    sku = str(new["sku"])
+    return OutboxEvent(
+        id=f"stock:{sku}:{version}",
+        source=SOURCE_STOCK,
+        type="StockAvailableChanged",
+        occurred_at=at,
+        detail=StockAvailableDetail(
+            sku=sku,
+            on_hand=int(new["on_hand"]),
+            reserved=int(new["reserved"]),
+            available=after,
+            previous_available=before,
+            version=version,
             occurred_at=at,
         ).model_dump(mode="json"),
     )

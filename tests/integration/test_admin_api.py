@@ -132,6 +132,31 @@ def test_stock_counts_set_on_hand_per_location_and_never_touch_reserved(shop: St
     assert sorted(adjusted, key=str) == [("wh-east", 10, 7), ("wh-east", None, 10), ("wh-west", None, 2)]
 
 
+def test_each_change_of_a_skus_available_stock_is_published_once_in_version_order(shop: Stack) -> None:
+    sku = shop.new_sku("AVAIL", wh_east=10, wh_west=2)
+    shop.send(
+        shopify_delivery(
+            shopify_order(7202, skus={sku: 4}),
+            store_id="demo-shopify",
+            secret=str(SHOPIFY_STORE["webhook_secret"]),
+        )
+    )
+    shop.cloud.drain()
+    assert shop.api("PUT", f"/stock/{sku}", {"locations": [{"location": "wh-east", "on_hand": 7}]})[0] == 200
+    shop.cloud.drain()
+    # Moving stock between locations leaves the total's available where it was: nothing to tell.
+    moved = {"locations": [{"location": "wh-east", "on_hand": 8}, {"location": "wh-west", "on_hand": 1}]}
+    assert shop.api("PUT", f"/stock/{sku}", moved)[0] == 200
+    shop.cloud.drain()
+    changes = [e for e in shop.events.of_type("StockAvailableChanged") if e["detail"]["sku"] == sku]
+    seen = [
+        (e["detail"]["version"], e["detail"]["previous_available"], e["detail"]["available"]) for e in changes
+    ]
+    assert seen == [(1, None, 12), (2, 12, 8), (3, 8, 5)]  # counted in, reserved, counted down
+    assert [e["detail"]["event_id"] for e in changes] == [f"stock:{sku}:{v}" for v, _, _ in seen]
+    assert shop.stock(sku)["available"] == 5
+
+
 def test_a_count_that_would_leave_reserved_stock_uncovered_is_refused(shop: Stack) -> None:
     sku = shop.new_sku("SHORTCOUNT", wh_east=5)
     shop.send(

@@ -6,7 +6,8 @@ import pytest
 
 from oms.errors import Conflict
 from oms.models import StockLevel
-from oms.stock import low_stock_event, plan_count
+from oms.outbox_relay import TableChange, events_of_change
+from oms.stock import available_changed_event, low_stock_event, plan_count
 from tests.unit.builders import NOW
 
 
@@ -72,3 +73,45 @@ def test_no_low_stock_without_a_before_and_after() -> None:
     assert low_stock_event(None, totals(0), 5, NOW, "e") is None
     assert low_stock_event({"sku": "A"}, totals(0), 5, NOW, "e") is None
     assert low_stock_event(totals(9), {"sku": "A"}, 5, NOW, "e") is None
+
+
+def versioned(available: int, version: int) -> dict[str, object]:
+    return {**totals(available), "stock_version": version}
+
+
+def test_every_change_of_available_stock_is_an_event_named_by_its_sku_and_version() -> None:
+    event = available_changed_event(versioned(4, 7), versioned(3, 8), NOW)
+    assert event is not None
+    assert (event.id, event.type, event.source) == ("stock:A:8", "StockAvailableChanged", "oms.stock")
+    assert {
+        k: event.detail[k]
+        for k in ("sku", "available", "previous_available", "on_hand", "reserved", "version")
+    } == {
+        "sku": "A",
+        "available": 3,
+        "previous_available": 4,
+        "on_hand": 5,
+        "reserved": 2,
+        "version": 8,
+    }
+    first = available_changed_event(None, versioned(10, 1), NOW)
+    assert first is not None
+    assert (first.id, first.detail["previous_available"]) == ("stock:A:1", None)
+
+
+def test_a_change_that_leaves_available_where_it_was_or_has_no_version_tells_nothing() -> None:
+    assert available_changed_event(versioned(4, 7), versioned(4, 8), NOW) is None
+    assert available_changed_event(totals(4), totals(3), NOW) is None  # written before versions
+
+
+def test_the_relay_adds_the_stock_event_to_a_totals_change_and_not_to_a_locations() -> None:
+    total = {**versioned(3, 8), "entity": "stock", "SK": "TOTAL"}
+    change = TableChange("100", {**versioned(4, 7), "entity": "stock", "SK": "TOTAL"}, total)
+    assert [e["type"] for e in events_of_change(change, threshold=5, at=NOW)] == ["StockAvailableChanged"]
+    crossing = TableChange("101", {**versioned(6, 7), "entity": "stock", "SK": "TOTAL"}, total)
+    assert [e["type"] for e in events_of_change(crossing, threshold=5, at=NOW)] == [
+        "StockAvailableChanged",
+        "LowStock",
+    ]
+    location = {**versioned(3, 8), "entity": "stock", "SK": "LOC#wh-east"}
+    assert events_of_change(TableChange("102", versioned(4, 7), location), threshold=5, at=NOW) == []

@@ -98,6 +98,10 @@ def delta_update(delta: StockDelta, at: datetime) -> dict[str, Any]:
         ":a": to_attr(delta.available),
         ":at": {"S": iso(at)},
     }
+    # A SKU's total counts its changes (stock_version): what the channels are told is ordered by it.
+    version = ""
+    if delta.location is None:
+        version, values[":one"] = " ADD stock_version :one", to_attr(1)
     conditions = ["attribute_exists(available)"]
     for name, change in (
         ("available", delta.available),
@@ -112,7 +116,7 @@ def delta_update(delta: StockDelta, at: datetime) -> dict[str, Any]:
             "Key": {"PK": {"S": keys.sku_pk(delta.sku)}, "SK": {"S": sk}},
             "UpdateExpression": (
                 "SET on_hand = on_hand + :h, reserved = reserved + :r, available = available + :a,"
-                " updated_at = :at REMOVE outbox"
+                f" updated_at = :at REMOVE outbox{version}"
             ),
             "ConditionExpression": " AND ".join(conditions),
             "ExpressionAttributeValues": values,
@@ -182,11 +186,12 @@ def _count_items(
                     "SET on_hand = if_not_exists(on_hand, :zero) + :delta,"
                     " available = if_not_exists(available, :zero) + :delta,"
                     " reserved = if_not_exists(reserved, :zero), sku = :sku, entity = :entity,"
-                    " GSI1PK = :skus, GSI1SK = :sku, updated_at = :at REMOVE outbox"
+                    " GSI1PK = :skus, GSI1SK = :sku, updated_at = :at REMOVE outbox ADD stock_version :one"
                 ),
                 "ConditionExpression": "attribute_not_exists(PK) OR available >= :neg",
                 "ExpressionAttributeValues": {
                     ":zero": to_attr(0),
+                    ":one": to_attr(1),
                     ":delta": to_attr(plan.total_delta),
                     ":neg": to_attr(plan.total_release_needed),
                     ":sku": to_attr(plan.sku),
