@@ -26,6 +26,11 @@ attributes that exist. That one shape is applied directly (moto's own condition 
 first, and moto's own number arithmetic, stream record and error on a missing item apply); any
 other update goes through moto unchanged. The test checks both paths leave the same item and the
 same stream record for random stock moves.
+
+5. Partner event bus names keep their slashes. A partner's bus is named after its event source
+(``aws.partner/shopify.com/<app id>/<name>``); moto reads a rule's bus name as the last part of an
+ARN, so a rule on such a bus names a bus that does not exist. Names of partner buses, and the name
+inside a bus ARN, are taken whole.
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ from moto.dynamodb.exceptions import ConditionalCheckFailed
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
+from moto.events.models import EventsBackend
 from moto.events.utils import EventTemplateParser
 
 _deepcopy = copy.deepcopy
@@ -264,9 +270,26 @@ def _fast_counters() -> None:
     DynamoDBBackend.update_item = update_item  # type: ignore[method-assign]
 
 
+def _partner_bus_names() -> None:
+    if getattr(EventsBackend._normalize_event_bus_arn, "_oms_partner_names", False):
+        return
+    original = EventsBackend._normalize_event_bus_arn
+
+    def normalize(self: EventsBackend, event_bus_arn: str | None) -> str:
+        if event_bus_arn and ":event-bus/" in event_bus_arn:
+            return event_bus_arn.split(":event-bus/", 1)[1]
+        if event_bus_arn and event_bus_arn.startswith("aws.partner/"):
+            return event_bus_arn
+        return str(original(self, event_bus_arn))
+
+    normalize._oms_partner_names = True  # type: ignore[attr-defined]
+    EventsBackend._normalize_event_bus_arn = normalize  # type: ignore[method-assign]
+
+
 def install() -> None:
     """Idempotent; affects this process's moto (in-process mocks and the embedded server)."""
     _event_envelope_with_account()
+    _partner_bus_names()
     _fast_serializer()
     _fast_counters()
     if getattr(DynamoDBBackend.transact_write_items, "_oms_item_snapshots", False):

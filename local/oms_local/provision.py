@@ -228,8 +228,16 @@ class Provisioner:
         return response["SubscriptionArn"], {}
 
     def _bus(self, logical: str, p: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
-        name = p["Name"]
-        arn = self.client("events").create_event_bus(Name=name)["EventBusArn"]
+        name, events = p["Name"], self.client("events")
+        kwargs: dict[str, Any] = {"Name": name}
+        if p.get("EventSourceName"):
+            # A partner's bus: in AWS the partner (Shopify) made the event source for this account
+            # first; locally we stand in for the partner and make it here.
+            source = p["EventSourceName"]
+            account = self.client("sts").get_caller_identity()["Account"]
+            events.create_partner_event_source(Name=source, Account=account)
+            kwargs["EventSourceName"] = source
+        arn = events.create_event_bus(**kwargs)["EventBusArn"]
         return name, {"Arn": arn, "Name": name}
 
     def _archive(self, logical: str, p: dict[str, Any]) -> tuple[Any, dict[str, Any]]:

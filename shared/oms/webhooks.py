@@ -217,23 +217,48 @@ def receive(
         triggered_at = triggered.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
     topic = h.get(TOPIC_HEADER[request.channel], "").strip()
-    if topic not in ORDER_TOPICS[request.channel]:
-        return WebhookResponse(200, {"status": "ignored", "topic": topic[:100]})
-
-    channel_order_id = _order_id(request.body, ORDER_ID_FIELD.get(topic, "id"))
-    try:
-        body_text = request.body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise BadRequest("the body is not UTF-8", code="invalid_payload") from exc
-    message = IntakeMessage(
-        channel=request.channel,
-        store_id=request.store_id,
+    message = order_message(
+        request.channel,
+        request.store_id,
         topic=topic,
         event_id=_event_id(request, topic),
+        body=request.body,
+        now=now,
+        triggered_at=triggered_at,
+    )
+    if message is None:
+        return WebhookResponse(200, {"status": "ignored", "topic": topic[:100]})
+    message_id = sink.enqueue(message)
+    return WebhookResponse(202, {"status": "accepted", "message_id": message_id})
+
+
+def order_message(
+    channel: str,
+    store_id: str,
+    *,
+    topic: str,
+    event_id: str,
+    body: bytes,
+    now: datetime,
+    triggered_at: str | None,
+) -> IntakeMessage | None:
+    """The intake message for one delivery of an order topic (None: a topic that carries no order),
+    however it arrived (a signed webhook, Shopify's EventBridge source); BadRequest for a body that
+    is not an order."""
+    if topic not in ORDER_TOPICS[channel]:
+        return None
+    channel_order_id = _order_id(body, ORDER_ID_FIELD.get(topic, "id"))
+    try:
+        body_text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadRequest("the body is not UTF-8", code="invalid_payload") from exc
+    return IntakeMessage(
+        channel=channel,
+        store_id=store_id,
+        topic=topic,
+        event_id=event_id,
         channel_order_id=channel_order_id,
         body=body_text,
         received_at=now.astimezone(UTC).isoformat().replace("+00:00", "Z"),
         triggered_at=triggered_at,
     )
-    message_id = sink.enqueue(message)
-    return WebhookResponse(202, {"status": "accepted", "message_id": message_id})

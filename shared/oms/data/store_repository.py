@@ -121,6 +121,19 @@ class StoreRepository:
             self.table, keys.STORES, limit, cursor, lambda d: Store.model_validate(d).model_dump(mode="json")
         )
 
+    def shopify_shops(self) -> dict[str, str]:
+        """Every registered Shopify store's shop domain (lower-cased) and store id, page by page."""
+        shops: dict[str, str] = {}
+        cursor: str | None = None
+        while True:
+            page = self.list(limit=100, cursor=cursor)
+            for store in page.items:
+                if store.get("channel") == "shopify" and store.get("shop_domain"):
+                    shops[str(store["shop_domain"]).lower()] = str(store["store_id"])
+            if not page.cursor:
+                return shops
+            cursor = page.cursor
+
     def _put_secret(self, name: str, value: str, *, overwrite: bool) -> None:
         try:
             self.ssm.put_parameter(
