@@ -20,6 +20,8 @@ from typing import Any
 
 from oms.integrations import shopify_fulfilments, shopify_graphql, shopify_order_edits, woocommerce_rest
 from oms.integrations.http_transport import Transport
+from oms.integrations.shopify_inventory import ShopifyInventory
+from oms.integrations.woocommerce_stock import WooCommerceStock
 from oms.models import Channel, EditPush, NoteVisibility, Order, RefundStatus, Store
 from oms.order_lifecycle import OrderStatus
 from oms.order_notes import find_note
@@ -138,6 +140,21 @@ def shopify_api(
         shop_domain=str(store.shop_domain),
         access_token=str(token),
         api_version=store.settings.shopify_api_version or shopify_graphql.API_VERSION,
+    )
+
+
+def inventory_channel(
+    store: Store, credentials: dict[str, Any] | None, transport: Transport
+) -> ShopifyInventory | WooCommerceStock | str:
+    """The store's stock on its channel (oms.inventory_sync), or why it has none."""
+    keys = _channel_keys(store, credentials, transport)
+    if isinstance(keys, str):
+        return keys
+    if isinstance(keys, shopify_graphql.ShopifyAdmin):
+        return ShopifyInventory(keys, store.store_id, store.settings.shopify_location_id)
+    site, key, secret = keys
+    return WooCommerceStock(
+        transport, store_id=store.store_id, site_url=site, consumer_key=key, consumer_secret=secret
     )
 
 

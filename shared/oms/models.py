@@ -532,6 +532,18 @@ class StoreSettings(Model):
     choice_timeout_hours: int = Field(default=72, ge=1, le=720)
     default_choice: Literal["wait", "ship_available", "cancel"] = "wait"
     substitutes: dict[Sku, list[Substitute]] = Field(default_factory=dict, max_length=500)
+    # Inventory sync (oms.inventory_sync): every change of a SKU's available stock set on this
+    # store's products, less a safety buffer (never below 0); SKUs listed here are left alone.
+    inventory_sync: bool = False
+    stock_buffer: int = Field(default=0, ge=0, le=100_000)
+    no_sync_skus: list[Sku] = Field(default_factory=list, max_length=1000)
+    # Shopify: the one location our total is set at (a location id; None: the shop's first active
+    # location), or our locations mapped to Shopify's, each set to what it can ship.
+    shopify_location_id: Annotated[str, StringConstraints(pattern=r"^\d{1,20}$")] | None = None
+    shopify_locations: dict[
+        Annotated[str, StringConstraints(pattern=LOCATION_ID_PATTERN)],
+        Annotated[str, StringConstraints(pattern=r"^\d{1,20}$")],
+    ] = Field(default_factory=dict, max_length=50)
 
 
 class Store(Model):

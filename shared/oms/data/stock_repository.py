@@ -231,11 +231,11 @@ class StockRepository:
         total: StockLevel | None = None
         locations: list[StockLevel] = []
         for item in response.get("Items", []):
-            level = _level(item)
-            if item["SK"]["S"] == keys.SKU_TOTAL_SK:
-                total = level
-            else:
-                locations.append(level)
+            sk = item["SK"]["S"]
+            if sk == keys.SKU_TOTAL_SK:
+                total = _level(item)
+            elif sk.startswith(keys.SKU_LOCATION_PREFIX):  # not the channels' listings of the SKU
+                locations.append(_level(item))
         return total, sorted(locations, key=lambda lv: lv.location or "")
 
     def totals(self, skus: list[str]) -> dict[str, StockLevel]:

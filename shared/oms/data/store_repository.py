@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import json
 import time
 from typing import Any
@@ -30,6 +31,7 @@ class StoreRepository:
         self.ssm = client("ssm")
         self.cache_seconds = cache_seconds  # readers that can live with settings a minute old
         self._cache: dict[str, tuple[float, Store | None]] = {}
+        self._all: tuple[float, list[Store]] | None = None
 
     def get(self, store_id: str) -> Store:
         item = self.table.get(keys.store_pk(store_id), keys.STORE_SK)
@@ -120,6 +122,23 @@ class StoreRepository:
         return _list(
             self.table, keys.STORES, limit, cursor, lambda d: Store.model_validate(d).model_dump(mode="json")
         )
+
+    def all(self) -> builtins.list[Store]:
+        """Every registered store, page by page (cached for ``cache_seconds``)."""
+        now = time.monotonic()
+        if self._all and self._all[0] > now:
+            return list(self._all[1])
+        stores: builtins.list[Store] = []
+        cursor: str | None = None
+        while True:
+            page = self.list(limit=100, cursor=cursor)
+            stores += [Store.model_validate(d) for d in page.items]
+            if not page.cursor:
+                break
+            cursor = page.cursor
+        if self.cache_seconds:
+            self._all = (now + self.cache_seconds, stores)
+        return list(stores)
 
     def shopify_shops(self) -> dict[str, str]:
         """Every registered Shopify store's shop domain (lower-cased) and store id, page by page."""

@@ -47,8 +47,25 @@ def sku_pk(sku: str) -> str:
 SKU_TOTAL_SK = "TOTAL"
 
 
+SKU_LOCATION_PREFIX = "LOC#"
+
+
 def sku_location_sk(location: str) -> str:
-    return f"LOC#{location}"
+    return f"{SKU_LOCATION_PREFIX}{location}"
+
+
+# A store's listing of a SKU (oms.inventory_sync), in the SKU's partition: one Query reads the
+# SKU's stock and every store's listing of it.
+LISTING_PREFIX = "LISTING#"
+
+
+def listing_sk(store_id: str) -> str:
+    return f"{LISTING_PREFIX}{store_id}"
+
+
+def store_alert_sk(kind: str) -> str:
+    """A staff alert about a store raised at most once per while (its item expires)."""
+    return f"ALERT#{kind}"
 
 
 SKUS = "SKUS"

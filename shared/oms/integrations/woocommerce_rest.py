@@ -17,7 +17,7 @@ def _base(site_url: str, order: Order) -> str:
     return f"{site_url.rstrip('/')}/wp-json/wc/v3/orders/{order.channel_order_id}"
 
 
-def _auth(consumer_key: str, consumer_secret: str) -> dict[str, str]:
+def basic_auth(consumer_key: str, consumer_secret: str) -> dict[str, str]:
     token = base64.b64encode(f"{consumer_key}:{consumer_secret}".encode()).decode()
     return {"authorization": f"Basic {token}"}
 
@@ -60,7 +60,7 @@ def add_customer_note(
         transport,
         "POST",
         f"{_base(site_url, order)}/notes",
-        headers=_auth(consumer_key, consumer_secret),
+        headers=basic_auth(consumer_key, consumer_secret),
         payload={"note": text, "customer_note": True},
         service="WooCommerce",
     )
@@ -74,7 +74,7 @@ def complete_order(
         transport,
         "PUT",
         _base(site_url, order),
-        headers=_auth(consumer_key, consumer_secret),
+        headers=basic_auth(consumer_key, consumer_secret),
         payload={"status": "completed"},
         service="WooCommerce",
     )
@@ -110,7 +110,7 @@ def create_refund(
 ) -> dict[str, Any]:
     """A refund through the order's payment gateway (``api_refund``), its lines (units that shipped
     or are cancelled by it) recorded on WooCommerce's order; restocking is ours, not WooCommerce's."""
-    headers = _auth(consumer_key, consumer_secret)
+    headers = basic_auth(consumer_key, consumer_secret)
     made = _refund_made(transport, site_url, headers, order, refund.refund_id)
     if made is None:
         lines = [
@@ -148,7 +148,7 @@ def cancel_order(
         transport,
         "PUT",
         _base(site_url, order),
-        headers=_auth(consumer_key, consumer_secret),
+        headers=basic_auth(consumer_key, consumer_secret),
         payload={"status": "cancelled"},
         service="WooCommerce",
     )
@@ -168,7 +168,7 @@ def cancel_units(
 ) -> dict[str, Any]:
     """Units of lines taken off: WooCommerce records them as a refund of no money (its way to
     take items off a paid order), once under the cancellation's id."""
-    headers = _auth(consumer_key, consumer_secret)
+    headers = basic_auth(consumer_key, consumer_secret)
     made = _refund_made(transport, site_url, headers, order, cancellation_id)
     if made is None:
         made = call_json(
