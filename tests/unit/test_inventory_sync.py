@@ -424,3 +424,10 @@ def test_woocommerce_stock_goes_through_the_batch_endpoints_and_reports_each_ref
         "MUG": None,
     }
     assert json.dumps(replay.exchanges) == "[]"
+
+
+def test_an_answer_not_shaped_as_documented_is_retried_not_a_crashed_batch() -> None:
+    listings = MemoryListings(level(7), version=2, listings={STORE: listing(pushed=1)})
+    channel = Channel(fail=KeyError("inventorySetQuantities"))
+    report = service(listings, channel)[0].sync(["MUG"])
+    assert (report.retry, listings.leases, listings.listings[STORE].pushed_version) == ({"MUG"}, {}, 1)

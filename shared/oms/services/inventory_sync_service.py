@@ -38,6 +38,9 @@ from oms.timeutil import utcnow
 LEASE = timedelta(seconds=45)  # longer than the function's timeout: a crashed push's claim runs out
 CREDENTIALS_ALERT_QUIET = timedelta(hours=6)
 CREDENTIALS_CACHE_SECONDS = 300.0
+# An answer the adapter could not read (a missing key, a wrong type): retried, never a crashed batch.
+UNREADABLE: tuple[type[Exception], ...] = (KeyError, TypeError, ValueError)
+CHANNEL_FAILURES: tuple[type[Exception], ...] = (HttpError, ChannelRefused, *UNREADABLE)
 
 
 class InventoryChannel(Protocol):
@@ -127,7 +130,7 @@ class InventorySync:
                 return None
             try:
                 listing = client.look_up(view.sku, now)
-            except (HttpError, ChannelRefused) as error:
+            except CHANNEL_FAILURES as error:
                 self._failed(store, [view.sku], error, report)
                 broken.add(store.store_id)
                 return None
@@ -152,7 +155,7 @@ class InventorySync:
             if isinstance(client, str):
                 raise ChannelRefused(client)
             results = client.set_stock(planned)
-        except (HttpError, ChannelRefused) as error:
+        except CHANNEL_FAILURES as error:
             for push in planned:  # let a retry claim them again at once
                 self.listings.release(store.store_id, push.listing.sku, push.version, pushed=None, at=at)
             self._failed(store, [p.listing.sku for p in planned], error, report)
@@ -172,6 +175,10 @@ class InventorySync:
         """A call that failed: retried when it may succeed later; credentials refused alert staff
         once per store (and are read again, in case staff fixed them); anything else is dropped
         for this version (the next change of the SKU tries again)."""
+        if isinstance(error, UNREADABLE):  # an answer not shaped as documented: maybe a bad moment
+            error = HttpError(
+                f"the channel's answer could not be read ({type(error).__name__})", retryable=True
+            )
         if isinstance(error, HttpError) and error.status in (401, 403):
             self._clients.pop(store.store_id, None)
             if self.listings.raise_once(
