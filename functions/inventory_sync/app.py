@@ -59,6 +59,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             hold_back(record.eventSourceARN, record.receiptHandle, report.retry_after or BUSY_SECONDS)
     if report.refused:
         logger.warning("channels refused stock levels", extra={"refused": report.refused})
+    if not (report.pushed or report.retry or report.refused):
+        return {"batchItemFailures": failures}  # no store syncs these SKUs, or they are on it already
     logger.info(
         "stock synced",
         extra={

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
+from botocore.config import Config
 
 from oms_local.template import ACCOUNT, REGION, Stack
 
@@ -52,6 +53,8 @@ class Provisioner:
             "region_name": REGION,
             "aws_access_key_id": "testing",
             "aws_secret_access_key": "testing",
+            # One client per service is shared by every event source's poller thread.
+            "config": Config(max_pool_connections=64),
         }
         if endpoint_url:
             kwargs["endpoint_url"] = endpoint_url

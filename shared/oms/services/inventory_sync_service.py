@@ -104,6 +104,8 @@ class InventorySync:
         pushes: dict[str, list[StockPush]] = {}
         broken: set[str] = set()  # stores whose API failed in this pass
         for sku in dict.fromkeys(skus):
+            if not any(syncs(store, sku) for store in stores):
+                continue  # no store syncs it: not even read
             view = self.listings.sku_view(sku)
             if view.total is None:
                 continue
