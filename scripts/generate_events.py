@@ -588,6 +588,28 @@ def samples() -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
             ),
             {"failures": 0},
         ),
+        "inventory_sync/stock-available-changed.json": (
+            _sqs_of(
+                [
+                    _bus_event(
+                        "StockAvailableChanged",
+                        {
+                            "schema_version": 1,
+                            "sku": "IPOD2008GREEN",
+                            "on_hand": 45,
+                            "reserved": 2,
+                            "available": 43,
+                            "previous_available": 25,
+                            "version": 7,
+                            "occurred_at": "2026-11-22T02:00:00Z",
+                        },
+                        "oms.stock",
+                    )
+                ],
+                "oms-dev-inventory-sync",
+            ),
+            {"failures": 0},
+        ),
         "tracking_poller/scheduled.json": (
             _scheduled("2026-11-22T06:15:00Z", "TrackingPollerFunctionPoll"),
             {"result_keys": ["checked", "delivered", "due", "failed", "left_for_next_run", "problems"]},

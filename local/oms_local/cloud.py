@@ -112,7 +112,7 @@ class LocalCloud:
         self.taps.append(RuleTarget(name=rule, function=function, queue_url=url, sqs=sqs))
         return str(arn)
 
-    def drain(self, *, max_rounds: int = 100) -> int:
+    def drain(self, *, max_rounds: int = 400) -> int:
         """Poll every source until a whole round finds nothing to do; returns records handled."""
         total = 0
         for _ in range(max_rounds):
