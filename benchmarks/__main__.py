@@ -52,10 +52,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--orders", type=int, default=1000, help="webhooks for the local throughput run")
     parser.add_argument("--job-orders", type=int, default=10_000, help="orders of the bulk job run")
     parser.add_argument(
-        "--skip", action="append", default=[], choices=["cold", "warm", "calls", "throughput", "bulk"]
+        "--skip", action="append", default=[], choices=["cold", "warm", "calls", "throughput", "bulk", "sync"]
     )
+    parser.add_argument("--sync-skus", type=int, default=40, help="SKUs of the inventory sync run")
     args = parser.parse_args(argv)
-    from benchmarks import bulk, calls, coldstart, cost, harness, throughput, warm
+    from benchmarks import bulk, calls, coldstart, cost, harness, sync, throughput, warm
     from oms_local.runner import lambda_python
 
     results: dict[str, Any] = {
@@ -99,6 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     if "bulk" not in args.skip:
         print(f"bulk job: {args.job_orders} orders...", flush=True)
         results["bulk_job"] = bulk.measure(args.job_orders)
+    if "sync" not in args.skip:
+        print(f"inventory sync: {args.sync_skus} SKUs to two stores...", flush=True)
+        results["inventory_sync"] = sync.measure(args.sync_skus)
     previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     merged = {**previous, **results}
     RESULTS.write_text(json.dumps(merged, indent=2) + "\n")
@@ -207,6 +211,16 @@ def report(r: dict[str, Any]) -> str:
             f" every result after {b['seconds']} s ({b['orders_per_second']} orders/s);"
             f" done {b['done']}, failed {b['failed']}",
         ]
+    s = r.get("inventory_sync")
+    if s:
+        lines += ["", f"Inventory sync ({s['note']}):"]
+        for store in ("shopify", "woocommerce"):
+            v = s[store]
+            lines.append(
+                f"  order webhook -> {store} level: p50 {v['p50_s']} s, p99 {v['p99_s']} s"
+                f" over {v['changes']} of {s['skus']} SKUs"
+            )
+        lines.append(f"  channel calls for {s['skus']} changed SKUs on 2 stores: {s['channel_calls']}")
     return "\n".join(lines) + "\n"
 
 

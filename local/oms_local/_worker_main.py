@@ -78,6 +78,28 @@ def _keep_the_stacks_clock() -> None:
     timeutil.utcnow = now
 
 
+def _reach_the_channel_emulator() -> None:
+    """With ``OMS_LOCAL_CHANNELS`` set (oms_local.channel_emulator), every HTTPS call the function
+    makes through ``urllib`` (the OMS's ``UrllibTransport``) goes to the emulator over HTTP, naming
+    the host it meant: the stores' APIs answer locally, and nothing in the OMS knows."""
+    emulator = os.environ.get("OMS_LOCAL_CHANNELS")
+    if not emulator:
+        return
+    import urllib.request
+    from urllib.parse import urlsplit
+
+    original = urllib.request.urlopen
+
+    def urlopen(request: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(request, urllib.request.Request) and request.full_url.startswith("https://"):
+            parts = urlsplit(request.full_url)
+            request.add_header("X-forwarded-host", parts.netloc)
+            request.full_url = emulator + parts.path + (f"?{parts.query}" if parts.query else "")
+        return original(request, *args, **kwargs)
+
+    urllib.request.urlopen = urlopen  # type: ignore[assignment]
+
+
 def main() -> None:
     # Ctrl-C reaches every process of the terminal's group: the runner stops the workers itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -89,6 +111,7 @@ def main() -> None:
     module_name, function_name = spec["handler"].rsplit(".", 1)
     started = time.perf_counter()
     _keep_the_stacks_clock()
+    _reach_the_channel_emulator()
     try:
         module = __import__(module_name, fromlist=[function_name])
         handler = getattr(module, function_name)

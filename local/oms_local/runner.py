@@ -19,7 +19,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from oms_local import scheduler
+from oms_local import channel_emulator, scheduler
+from oms_local.channel_emulator import ChannelEmulator
 from oms_local.cloud import ROOT, LocalCloud
 from oms_local.issuer import LocalIssuer
 from oms_local.logs import LogPrinter
@@ -61,6 +62,7 @@ class Running:
     threads: list[threading.Thread] = field(default_factory=list)
     admin_token: str = ""
     clock: scheduler.Clock | None = None
+    channels: ChannelEmulator = field(default_factory=ChannelEmulator)  # the stores' APIs, emulated
 
     def request(
         self,
@@ -111,6 +113,7 @@ class Running:
             thread.join(timeout=5)
         self.http.stop()
         self.invoker.close()
+        self.channels.stop()
         self.moto.stop()
 
 
@@ -156,6 +159,8 @@ def start(
     moto = MotoServer(host).start()
     http = HttpApi(host, port)
     clock = scheduler.Clock(time_scale)
+    channels = ChannelEmulator().start()
+    function_env = {channel_emulator.ENV: channels.url, **(clock.env() if time_scale != 1 else {})}
     api_url = http.url
     emit = printer or LogPrinter()
     cloud = LocalCloud(
@@ -169,7 +174,7 @@ def start(
             log=emit,
             python=python or lambda_python(),
             default_concurrency=concurrency,
-            extra_env=clock.env() if time_scale != 1 else None,
+            extra_env=function_env,
         ),
         time_scale=time_scale,
         # The repository's template gets the local parameters, overridden by ``parameters``.
@@ -185,7 +190,7 @@ def start(
     authorizer = next((r.authorizer for r in routes if r.authorizer), None)
     http.start(routes, invoker, issuer)
     stop = threading.Event()
-    running = Running(moto, cloud, api_url, issuer, authorizer, invoker, http, stop)
+    running = Running(moto, cloud, api_url, issuer, authorizer, invoker, http, stop, channels=channels)
     running.admin_token = issuer.token(authorizer) if authorizer else ""
     # Short polls only: moto serves a long poll by waiting inside the request, which would hold the
     # server's one-request-at-a-time lock.
