@@ -19,6 +19,7 @@ import time
 import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +99,8 @@ class Step:
 
 
 S1, S2, S3 = f"{FIRST}-S1", f"{SECOND}-S1", f"{SECOND}-S2"
+_HOUR_AGO = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+RECONCILE_SINCE, RECONCILE_UNTIL = (_HOUR_AGO - timedelta(hours=1)).isoformat(), _HOUR_AGO.isoformat()
 TOUR: tuple[Step, ...] = (
     Step(
         "PUT /locations/{location_id}",
@@ -241,6 +244,21 @@ TOUR: tuple[Step, ...] = (
     ),
     Step("POST /orders/{order_id}/retry", {"order_id": WEBHOOK_ORDER}, status=202),
     Step("GET /orders/{order_id}", {"order_id": WEBHOOK_ORDER}, until=_status("fulfilling"), document=False),
+    # Reconciliation: the store's record (none yet), then a window staff ask for once the store's
+    # API token is saved (the recorded times are rebased, so the window stays in the past).
+    Step("GET /stores/{store_id}/reconciliation", {"store_id": STORE}),
+    Step(
+        "PATCH /stores/{store_id}",
+        {"store_id": STORE},
+        body={"api_credentials": {"access_token": "shpat_example_token_0123"}},
+        document=False,
+    ),
+    Step(
+        "POST /stores/{store_id}/reconcile",
+        {"store_id": STORE},
+        body={"since": RECONCILE_SINCE, "until": RECONCILE_UNTIL},
+        status=202,
+    ),
 )
 
 

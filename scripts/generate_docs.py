@@ -26,6 +26,7 @@ _FAKE_ENV = {
     "TABLE_NAME": "docs",
     "INTAKE_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/docs.fifo",
     "JOBS_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/docs-jobs",
+    "RECONCILE_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/docs-reconcile",
     "EXPORT_BUCKET": "docs-exports",
     "EVENT_BUS_NAME": "docs",
     "POWERTOOLS_METRICS_NAMESPACE": "OMS",

@@ -610,6 +610,25 @@ def samples() -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
             ),
             {"failures": 0},
         ),
+        "order_recovery/scheduled.json": (
+            _scheduled("2026-11-22T06:05:00Z", "OrderRecoveryFunctionTick"),
+            {"result_keys": ["queued"]},
+        ),
+        "order_recovery/reconcile-run.json": (
+            _sqs_of(
+                [
+                    {
+                        "run_id": "sample-run-1",
+                        "store_id": "demo-shopify",
+                        "since": "2026-11-22T05:00:00Z",
+                        "until": "2026-11-22T06:04:00Z",
+                        "scheduled": True,
+                    }
+                ],
+                "oms-dev-reconcile",
+            ),
+            {"failures": 0},
+        ),
         "tracking_poller/scheduled.json": (
             _scheduled("2026-11-22T06:15:00Z", "TrackingPollerFunctionPoll"),
             {"result_keys": ["checked", "delivered", "due", "failed", "left_for_next_run", "problems"]},

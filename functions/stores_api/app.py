@@ -1,5 +1,6 @@
 """Admin API for stores: POST /stores, GET /stores, GET|PATCH /stores/{store_id}, and a store's
-variant map: GET /stores/{store_id}/variants, PUT /stores/{store_id}/variants/{variant_key}."""
+variant map: GET /stores/{store_id}/variants, PUT /stores/{store_id}/variants/{variant_key}, and
+reconciliation: POST /stores/{store_id}/reconcile, GET /stores/{store_id}/reconciliation."""
 
 from __future__ import annotations
 
@@ -9,14 +10,17 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from oms.admin_api import base_url, create_app, json_response, model_response, responses, staff_actor
-from oms.admin_requests import StoreCreate, StoreUpdate, VariantMappingRequest
-from oms.admin_responses import StorePage, StoreView, VariantPage
+from oms.admin_requests import ReconcileRequest, StoreCreate, StoreUpdate, VariantMappingRequest
+from oms.admin_responses import ReconcileRunView, ReconciliationView, StorePage, StoreView, VariantPage
 from oms.api_params import Cursor, Limit100, StoreId
+from oms.data.reconcile_queue import ReconcileQueue
+from oms.data.reconciliation_repository import ReconciliationRepository
 from oms.data.store_repository import StoreRepository
 from oms.data.variant_repository import VariantRepository
 from oms.line_identity import VARIANT_KEY_PATTERN, VariantMapping
 from oms.models import Store
 from oms.observability import lambda_handler_of, logger
+from oms.services.order_recovery_service import request_run
 from oms.services.store_admin import StoreAdmin
 from oms.timeutil import utcnow
 
@@ -24,6 +28,8 @@ app = create_app()
 stores = StoreRepository()
 variants = VariantRepository(stores.table)
 admin = StoreAdmin(stores, variants)
+runs = ReconcileQueue()
+reconciliations = ReconciliationRepository(stores.table)
 
 
 def _public(store: Store, secret: str | None = None) -> StoreView:
@@ -100,6 +106,37 @@ def map_variant(
     mapping = admin.map_variant(store_id, variant_key, body, actor=staff_actor(app), now=utcnow())
     logger.info("variant mapped", extra={"store_id": store_id, "variant_key": variant_key})
     return model_response(200, mapping)
+
+
+@app.post(
+    "/stores/<store_id>/reconcile",
+    summary="Look for orders the store's webhooks missed: those its channel says changed in a window",
+    tags=["stores"],
+    responses=responses(202, 400, 404, 409, model=ReconcileRunView),
+)
+def reconcile(store_id: StoreId, body: ReconcileRequest) -> Any:
+    run = request_run(
+        stores.find(store_id), runs, body.since, body.until, actor=staff_actor(app), now=utcnow()
+    )
+    logger.info("reconciliation asked for", extra={"store_id": store_id, "run_id": run.run_id})
+    return model_response(
+        202,
+        ReconcileRunView(**run.model_dump(include={"store_id", "since", "until"}), status="queued"),
+    )
+
+
+@app.get(
+    "/stores/<store_id>/reconciliation",
+    summary="The store's reconciliation: its watermark and last run",
+    tags=["stores"],
+    responses=responses(200, 404, model=ReconciliationView),
+)
+def get_reconciliation(store_id: StoreId) -> Any:
+    stores.get(store_id)
+    record = reconciliations.get(store_id)
+    return model_response(
+        200, ReconciliationView(**dict(record)) if record else ReconciliationView(store_id=store_id)
+    )
 
 
 @lambda_handler_of

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -51,6 +53,13 @@ class ShopifyShop:
     available: dict[tuple[str, str], int] = field(default_factory=dict)  # (item, location) -> quantity
     answers: dict[str, dict[str, Any]] = field(default_factory=dict)  # @idempotent key -> first answer
     changes: list[tuple[float, str, int]] = field(default_factory=list)  # (when, sku, quantity) applied
+    orders: dict[str, dict[str, Any]] = field(default_factory=dict)  # legacy id -> GraphQL Order
+
+    def place(self, order: dict[str, Any]) -> None:
+        """An order the shop holds (its REST resource, as a webhook carries it), whether or not
+        its webhook is ever delivered."""
+        node = graphql_order(order)
+        self.orders[node["legacyResourceId"]] = node
 
     def sell(self, sku: str, *, tracked: bool = True) -> None:
         n = 40_000_000 + len(self.variants)
@@ -59,6 +68,123 @@ class ShopifyShop:
     def quantity(self, sku: str, location: str | None = None) -> int | None:
         item = self.variants[sku][1]
         return self.available.get((item, location or self.location_id))
+
+
+def _money(amount: Any) -> dict[str, Any]:
+    return {"shopMoney": {"amount": None if amount is None else str(amount)}}
+
+
+def _utc(value: Any) -> str | None:
+    if not value:
+        return None
+    return datetime.fromisoformat(str(value)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def graphql_order(rest: dict[str, Any]) -> dict[str, Any]:
+    """A REST order resource as the GraphQL Admin API's ``Order`` shows it (the fields the OMS
+    reads): ids as ``legacyResourceId``/gids, money as ``MoneyBag``, enums upper-case, times UTC."""
+
+    def address(a: Any) -> dict[str, Any] | None:
+        if not isinstance(a, dict):
+            return None
+        keys = {"firstName": "first_name", "lastName": "last_name", "provinceCode": "province_code"}
+        same = ("name", "company", "address1", "address2", "city", "province", "zip", "phone")
+        return {
+            **{k: a.get(k) for k in same},
+            **{k: a.get(v) for k, v in keys.items()},
+            "countryCodeV2": a.get("country_code"),
+        }
+
+    lines = []
+    for line in rest.get("line_items") or []:
+        current = line.get("current_quantity", line["quantity"])
+        current = line["quantity"] if current is None else current
+        lines.append(
+            {
+                "id": f"gid://shopify/LineItem/{line['id']}",
+                "sku": line.get("sku"),
+                "name": line.get("name"),
+                "title": line.get("title"),
+                "quantity": line["quantity"],
+                "currentQuantity": current,
+                "unfulfilledQuantity": 0 if line.get("fulfillment_status") == "fulfilled" else current,
+                "requiresShipping": line.get("requires_shipping", True),
+                "isGiftCard": bool(line.get("gift_card")),
+                "originalUnitPriceSet": _money(line.get("price")),
+                "taxLines": [{"priceSet": _money(x.get("price"))} for x in line.get("tax_lines") or []],
+                "discountAllocations": [
+                    {"allocatedAmountSet": _money(x.get("amount"))}
+                    for x in line.get("discount_allocations") or []
+                ],
+                "product": {
+                    "legacyResourceId": str(line.get("product_id")),
+                    "productType": line.get("product_type") or "",
+                },
+                "variant": {
+                    "legacyResourceId": str(line.get("variant_id")),
+                    "inventoryItem": {
+                        "tracked": bool(line.get("variant_inventory_management")),
+                        "measurement": {"weight": {"unit": "GRAMS", "value": float(line.get("grams") or 0)}},
+                    },
+                },
+            }
+        )
+    customer = rest.get("customer") or {}
+    financial = str(rest.get("financial_status") or "pending").upper()
+    return {
+        "legacyResourceId": str(rest["id"]),
+        "name": rest.get("name"),
+        "email": rest.get("email"),
+        "phone": rest.get("phone"),
+        "currencyCode": rest["currency"],
+        "createdAt": _utc(rest.get("created_at")),
+        "processedAt": _utc(rest.get("processed_at") or rest.get("created_at")),
+        "updatedAt": _utc(rest.get("updated_at") or rest.get("created_at")),
+        "cancelledAt": _utc(rest.get("cancelled_at")),
+        "cancelReason": str(rest["cancel_reason"]).upper() if rest.get("cancel_reason") else None,
+        "displayFinancialStatus": financial,
+        "displayFulfillmentStatus": "FULFILLED"
+        if rest.get("fulfillment_status") == "fulfilled"
+        else "UNFULFILLED",
+        "note": rest.get("note"),
+        "tags": [x.strip() for x in str(rest.get("tags") or "").split(",") if x.strip()],
+        "sourceName": rest.get("source_name"),
+        "taxesIncluded": bool(rest.get("taxes_included")),
+        "customer": {
+            "legacyResourceId": str(customer.get("id")),
+            "email": customer.get("email"),
+            "phone": customer.get("phone"),
+            "firstName": customer.get("first_name"),
+            "lastName": customer.get("last_name"),
+        }
+        if customer
+        else None,
+        "billingAddress": address(rest.get("billing_address")),
+        "shippingAddress": address(rest.get("shipping_address")),
+        "subtotalPriceSet": _money(rest.get("subtotal_price")),
+        "totalDiscountsSet": _money(rest.get("total_discounts")),
+        "totalTaxSet": _money(rest.get("total_tax")),
+        "totalShippingPriceSet": _money(
+            sum(float(s.get("price") or 0) for s in rest.get("shipping_lines") or [])
+        ),
+        "totalPriceSet": _money(rest.get("total_price")),
+        "totalOutstandingSet": _money("0.00" if financial == "PAID" else rest.get("total_price")),
+        "shippingLines": {
+            "nodes": [
+                {
+                    "title": s.get("title"),
+                    "code": s.get("code"),
+                    "carrierIdentifier": s.get("carrier_identifier"),
+                    "source": s.get("source"),
+                    "originalPriceSet": _money(s.get("price")),
+                }
+                for s in rest.get("shipping_lines") or []
+            ]
+        },
+        "fulfillments": [],
+        "refunds": [],
+        "lineItems": {"nodes": lines},
+    }
 
 
 @dataclass
@@ -82,9 +208,20 @@ class WooSite:
             "stock_status": "instock",
         }
 
+    def authorises(self, headers: dict[str, str]) -> bool:
+        """HTTP Basic with the site's REST key and secret, as WooCommerce takes them over HTTPS."""
+        expected = base64.b64encode(f"{self.consumer_key}:{self.consumer_secret}".encode()).decode()
+        return headers.get("authorization") == f"Basic {expected}"
+
     def quantity(self, sku: str) -> int | None:
         value = self.products[sku]["stock_quantity"]
         return None if value is None else int(value)
+
+    orders: dict[int, dict[str, Any]] = field(default_factory=dict)  # id -> the v3 order resource
+
+    def place(self, order: dict[str, Any]) -> None:
+        """An order the site holds, whether or not its webhook is ever delivered."""
+        self.orders[int(order["id"])] = order
 
 
 class ChannelEmulator:
@@ -177,6 +314,8 @@ class ChannelEmulator:
             return self._shopify(self.shops[host], headers, body, throttled=bool(fault and fault.throttled))
         if host in self.sites and path.startswith("/wp-json/wc/v3/products"):
             return self._woo(self.sites[host], method, target, headers, body)
+        if host in self.sites and path.startswith("/wp-json/wc/v3/orders") and method == "GET":
+            return self._woo_orders(self.sites[host], target, headers)
         return 404, {}, {"errors": "Not Found"}
 
     def _shopify(
@@ -258,11 +397,72 @@ class ChannelEmulator:
             shop.answers[key] = answer
         return answer
 
+    def _shopify_ChangedOrders(self, shop: ShopifyShop, v: dict[str, Any]) -> dict[str, Any]:
+        bounds = re.findall(r"updated_at:(>=|<=)'([^']+)'", str(v.get("query") or ""))
+        since = next((b for op, b in bounds if op == ">="), "")
+        until = next((b for op, b in bounds if op == "<="), "9999")
+        matching = sorted(
+            (o for o in shop.orders.values() if since <= o["updatedAt"] <= until),
+            key=lambda o: o["updatedAt"],
+        )
+        start = int(v.get("after") or 0)
+        page = matching[start : start + 250]
+        more = start + 250 < len(matching)
+        return {
+            "orders": {
+                "nodes": [
+                    {"legacyResourceId": o["legacyResourceId"], "updatedAt": o["updatedAt"]} for o in page
+                ],
+                "pageInfo": {"hasNextPage": more, "endCursor": str(start + 250) if more else None},
+            }
+        }
+
+    def _shopify_OrderForIntake(self, shop: ShopifyShop, v: dict[str, Any]) -> dict[str, Any]:
+        order = shop.orders.get(str(v["id"]).rsplit("/", 1)[-1])
+        if order is None:
+            return {"order": None}
+        nodes = order["lineItems"]["nodes"]
+        start = int(v.get("after") or 0)
+        more = start + 100 < len(nodes)
+        lines = {
+            "nodes": nodes[start : start + 100],
+            "pageInfo": {"hasNextPage": more, "endCursor": str(start + 100) if more else None},
+        }
+        return {"order": {**order, "lineItems": lines}}
+
+    def _woo_orders(
+        self, site: WooSite, target: str, headers: dict[str, str]
+    ) -> tuple[int, dict[str, str], Any]:
+        if not site.authorises(headers):
+            return 401, {}, WOO_UNAUTHORIZED
+        parts = urlsplit(target)
+        rest = parts.path.removeprefix("/wp-json/wc/v3/orders").strip("/")
+        with self._lock:
+            if rest:
+                order = site.orders.get(int(rest)) if rest.isdigit() else None
+                if order is None:
+                    return (
+                        404,
+                        {},
+                        {"code": "woocommerce_rest_shop_order_invalid_id", "message": "Invalid ID."},
+                    )
+                return 200, {}, order
+            q = {k: v[0] for k, v in parse_qs(parts.query).items()}
+            since, until = q.get("modified_after", ""), q.get("modified_before", "9999")
+            matching = sorted(
+                (o for o in site.orders.values() if since < str(o["date_modified_gmt"]) < until),
+                key=lambda o: str(o["date_modified_gmt"]),
+            )
+            per_page, page = int(q.get("per_page", 10)), int(q.get("page", 1))
+            chosen = matching[(page - 1) * per_page : page * per_page]
+            fields = q.get("_fields", "").split(",") if q.get("_fields") else None
+            answer = [{k: o.get(k) for k in fields} if fields else o for o in chosen]
+            return 200, {"x-wp-total": str(len(matching))}, answer
+
     def _woo(
         self, site: WooSite, method: str, target: str, headers: dict[str, str], body: bytes
     ) -> tuple[int, dict[str, str], Any]:
-        expected = base64.b64encode(f"{site.consumer_key}:{site.consumer_secret}".encode()).decode()
-        if headers.get("authorization") != f"Basic {expected}":
+        if not site.authorises(headers):
             return 401, {}, WOO_UNAUTHORIZED
         parts = urlsplit(target)
         path = parts.path.removeprefix("/wp-json/wc/v3/products").strip("/")

@@ -14,7 +14,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
 )
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from oms.errors import ConcurrentModification, OmsError, StockShortage
 from oms.observability import logger
@@ -24,7 +24,12 @@ HTML = "text/html; charset=utf-8"
 
 
 class FieldError(BaseModel):
-    field: str
+    """One thing wrong with the request: the field at fault (when there is one), in words, and
+    what else identifies it (a line id, the states of a refused transition)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    field: str | None = None
     message: str
     type: str | None = None
 

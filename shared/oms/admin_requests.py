@@ -11,6 +11,7 @@ from oms.bulk_jobs import MAX_ORDER_IDS, JobAction, JobFilter, JobParams
 from oms.identifiers import COUNTRY_CODE_PATTERN, LOCATION_ID_PATTERN, SHOP_DOMAIN_PATTERN, STORE_ID_PATTERN
 from oms.models import Address, CancelReason, NoteVisibility, StoreSettings
 from oms.order_export import Granularity
+from oms.timeutil import UtcDateTime
 
 Secret = Annotated[str, StringConstraints(min_length=16, max_length=512)]
 ShopDomain = Annotated[str, StringConstraints(pattern=SHOP_DOMAIN_PATTERN, max_length=255)]
@@ -286,3 +287,12 @@ class ExportRequest(BaseModel):
     columns: list[Annotated[str, StringConstraints(min_length=1, max_length=40)]] | None = Field(
         default=None, max_length=40
     )
+
+
+class ReconcileRequest(BaseModel):
+    """A window of a store's orders to reconcile: those the channel says changed in it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    since: UtcDateTime = Field(description="Orders changed from this time (UTC ISO-8601)")
+    until: UtcDateTime | None = Field(default=None, description="To this time; default now")

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from oms.bulk_jobs import Job, JobAction, JobParams, JobResult
 from oms.carriers.carrier import Rate
 from oms.line_identity import VariantMapping
+from oms.missed_orders import Reconciliation
 from oms.models import Hold, Location, Note, OrderEdit, Refund, StockLevel, Store, Totals
 from oms.money import Money
 from oms.order_export import Export, ExportStatus, Granularity
@@ -151,6 +152,17 @@ class StoreView(Store):
 
 class StorePage(Page):
     stores: list[Store]
+
+
+class ReconcileRunView(Body):
+    store_id: str
+    since: UtcDateTime
+    until: UtcDateTime
+    status: str = Field(description="queued: the run reads the channel's orders shortly")
+
+
+class ReconciliationView(Reconciliation):
+    """The store's watermark (the end of the last window read completely) and its last run."""
 
 
 class VariantPage(Page):

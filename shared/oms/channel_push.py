@@ -21,6 +21,8 @@ from typing import Any
 from oms.integrations import shopify_fulfilments, shopify_graphql, shopify_order_edits, woocommerce_rest
 from oms.integrations.http_transport import Transport
 from oms.integrations.shopify_inventory import ShopifyInventory
+from oms.integrations.shopify_order_reads import ShopifyOrderReads
+from oms.integrations.woocommerce_order_reads import WooCommerceOrderReads
 from oms.integrations.woocommerce_stock import WooCommerceStock
 from oms.models import Channel, EditPush, NoteVisibility, Order, RefundStatus, Store
 from oms.order_lifecycle import OrderStatus
@@ -156,6 +158,19 @@ def inventory_channel(
     return WooCommerceStock(
         transport, store_id=store.store_id, site_url=site, consumer_key=key, consumer_secret=secret
     )
+
+
+def order_reads(
+    store: Store, credentials: dict[str, Any] | None, transport: Transport
+) -> ShopifyOrderReads | WooCommerceOrderReads | str:
+    """The store's orders on its channel, read for reconciliation (oms.missed_orders), or why not."""
+    keys = _channel_keys(store, credentials, transport)
+    if isinstance(keys, str):
+        return keys
+    if isinstance(keys, shopify_graphql.ShopifyAdmin):
+        return ShopifyOrderReads(keys)
+    site, key, secret = keys
+    return WooCommerceOrderReads(transport, site_url=site, consumer_key=key, consumer_secret=secret)
 
 
 def _channel_keys(

@@ -33,7 +33,11 @@ class OmsError(Exception):
     def to_body(self) -> dict[str, Any]:
         body: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.details:
-            body["errors"] = self.details
+            # Each entry says what is wrong in words too (the error's own, unless it has its own).
+            body["errors"] = [
+                {"message": self.message, **d} if isinstance(d, dict) and "message" not in d else d
+                for d in self.details
+            ]
         return body
 
 

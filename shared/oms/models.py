@@ -544,6 +544,12 @@ class StoreSettings(Model):
         Annotated[str, StringConstraints(pattern=LOCATION_ID_PATTERN)],
         Annotated[str, StringConstraints(pattern=r"^\d{1,20}$")],
     ] = Field(default_factory=dict, max_length=50)
+    # Reconciliation (oms.missed_orders): ask the channel for the orders changed since the last
+    # run every this many minutes (0: only on demand); a store's first run reaches back this many
+    # days; this many orders found only by reconciliation in one run alert staff (0: never).
+    reconcile_every_minutes: int = Field(default=60, ge=0, le=10_080)
+    reconcile_backfill_days: int = Field(default=1, ge=0, le=90)
+    reconcile_alert_threshold: int = Field(default=1, ge=0, le=100_000)
 
 
 class Store(Model):

@@ -30,6 +30,7 @@ from oms.services.export_service import ExportService
 from oms.services.fulfilment_events import FulfilmentEvents
 from oms.services.intake_service import IntakeService
 from oms.services.order_desk import OrderDesk
+from oms.services.order_recovery_service import OrderRecovery, Readers
 from oms.services.shipping_service import ShippingService
 from oms.services.tracking_service import TrackingService
 from oms.settings import Settings, get_settings
@@ -109,6 +110,25 @@ def bulk_jobs(settings: Settings | None = None) -> BulkJobs:
     )
     return BulkJobs(
         JobRepository(table), JobQueue(settings), services.shipments, orders, operations.table(), files
+    )
+
+
+def order_recovery(settings: Settings | None = None, *, readers: Readers) -> OrderRecovery:
+    """Reconciliation (oms.missed_orders): the schedule's runs and the reconcile queue's, reading
+    the channels' orders with ``readers``."""
+    from oms.data.notification_sender import Sender
+    from oms.data.reconcile_queue import ReconcileQueue
+    from oms.data.reconciliation_repository import ReconciliationRepository
+
+    settings = settings or get_settings()
+    return OrderRecovery(
+        StoreRepository(settings=settings),
+        ReconciliationRepository(),
+        OrderRepository(),
+        IntakeQueue(settings),
+        ReconcileQueue(settings),
+        readers,
+        Sender(settings).send,
     )
 
 

@@ -48,7 +48,10 @@ def test_a_woocommerce_order_that_takes_the_last_unit_sets_the_sku_to_zero_on_sh
             "name": "Synced WooCommerce shop",
             "webhook_secret": WOO_SECRET,
             "site_url": SITE,
-            "api_credentials": {"consumer_key": "ck_local_sync_0123456789", "consumer_secret": "cs_local_sync_0123456789"},
+            "api_credentials": {
+                "consumer_key": "ck_local_sync_0123456789",
+                "consumer_secret": "cs_local_sync_0123456789",
+            },
             "settings": {"inventory_sync": True, "location_priority": ["wh-east"]},
         },
     ]

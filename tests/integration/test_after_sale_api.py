@@ -361,7 +361,7 @@ def test_an_edit_over_http_reserves_the_new_line_all_or_nothing_and_the_fulfilme
         shop, f"/orders/{WOO}/edits", {"add": [{"sku": extra, "quantity": 4, "unit_price": "9.00"}]}
     )
     assert (short_status, short["code"]) == (409, "insufficient_stock")
-    assert short["errors"] == [{"sku": extra, "requested": 4, "available": 3}]
+    assert short["errors"] == [{"message": short["message"], "sku": extra, "requested": 4, "available": 3}]
     assert shop.order(WOO)["version"] == order["version"]
     single = line(order, "WOO-SINGLE")
     body = {

@@ -78,6 +78,7 @@ def store_pk(store_id: str) -> str:
 
 
 STORE_SK = "STORE"
+RECONCILIATION_SK = "RECONCILIATION"  # the store's reconciliation watermark and last run
 
 
 def location_pk(location_id: str) -> str:
