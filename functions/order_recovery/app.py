@@ -54,7 +54,8 @@ def handle(record: SQSRecord) -> None:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Any:
     if "Records" not in event:  # the schedule's tick
         runs = service.schedule(utcnow())
-        logger.info("reconciliation scheduled", extra={"stores": [r.store_id for r in runs]})
+        if runs:  # an idle tick (nothing due) says nothing
+            logger.info("reconciliation scheduled", extra={"stores": [r.store_id for r in runs]})
         return {"queued": len(runs)}
     _context[:] = [context]
     return process_partial_response(event=event, record_handler=handle, processor=processor, context=context)
