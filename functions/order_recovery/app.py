@@ -22,15 +22,13 @@ from oms.wiring import order_recovery
 transport: Transport = UrllibTransport()  # the channels' APIs (tests replay exchanges here)
 service = order_recovery(readers=lambda store, credentials: order_reads(store, credentials, transport))
 processor = BatchProcessor(event_type=EventType.SQS)
-_context: list[LambdaContext] = []
 
 
-def handle(record: SQSRecord) -> None:
-    context = _context[0]
+def handle(record: SQSRecord, lambda_context: LambdaContext) -> None:
     outcome = service.run(
         ReconcileRun.model_validate_json(record.body),
         utcnow(),
-        lambda: context.get_remaining_time_in_millis() / 1000,
+        lambda: lambda_context.get_remaining_time_in_millis() / 1000,
     )
     run = outcome.run
     if outcome.finished and not outcome.problem:
@@ -57,5 +55,4 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Any:
         if runs:  # an idle tick (nothing due) says nothing
             logger.info("reconciliation scheduled", extra={"stores": [r.store_id for r in runs]})
         return {"queued": len(runs)}
-    _context[:] = [context]
     return process_partial_response(event=event, record_handler=handle, processor=processor, context=context)

@@ -197,3 +197,20 @@ def test_a_window_not_in_the_past_or_a_store_without_order_reads_is_refused(full
     status, body = full_shop.api("POST", "/stores/no-such-store/reconcile", {"since": long_ago})
     assert (status, body["code"]) == (404, "unknown_store")
     assert full_shop.queue_depth("ReconcileQueue") == 0
+
+
+def test_the_watermark_never_moves_back_when_an_older_window_finishes_last(stack: Stack) -> None:
+    from oms.data.dynamo_table import Table
+    from oms.data.reconciliation_repository import ReconciliationRepository
+    from oms.missed_orders import ReconcileRun
+
+    records = ReconciliationRepository(Table(stack.cloud.ref("OmsTable")))
+    now = datetime.now(UTC).replace(microsecond=0)
+    newer = ReconcileRun(run_id="newer", store_id="wm-shop", since=now - timedelta(hours=2), until=now)
+    older = newer.model_copy(update={"run_id": "older", "until": now - timedelta(hours=1)})
+    records.finish(newer, now, move_watermark=True)
+    records.finish(older, now, move_watermark=True)  # a slow run of an earlier window
+    record = records.get("wm-shop")
+    assert record is not None
+    assert record.watermark == now
+    assert record.last_run_id == "older"  # the run is still recorded
