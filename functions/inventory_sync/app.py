@@ -30,7 +30,7 @@ transport = UrllibTransport()
 sender = Sender(settings)
 service = InventorySync(
     ListingRepository(table),
-    StoreRepository(table, settings, cache_seconds=60),
+    StoreRepository(table, settings),  # read per batch: a store turning sync on counts at once
     lambda store, credentials: inventory_channel(store, credentials, transport),
     sender.send,
 )
