@@ -49,6 +49,7 @@ FUNCTIONS = (
     "OrderCompleterFunction",
     "BackorderReleaseFunction",  # each life counts stock in for its SKU: a release finding nothing held
     "SearchIndexerFunction",
+    "InventorySyncFunction",  # reads the stores per batch of stock events, to find none syncs
 )
 
 
