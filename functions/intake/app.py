@@ -1,4 +1,5 @@
-"""Intake consumer (SQS FIFO, partial batch failures): record each queued channel order once."""
+"""Intake consumer (SQS FIFO, partial batch failures): record each queued channel order once. A
+BigCommerce delivery names only its order: the order is read from BigCommerce's API here."""
 
 from __future__ import annotations
 
@@ -10,11 +11,23 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from oms.intake_message import IntakeMessage
+from oms.integrations.http_transport import Transport, UrllibTransport
+from oms.models import Store
 from oms.observability import count, lambda_handler_of, logger
 from oms.timeutil import utcnow
 from oms.wiring import intake_service
 
-service = intake_service()
+transport: Transport = UrllibTransport()  # BigCommerce's API (tests replay exchanges here)
+
+
+def read_order(store: Store, credentials: dict[str, Any] | None, order_id: str) -> dict[str, Any] | None:
+    # Imported on first use: only BigCommerce deliveries need the channels' clients (cold start).
+    from oms.channel_push import order_document
+
+    return order_document(store, credentials, transport, order_id)
+
+
+service = intake_service(documents=read_order)
 # One failed message stops the rest of *its* order's group, not the other orders in the batch.
 processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 

@@ -1,7 +1,9 @@
-"""The stores' APIs on this machine: Shopify's GraphQL Admin API and WooCommerce's REST API v3 for
-the calls the OMS makes about stock, answering as their documentation shows (the shapes of
-``productVariants``, ``locations``, ``inventorySetQuantities`` with its ``@idempotent`` key and its
-``extensions.cost``; WooCommerce's ``GET /products?sku=`` and batch endpoints), and remembering
+"""The stores' APIs on this machine: Shopify's GraphQL Admin API, WooCommerce's REST API v3 and
+BigCommerce's REST API (V2 orders, V3 catalog, inventory and refunds) for the calls the OMS makes
+about stock and orders, answering as their documentation shows (the shapes of ``productVariants``,
+``locations``, ``inventorySetQuantities`` with its ``@idempotent`` key and its ``extensions.cost``;
+WooCommerce's ``GET /products?sku=`` and batch endpoints; BigCommerce's orders with their products
+and shipping addresses, ``204`` for an empty list, absolute inventory adjustments), and remembering
 what it was told, so a test reads the quantity a store would now show.
 
 Every channel host is one emulated shop or site: the local stack's functions reach it over plain
@@ -21,6 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -224,12 +227,56 @@ class WooSite:
         self.orders[int(order["id"])] = order
 
 
+BIGCOMMERCE_HOST = "api.bigcommerce.com"
+BIGCOMMERCE_UNAUTHORIZED = {
+    "status": 401,
+    "title": "Unauthorized",
+    "type": "https://developer.bigcommerce.com/api-docs/getting-started/api-status-codes",
+}
+BIGCOMMERCE_NOT_FOUND = [{"status": 404, "message": "The requested resource was not found."}]
+
+
+@dataclass
+class BigCommerceStore:
+    """One BigCommerce store (``api.bigcommerce.com/stores/<hash>``): its orders as the V2 API
+    shows them (``order``, ``products``, ``shipping_addresses``, ``shipments``, ``refunds``), its
+    catalogue's variants and the stock at each inventory location."""
+
+    store_hash: str
+    access_token: str
+    orders: dict[int, dict[str, Any]] = field(default_factory=dict)
+    variants: dict[str, dict[str, Any]] = field(default_factory=dict)  # sku -> variant (+ tracking)
+    stock: dict[tuple[int, int], int] = field(default_factory=dict)  # (location, variant id) -> quantity
+    changes: list[tuple[float, str, int]] = field(default_factory=list)
+    shipments: list[dict[str, Any]] = field(default_factory=list)  # every shipment created, in order
+
+    def place(self, document: dict[str, Any]) -> None:
+        """An order the store holds: ``{"order", "products", "shipping_addresses"}`` as its API
+        documents them (tests/fixtures/exchanges/bigcommerce-order.json)."""
+        order = dict(document["order"])
+        self.orders[int(order["id"])] = {
+            "order": order,
+            "products": [dict(p) for p in document.get("products") or []],
+            "shipping_addresses": [dict(a) for a in document.get("shipping_addresses") or []],
+            "shipments": [],
+            "refunds": [],
+        }
+
+    def sell(self, sku: str, *, tracking: str = "variant") -> None:
+        n = 300 + len(self.variants)
+        self.variants[sku] = {"id": n, "product_id": 100 + n, "sku": sku, "inventory_tracking": tracking}
+
+    def quantity(self, sku: str, location: int = 1) -> int | None:
+        return self.stock.get((location, int(self.variants[sku]["id"])))
+
+
 class ChannelEmulator:
     """Shops and sites by host, served on 127.0.0.1 (``start``/``stop`` or ``with``)."""
 
     def __init__(self) -> None:
         self.shops: dict[str, ShopifyShop] = {}
         self.sites: dict[str, WooSite] = {}
+        self.bigcommerce_stores: dict[str, BigCommerceStore] = {}
         self.faults: dict[str, list[Fault]] = {}
         self.requests: list[tuple[str, str, str]] = []  # (host, method, path)
         self._lock = threading.Lock()
@@ -244,6 +291,10 @@ class ChannelEmulator:
         host = urlsplit(site_url).netloc
         self.sites[host] = WooSite(host, consumer_key, consumer_secret)
         return self.sites[host]
+
+    def bigcommerce(self, store_hash: str, access_token: str) -> BigCommerceStore:
+        self.bigcommerce_stores[store_hash] = BigCommerceStore(store_hash, access_token)
+        return self.bigcommerce_stores[store_hash]
 
     def fail_next(self, host: str, *faults: Fault) -> None:
         with self._lock:
@@ -264,7 +315,7 @@ class ChannelEmulator:
                 host = self.headers.get("x-forwarded-host") or self.headers.get("host") or ""
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 status, extra, payload = emulator.answer(self.command, host, self.path, headers, body)
-                data = json.dumps(payload).encode()
+                data = b"" if status == 204 else json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("content-type", "application/json")
                 self.send_header("content-length", str(len(data)))
@@ -316,6 +367,13 @@ class ChannelEmulator:
             return self._woo(self.sites[host], method, target, headers, body)
         if host in self.sites and path.startswith("/wp-json/wc/v3/orders") and method == "GET":
             return self._woo_orders(self.sites[host], target, headers)
+        if host == BIGCOMMERCE_HOST and path.startswith("/stores/"):
+            store = self.bigcommerce_stores.get(path.split("/")[2])
+            if store is not None:
+                if headers.get("x-auth-token") != store.access_token:
+                    return 401, {}, BIGCOMMERCE_UNAUTHORIZED
+                with self._lock:
+                    return self._bigcommerce(store, method, target, body)
         return 404, {}, {"errors": "Not Found"}
 
     def _shopify(
@@ -459,6 +517,135 @@ class ChannelEmulator:
             answer = [{k: o.get(k) for k in fields} if fields else o for o in chosen]
             return 200, {"x-wp-total": str(len(matching))}, answer
 
+    def _bigcommerce(
+        self, store: BigCommerceStore, method: str, target: str, body: bytes
+    ) -> tuple[int, dict[str, str], Any]:
+        parts = urlsplit(target)
+        path = parts.path.split("/", 3)[3]  # after /stores/<hash>/
+        q = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        sent: dict[str, Any] = json.loads(body) if body else {}
+        found = re.fullmatch(r"v2/orders/(\d+)(?:/(products|shipping_addresses|shipments))?", path)
+        if found:
+            held = store.orders.get(int(found.group(1)))
+            if held is None:
+                return 404, {}, BIGCOMMERCE_NOT_FOUND
+            part = found.group(2)
+            if part is None and method == "GET":
+                return 200, {}, held["order"]
+            if part is None and method == "PUT":
+                if "status_id" in sent:
+                    held["order"]["status_id"] = int(sent["status_id"])
+                    held["order"]["status"] = {5: "Cancelled"}.get(held["order"]["status_id"], "Updated")
+                held["order"]["date_modified"] = _rfc2822(time.time())
+                return 200, {}, held["order"]
+            if part == "shipments" and method == "POST":
+                shipment = {"id": len(store.shipments) + 1, "order_id": held["order"]["id"], **sent}
+                store.shipments.append(shipment)
+                held["shipments"].append(shipment)
+                shipped = {
+                    int(i["order_product_id"]): int(i["quantity"]) for i in shipment.get("items") or []
+                }
+                for product in held["products"]:
+                    product["quantity_shipped"] = int(product.get("quantity_shipped") or 0) + shipped.get(
+                        product["id"], 0
+                    )
+                return 201, {}, shipment
+            if method == "GET" and part:
+                page, limit = int(q.get("page", 1)), int(q.get("limit", 50))
+                return 200, {}, held[part][(page - 1) * limit : page * limit]
+        if path == "v2/orders" and method == "GET":
+            since = _from_rfc2822(q.get("min_date_modified")) or 0.0
+            until = _from_rfc2822(q.get("max_date_modified")) or float("inf")
+            matching = sorted(
+                (
+                    h["order"]
+                    for h in store.orders.values()
+                    if since <= (_from_rfc2822(h["order"].get("date_modified")) or 0) <= until
+                ),
+                key=lambda o: _from_rfc2822(o.get("date_modified")) or 0,
+            )
+            page, limit = int(q.get("page", 1)), int(q.get("limit", 50))
+            chosen = matching[(page - 1) * limit : page * limit]
+            return (200, {}, chosen) if chosen else (204, {}, None)
+        found = re.fullmatch(r"v3/orders/(\d+)/payment_actions/(refunds|refund_quotes)", path)
+        if found:
+            held = store.orders.get(int(found.group(1)))
+            if held is None:
+                return 404, {}, {"status": 404, "title": "Order not found"}
+            if method == "GET":
+                return 200, {}, {"data": held["refunds"], "meta": {}}
+            amount = sum(float(i.get("amount") or 0) for i in sent.get("items") or [])
+            if found.group(2) == "refund_quotes":
+                method_ = [
+                    {
+                        "provider_id": "testgateway",
+                        "provider_description": "Test Payment Gateway",
+                        "amount": amount,
+                        "offline": False,
+                        "offline_provider": False,
+                        "offline_reason": "",
+                    }
+                ]
+                return (
+                    201,
+                    {},
+                    {
+                        "data": {
+                            "order_id": held["order"]["id"],
+                            "total_refund_amount": amount,
+                            "refund_methods": [method_],
+                        },
+                        "meta": {},
+                    },
+                )
+            refund = {
+                "id": len(held["refunds"]) + 1,
+                "order_id": held["order"]["id"],
+                "reason": sent.get("reason"),
+                "total_amount": amount,
+                "items": sent.get("items"),
+                "payments": sent.get("payments"),
+            }
+            held["refunds"].append(refund)
+            held["order"]["refunded_amount"] = f"{sum(float(r['total_amount']) for r in held['refunds']):.4f}"
+            return 201, {}, {"data": refund, "meta": {}}
+        if path == "v3/catalog/variants" and method == "GET":
+            data = [
+                {k: v for k, v in variant.items() if k != "inventory_tracking"}
+                for s, variant in store.variants.items()
+                if s == q.get("sku")
+            ]
+            return 200, {}, {"data": data, "meta": {}}
+        found = re.fullmatch(r"v3/catalog/products/(\d+)", path)
+        if found and method == "GET":
+            variant = next(
+                (v for v in store.variants.values() if v["product_id"] == int(found.group(1))), None
+            )
+            if variant is None:
+                return 404, {}, {"status": 404, "title": "The requested product was not found."}
+            product = {
+                "id": variant["product_id"],
+                "name": f"Product {variant['sku']}",
+                "inventory_tracking": variant["inventory_tracking"],
+            }
+            return 200, {}, {"data": product, "meta": {}}
+        if path == "v3/inventory/adjustments/absolute" and method == "PUT":
+            by_variant = {int(v["id"]): v for v in store.variants.values()}
+            by_product = {int(v["product_id"]): v for v in store.variants.values()}
+            updates = []
+            for item in sent.get("items") or []:
+                variant = by_variant.get(int(item.get("variant_id") or 0)) or by_product.get(
+                    int(item.get("product_id") or 0)
+                )
+                if variant is None:
+                    return 422, {}, {"status": 422, "title": "Item not found", "errors": {}}
+                updates.append((int(item["location_id"]), variant, int(item["quantity"])))
+            for location, variant, quantity in updates:
+                store.stock[(location, int(variant["id"]))] = quantity
+                store.changes.append((time.time(), variant["sku"], quantity))
+            return 200, {}, {"transaction_id": f"txn-{len(store.changes)}"}
+        return 404, {}, BIGCOMMERCE_NOT_FOUND
+
     def _woo(
         self, site: WooSite, method: str, target: str, headers: dict[str, str], body: bytes
     ) -> tuple[int, dict[str, str], Any]:
@@ -485,6 +672,19 @@ class ChannelEmulator:
                     updated.append(dict(product))
                 return 200, {}, {"update": updated}
         return 404, {}, WOO_NO_ROUTE
+
+
+def _rfc2822(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%a, %d %b %Y %H:%M:%S +0000")
+
+
+def _from_rfc2822(value: Any) -> float | None:
+    if not value:
+        return None
+    try:
+        return parsedate_to_datetime(str(value)).timestamp()
+    except (TypeError, ValueError):
+        return None
 
 
 ENV = "OMS_LOCAL_CHANNELS"  # the emulator's URL in a local function's environment (oms_local._worker_main)

@@ -109,6 +109,23 @@ def woocommerce_delivery(
     return Delivery("woocommerce", store_id, headers, body)
 
 
+def bigcommerce_delivery(
+    payload: dict[str, Any], *, store_id: str, secret: str, store_hash: str | None = None
+) -> Delivery:
+    """A BigCommerce webhook callback: its JSON with the secret header the hook was registered
+    with. ``store_hash`` fills the documented samples' ``producer: stores/{store_hash}``
+    placeholder, as a real callback carries the store's own hash there."""
+    data = copy.deepcopy(payload)
+    if store_hash is not None:
+        data["producer"] = str(data.get("producer", "")).replace("{store_hash}", store_hash)
+    body = json.dumps(data, separators=(",", ":")).encode()
+    headers = {
+        "content-type": "application/json",
+        "x-oms-webhook-secret": secret,
+    }
+    return Delivery("bigcommerce", store_id, headers, body)
+
+
 def woocommerce_ping(store_id: str, webhook_id: int = 42) -> Delivery:
     """The unsigned form post WooCommerce sends when a webhook is created."""
     headers = {

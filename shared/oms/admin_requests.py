@@ -8,7 +8,13 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from oms.bulk_jobs import MAX_ORDER_IDS, JobAction, JobFilter, JobParams
-from oms.identifiers import COUNTRY_CODE_PATTERN, LOCATION_ID_PATTERN, SHOP_DOMAIN_PATTERN, STORE_ID_PATTERN
+from oms.identifiers import (
+    COUNTRY_CODE_PATTERN,
+    LOCATION_ID_PATTERN,
+    SHOP_DOMAIN_PATTERN,
+    STORE_HASH_PATTERN,
+    STORE_ID_PATTERN,
+)
 from oms.models import Address, CancelReason, NoteVisibility, StoreSettings
 from oms.order_export import Granularity
 from oms.timeutil import UtcDateTime
@@ -16,10 +22,12 @@ from oms.timeutil import UtcDateTime
 Secret = Annotated[str, StringConstraints(min_length=16, max_length=512)]
 ShopDomain = Annotated[str, StringConstraints(pattern=SHOP_DOMAIN_PATTERN, max_length=255)]
 SiteUrl = Annotated[str, StringConstraints(pattern=r"^https?://[^\s]+$", max_length=500)]
+StoreHash = Annotated[str, StringConstraints(pattern=STORE_HASH_PATTERN)]
 
 
 class ApiCredentials(BaseModel):
-    """Channel API credentials for pushing fulfilments back (Shopify admin token; WooCommerce keys)."""
+    """Channel API credentials (Shopify's admin API token, BigCommerce's API account token as
+    ``access_token``; WooCommerce's REST keys)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -32,14 +40,22 @@ class StoreCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     store_id: Annotated[str, StringConstraints(pattern=STORE_ID_PATTERN)]
-    channel: Literal["shopify", "woocommerce"]
+    channel: Literal["shopify", "woocommerce", "bigcommerce"]
     name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     webhook_secret: Secret | None = Field(
         default=None,
-        description="Shopify: the signing secret Shopify shows. WooCommerce: leave empty to get one.",
+        description=(
+            "Shopify: the signing secret Shopify shows. WooCommerce and BigCommerce: leave empty to get"
+            " one (WooCommerce signs with it; BigCommerce sends it in the X-OMS-Webhook-Secret header"
+            " its webhooks are registered with)."
+        ),
     )
     shop_domain: ShopDomain | None = None
     site_url: SiteUrl | None = None
+    store_hash: StoreHash | None = Field(
+        default=None,
+        description="BigCommerce: the store hash of its API path (api.bigcommerce.com/stores/<hash>)",
+    )
     api_credentials: ApiCredentials | None = None
     settings: StoreSettings = Field(default_factory=StoreSettings)
 
@@ -49,8 +65,17 @@ class StoreCreate(BaseModel):
             raise ValueError("webhook_secret is required for Shopify (Shopify signs with its own secret)")
         if self.channel == "shopify" and self.site_url:
             raise ValueError("site_url is for WooCommerce stores")
-        if self.channel == "woocommerce" and self.shop_domain:
+        if self.channel != "shopify" and self.shop_domain:
             raise ValueError("shop_domain is for Shopify stores")
+        if self.channel == "bigcommerce" and self.site_url:
+            raise ValueError("site_url is for WooCommerce stores")
+        if self.channel == "bigcommerce" and not self.store_hash:
+            raise ValueError("store_hash is required for BigCommerce (its API is addressed by it)")
+        if self.channel != "bigcommerce" and self.store_hash:
+            raise ValueError("store_hash is for BigCommerce stores")
+        if self.channel == "bigcommerce" and not (self.api_credentials and self.api_credentials.access_token):
+            # Its webhooks carry only an order's id: every order is read from its API.
+            raise ValueError("api_credentials.access_token (a BigCommerce API account token) is required")
         return self
 
 

@@ -8,7 +8,9 @@ to the customer with the tracking number, then, once every line has shipped, sta
 function keys them), so a retry after a half-done push repeats only what did not happen.
 A failure never touches the order: the message is retried from the queue, then kept in its DLQ.
 Refunds and cancellations carry our id to the channel (oms.integrations.shopify_graphql,
-oms.integrations.woocommerce_rest), so a step repeated after a crash is made once.
+oms.integrations.woocommerce_rest), so a step repeated after a crash is made once. BigCommerce: a
+shipment with the tracking number on its order, refunds through its payment actions, cancellation
+as the order's status (oms.integrations.bigcommerce_api), each checked on the channel first.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from functools import partial
 from typing import Any
 
 from oms.integrations import shopify_fulfilments, shopify_graphql, shopify_order_edits, woocommerce_rest
-from oms.integrations.http_transport import Transport
+from oms.integrations.bigcommerce_api import BigCommerceApi
+from oms.integrations.bigcommerce_inventory import BigCommerceInventory
+from oms.integrations.http_transport import HttpError, Transport
 from oms.integrations.shopify_inventory import ShopifyInventory
 from oms.integrations.shopify_order_reads import ShopifyOrderReads
 from oms.integrations.woocommerce_order_reads import WooCommerceOrderReads
@@ -67,6 +71,17 @@ def plan_push(
             partial(shopify_fulfilments.push_fulfilment, api, order=order, shipment=shipment),
         )
         return PushPlan([step])
+    if store.channel == Channel.BIGCOMMERCE:
+        bigcommerce = bigcommerce_api(store, credentials, transport)
+        if isinstance(bigcommerce, str):
+            return PushPlan([], bigcommerce)
+        return PushPlan(
+            [
+                PushStep(
+                    "bigcommerce-shipment", partial(bigcommerce.push_shipment, order=order, shipment=shipment)
+                )
+            ]
+        )
     if store.channel == Channel.WOOCOMMERCE:
         key, secret = (credentials or {}).get("consumer_key"), (credentials or {}).get("consumer_secret")
         if not key or not secret or not store.site_url:
@@ -145,15 +160,38 @@ def shopify_api(
     )
 
 
+def bigcommerce_api(
+    store: Store, credentials: dict[str, Any] | None, transport: Transport
+) -> BigCommerceApi | str:
+    """The store's BigCommerce API (its store hash, its API account's token), or why it has none."""
+    token = (credentials or {}).get("access_token")
+    if not token or not store.store_hash:
+        return "no BigCommerce API token or store hash for this store"
+    return BigCommerceApi(transport, store_hash=str(store.store_hash), access_token=str(token))
+
+
+def order_document(
+    store: Store, credentials: dict[str, Any] | None, transport: Transport, channel_order_id: str
+) -> dict[str, Any] | None:
+    """An order in full from a channel whose webhooks carry only its id (BigCommerce); a store that
+    cannot be read is an error (the delivery is retried, then kept in the intake DLQ)."""
+    api = bigcommerce_api(store, credentials, transport)
+    if isinstance(api, str):
+        raise HttpError(api)
+    return api.order_document(channel_order_id)
+
+
 def inventory_channel(
     store: Store, credentials: dict[str, Any] | None, transport: Transport
-) -> ShopifyInventory | WooCommerceStock | str:
+) -> ShopifyInventory | WooCommerceStock | BigCommerceInventory | str:
     """The store's stock on its channel (oms.inventory_sync), or why it has none."""
     keys = _channel_keys(store, credentials, transport)
     if isinstance(keys, str):
         return keys
     if isinstance(keys, shopify_graphql.ShopifyAdmin):
         return ShopifyInventory(keys, store.store_id, store.settings.shopify_location_id)
+    if isinstance(keys, BigCommerceApi):
+        return BigCommerceInventory(keys, store.store_id, store.settings.bigcommerce_location_id)
     site, key, secret = keys
     return WooCommerceStock(
         transport, store_id=store.store_id, site_url=site, consumer_key=key, consumer_secret=secret
@@ -162,25 +200,29 @@ def inventory_channel(
 
 def order_reads(
     store: Store, credentials: dict[str, Any] | None, transport: Transport
-) -> ShopifyOrderReads | WooCommerceOrderReads | str:
+) -> ShopifyOrderReads | WooCommerceOrderReads | BigCommerceApi | str:
     """The store's orders on its channel, read for reconciliation (oms.missed_orders), or why not."""
     keys = _channel_keys(store, credentials, transport)
     if isinstance(keys, str):
         return keys
     if isinstance(keys, shopify_graphql.ShopifyAdmin):
         return ShopifyOrderReads(keys)
+    if isinstance(keys, BigCommerceApi):
+        return keys
     site, key, secret = keys
     return WooCommerceOrderReads(transport, site_url=site, consumer_key=key, consumer_secret=secret)
 
 
 def _channel_keys(
     store: Store, credentials: dict[str, Any] | None, transport: Transport
-) -> shopify_graphql.ShopifyAdmin | tuple[str, str, str] | str:
-    """The store's API as the channel's calls take it (Shopify's API, WooCommerce's site and REST
-    keys), or why there is none."""
+) -> shopify_graphql.ShopifyAdmin | BigCommerceApi | tuple[str, str, str] | str:
+    """The store's API as the channel's calls take it (Shopify's and BigCommerce's APIs,
+    WooCommerce's site and REST keys), or why there is none."""
     creds = credentials or {}
     if store.channel == Channel.SHOPIFY:
         return shopify_api(store, creds, transport)
+    if store.channel == Channel.BIGCOMMERCE:
+        return bigcommerce_api(store, creds, transport)
     if store.channel == Channel.WOOCOMMERCE:
         if not creds.get("consumer_key") or not creds.get("consumer_secret") or not store.site_url:
             return "no WooCommerce REST API keys or site URL for this store"
@@ -209,6 +251,10 @@ def plan_refund_push(
             "shopify-refund", partial(shopify_graphql.create_refund, keys, order=order, refund=refund)
         )
         return PushPlan([step])
+    if isinstance(keys, BigCommerceApi):
+        return PushPlan(
+            [PushStep("bigcommerce-refund", partial(keys.create_refund, order=order, refund=refund))]
+        )
     site, key, secret = keys
     return PushPlan(
         [
@@ -294,6 +340,10 @@ def plan_cancel_push(
     cancellation_id, reason = str(detail["cancellation_id"]), str(detail.get("reason", "other"))
     note = f"Cancelled in the OMS ({reason}) [oms {cancellation_id}]"
     whole = bool(detail.get("whole"))
+    if isinstance(keys, BigCommerceApi):
+        if not whole:  # BigCommerce has no cancelling part of an order: its lines stay as they are
+            return PushPlan([], "BigCommerce cancels whole orders only; the units stay on its order")
+        return PushPlan([PushStep("bigcommerce-cancel", partial(keys.cancel_order, order))])
     if isinstance(keys, shopify_graphql.ShopifyAdmin):
         if whole:
             step = PushStep(

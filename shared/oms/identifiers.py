@@ -9,9 +9,10 @@ import re
 
 SHOPIFY = "shopify"
 WOOCOMMERCE = "woocommerce"
+BIGCOMMERCE = "bigcommerce"
 MANUAL = "manual"
-# Channels that deliver signed webhooks (manual orders come through the admin API).
-WEBHOOK_CHANNELS = (SHOPIFY, WOOCOMMERCE)
+# Channels that deliver webhooks (manual orders come through the admin API).
+WEBHOOK_CHANNELS = (SHOPIFY, WOOCOMMERCE, BIGCOMMERCE)
 
 STORE_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$"
 CHANNEL_ORDER_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
@@ -19,6 +20,8 @@ LOCATION_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,39}$"
 COUNTRY_CODE_PATTERN = r"^[A-Z]{2}$"
 CURRENCY_PATTERN = r"^[A-Z]{3}$"
 SHOP_DOMAIN_PATTERN = r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$"
+# A BigCommerce store's hash: the path segment of its API (api.bigcommerce.com/stores/<hash>).
+STORE_HASH_PATTERN = r"^[a-z0-9]{1,32}$"
 # <store>.<channel order id>-S<n>
 SHIPMENT_ID_PATTERN = r"^[A-Za-z0-9._:-]+-S\d{1,4}$"
 ORDER_ID_MAX_LENGTH = 40 + 1 + 64

@@ -25,7 +25,7 @@ from oms.timeutil import UtcDateTime
 
 AGGREGATE = "*"  # the quantities' key when the store takes one number (our total)
 RECHECK_ABSENT = timedelta(hours=24)  # a SKU a store did not sell is looked up again after this
-SYNC_CHANNELS = frozenset({Channel.SHOPIFY, Channel.WOOCOMMERCE})
+SYNC_CHANNELS = frozenset({Channel.SHOPIFY, Channel.WOOCOMMERCE, Channel.BIGCOMMERCE})
 
 
 class ChannelListing(Model):

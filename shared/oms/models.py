@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from oms.identifiers import (
+    BIGCOMMERCE,
     CHANNEL_ORDER_ID_PATTERN,
     COUNTRY_CODE_PATTERN,
     LOCATION_ID_PATTERN,
@@ -30,6 +31,7 @@ ShortText = Annotated[str, StringConstraints(max_length=500)]
 class Channel(StrEnum):
     SHOPIFY = SHOPIFY
     WOOCOMMERCE = WOOCOMMERCE
+    BIGCOMMERCE = BIGCOMMERCE
     MANUAL = MANUAL
 
 
@@ -544,6 +546,8 @@ class StoreSettings(Model):
         Annotated[str, StringConstraints(pattern=LOCATION_ID_PATTERN)],
         Annotated[str, StringConstraints(pattern=r"^\d{1,20}$")],
     ] = Field(default_factory=dict, max_length=50)
+    # BigCommerce: the inventory location our total is set at (1: the store's default location).
+    bigcommerce_location_id: int = Field(default=1, ge=1, le=1_000_000)
     # Reconciliation (oms.missed_orders): ask the channel for the orders changed since the last
     # run every this many minutes (0: only on demand); a store's first run reaches back this many
     # days; this many orders found only by reconciliation in one run alert staff (0: never).
@@ -558,6 +562,7 @@ class Store(Model):
     name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     shop_domain: str | None = None  # Shopify: acme.myshopify.com
     site_url: str | None = None  # WooCommerce: https://shop.example.com
+    store_hash: str | None = None  # BigCommerce: the store's API path (api.bigcommerce.com/stores/<hash>)
     settings: StoreSettings = Field(default_factory=StoreSettings)
     # Admin API credentials are kept (in SSM): refunds and cancellations go to the channel.
     api_connected: bool = False

@@ -1,4 +1,10 @@
-"""Signed webhook intake: verify, classify, hand over to the intake queue.
+"""Webhook intake: verify, classify, hand over to the intake queue.
+
+Shopify and WooCommerce sign the raw body (base64 HMAC-SHA256 with the store's secret).
+BigCommerce signs nothing: its webhooks are registered with a header carrying the store's secret
+(``X-OMS-Webhook-Secret``), compared in constant time, and its thin payload (the order's id, in
+``data.id``, and the topic in ``scope``) is checked to come from the registered store
+(``producer: stores/<hash>``); the intake reads the order itself from BigCommerce's API.
 
 Pure stdlib on purpose (no pydantic): this is the webhook function's whole domain and it must
 answer within Shopify's 5-second budget from a cold start.
@@ -17,7 +23,15 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from oms.errors import BadRequest, NotFound, PayloadTooLarge, Unauthorized
-from oms.identifiers import MANUAL, SHOPIFY, WEBHOOK_CHANNELS, WOOCOMMERCE, is_channel_order_id, is_store_id
+from oms.identifiers import (
+    BIGCOMMERCE,
+    MANUAL,
+    SHOPIFY,
+    WEBHOOK_CHANNELS,
+    WOOCOMMERCE,
+    is_channel_order_id,
+    is_store_id,
+)
 from oms.intake_message import IntakeMessage
 
 CHANNELS = WEBHOOK_CHANNELS
@@ -37,6 +51,15 @@ ORDER_TOPICS: Mapping[str, frozenset[str]] = {
         }
     ),
     WOOCOMMERCE: frozenset({"order.created", "order.updated", "order.deleted", "order.restored"}),
+    BIGCOMMERCE: frozenset(
+        {
+            "store/order/created",
+            "store/order/updated",
+            "store/order/statusUpdated",
+            "store/order/archived",
+            "store/order/refund/created",
+        }
+    ),
     MANUAL: frozenset({"orders/create"}),
 }
 # Topics whose body is not the order itself: where the order's id is in it.
@@ -44,14 +67,19 @@ ORDER_ID_FIELD: Mapping[str, str] = {
     "fulfillments/create": "order_id",
     "fulfillments/update": "order_id",
     "refunds/create": "order_id",
+    **dict.fromkeys(ORDER_TOPICS[BIGCOMMERCE], "data.id"),
 }
-SIGNATURE_HEADER = {SHOPIFY: "x-shopify-hmac-sha256", WOOCOMMERCE: "x-wc-webhook-signature"}
+SIGNATURE_HEADER = {
+    SHOPIFY: "x-shopify-hmac-sha256",
+    WOOCOMMERCE: "x-wc-webhook-signature",
+    BIGCOMMERCE: "x-oms-webhook-secret",  # not a signature: the secret itself, sent as registered
+}
 TOPIC_HEADER = {SHOPIFY: "x-shopify-topic", WOOCOMMERCE: "x-wc-webhook-topic"}
 
 # SQS accepts up to 1 MiB; attributes take a little of it.
 MAX_BODY_BYTES = 1_000_000
 # Topics that normally announce an order we have not seen yet.
-CREATE_TOPICS = frozenset({"orders/create", "order.created"})
+CREATE_TOPICS = frozenset({"orders/create", "order.created", "store/order/created"})
 _PING = re.compile(rb"^webhook_id=\d+$")
 
 
@@ -126,6 +154,20 @@ def signature_matches(secret: str, body: bytes, signature: str) -> bool:
     return hmac.compare_digest(sign(secret, body).encode("ascii"), given)
 
 
+def secret_matches(secret: str, given: str) -> bool:
+    """A secret sent as is (BigCommerce's registered header), compared in constant time."""
+    try:
+        return hmac.compare_digest(secret.encode("utf-8"), given.strip().encode("utf-8"))
+    except UnicodeEncodeError:
+        return False
+
+
+def _verified(channel: str, secret: str, body: bytes, signature: str) -> bool:
+    if channel == BIGCOMMERCE:
+        return secret_matches(secret, signature)
+    return signature_matches(secret, body, signature)
+
+
 def _parse_time(value: str) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
@@ -134,12 +176,21 @@ def _parse_time(value: str) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _order_id(body: bytes, field: str = "id") -> str:
+def _json_object(body: bytes) -> dict[str, Any]:
     try:
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest("the body is not valid JSON", code="invalid_payload") from exc
-    order_id = payload.get(field) if isinstance(payload, dict) else None
+    if not isinstance(payload, dict):
+        raise BadRequest("the body is not a JSON object", code="invalid_payload")
+    return payload
+
+
+def _order_id(body: bytes, field: str = "id") -> str:
+    """The order's id at ``field`` (dotted for a nested one: BigCommerce's ``data.id``)."""
+    order_id: Any = _json_object(body)
+    for part in field.split("."):
+        order_id = order_id.get(part) if isinstance(order_id, dict) else None
     if isinstance(order_id, bool) or not isinstance(order_id, int | str) or not str(order_id).strip():
         raise BadRequest("the payload has no order id", code="invalid_payload")
     text = str(order_id).strip()
@@ -155,15 +206,19 @@ def _event_id(request: WebhookRequest, topic: str) -> str:
         for name in ("x-shopify-event-id", "x-shopify-webhook-id"):
             if h.get(name):
                 return h[name].strip()[:200]
-    # WooCommerce sends a new delivery id on every attempt, so it cannot identify a duplicate:
-    # the content is the identity.
+    # WooCommerce sends a new delivery id on every attempt, so it cannot identify a duplicate: the
+    # content is the identity. BigCommerce's ``hash`` is not unique across events (its documented
+    # samples share one between topics): its whole body (scope, hash, created_at) is.
     return "sha256:" + hashlib.sha256(topic.encode() + b"\n" + request.body).hexdigest()
 
 
 def _check_origin(request: WebhookRequest, credentials: StoreCredentials) -> None:
     if not credentials.origin:
         return
-    if request.channel == SHOPIFY:
+    if request.channel == BIGCOMMERCE:
+        given = str(_json_object(request.body).get("producer") or "").strip().lower()
+        expected = credentials.origin.strip().lower()
+    elif request.channel == SHOPIFY:
         given = request.headers.get("x-shopify-shop-domain", "").strip().lower()
         expected = credentials.origin.strip().lower()
     else:
@@ -171,6 +226,13 @@ def _check_origin(request: WebhookRequest, credentials: StoreCredentials) -> Non
         expected = credentials.origin.strip().lower().rstrip("/")
     if given != expected:
         raise Unauthorized("the delivery comes from another shop", code="origin_mismatch")
+
+
+def _topic(request: WebhookRequest) -> str:
+    if request.channel == BIGCOMMERCE:  # the scope is in the body (read after it was verified)
+        scope = _json_object(request.body).get("scope")
+        return scope.strip() if isinstance(scope, str) else ""
+    return request.headers.get(TOPIC_HEADER[request.channel], "").strip()
 
 
 def receive(
@@ -199,10 +261,10 @@ def receive(
         return WebhookResponse(200, {"status": "pong"})
     if not signature:
         raise Unauthorized("the signature header is missing", code="missing_signature")
-    if not signature_matches(creds.secret, request.body, signature):
+    if not _verified(request.channel, creds.secret, request.body, signature):
         # The secret may have been rotated since we cached it: look once more before refusing.
         fresh = credentials.credentials(request.channel, request.store_id, fresh=True)
-        if fresh is None or not signature_matches(fresh.secret, request.body, signature):
+        if fresh is None or not _verified(request.channel, fresh.secret, request.body, signature):
             raise Unauthorized("the signature does not match", code="invalid_signature")
         creds = fresh
     _check_origin(request, creds)
@@ -216,7 +278,7 @@ def receive(
             raise Unauthorized("the delivery is older than the replay window", code="stale_delivery")
         triggered_at = triggered.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
-    topic = h.get(TOPIC_HEADER[request.channel], "").strip()
+    topic = _topic(request)
     message = order_message(
         request.channel,
         request.store_id,

@@ -6,7 +6,10 @@ Stores and locations are cached for ``cache_seconds`` where settings a minute ol
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from oms.data.carrier_registry import CarrierRegistry
 from oms.data.choice_link_key import ChoiceLinks
@@ -20,6 +23,7 @@ from oms.data.stock_repository import StockRepository
 from oms.data.store_repository import LocationRepository, StoreRepository
 from oms.data.variant_repository import VariantRepository
 from oms.integrations.http_transport import Transport
+from oms.models import Store
 from oms.services.after_sale import AfterSale
 from oms.services.allocation_service import AllocationService
 from oms.services.auto_fulfilment import AutoFulfilment
@@ -78,16 +82,35 @@ def fulfilment_services(
     )
 
 
-def intake_service(settings: Settings | None = None) -> IntakeService:
+# An order in full from its channel: the store, its API credentials and the channel's order id in.
+DocumentReads = Callable[[Store, dict[str, Any] | None, str], dict[str, Any] | None]
+
+
+def intake_service(
+    settings: Settings | None = None, *, documents: DocumentReads | None = None
+) -> IntakeService:
+    """``documents``: reads the orders whose webhooks carry only their id (BigCommerce)."""
     settings = settings or get_settings()
     shipments = ShipmentRepository()
     table = shipments.table
+    stores = StoreRepository(table, settings, cache_seconds=60)
+    credentials: dict[str, tuple[float, dict[str, Any] | None]] = {}  # store -> (until, its API keys)
+
+    def read(store: Store, channel_order_id: str) -> dict[str, Any] | None:
+        assert documents is not None
+        now = time.monotonic()
+        cached = credentials.get(store.store_id)
+        if cached is None or cached[0] < now:  # read again every 5 minutes: staff may fix them
+            cached = credentials[store.store_id] = (now + 300, stores.api_credentials(store))
+        return documents(store, cached[1], channel_order_id)
+
     return IntakeService(
         shipments,
-        StoreRepository(table, settings, cache_seconds=60),
+        stores,
         LocationRepository(table, cache_seconds=60),
         StockRepository(table),
         VariantRepository(table),
+        read if documents else None,
     )
 
 

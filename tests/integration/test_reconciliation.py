@@ -148,6 +148,54 @@ def test_a_woocommerce_order_whose_webhook_was_lost_is_taken_in_by_reconciliatio
     assert len(full_shop.events.of_type("OrderPlaced", "recon-woo.727")) == 1
 
 
+def test_a_bigcommerce_order_whose_callback_was_lost_is_listed_read_by_the_intake_and_confirmed(
+    full_shop: Stack,
+) -> None:
+    _store(
+        full_shop,
+        {
+            "store_id": "recon-bc",
+            "channel": "bigcommerce",
+            "name": "Reconciled BigCommerce store",
+            "store_hash": "abc123def",
+            "api_credentials": {"access_token": "bc_test_api_token_0123456789"},
+            "settings": {"location_priority": ["wh-east"]},
+        },
+    )
+    for sku in ("S-ORAN", "ABS"):
+        full_shop.set_stock(sku, wh_east=5)
+    documented = recorded("bigcommerce-order")["exchanges"]
+    order = documented[0]["response"]["json"]
+    listing = {
+        "request": {"method": "GET", "url_prefix": "https://api.bigcommerce.com/stores/abc123def/v2/orders?"},
+        "response": {"status": 200, "json": [order]},
+    }
+    replay = PrefixReplay([listing])
+    _recovery_replays(full_shop, replay)
+    reads = Replay(copy.deepcopy(documented))
+    full_shop.cloud.invoker.load("IntakeFunction").transport = reads  # type: ignore[attr-defined]
+    since = datetime(2019, 6, 20, tzinfo=UTC).isoformat()
+    until = datetime(2019, 6, 21, tzinfo=UTC).isoformat()
+    status, asked = full_shop.api("POST", "/stores/recon-bc/reconcile", {"since": since, "until": until})
+    assert status == 202, asked
+    full_shop.cloud.drain()
+
+    assert replay.done()
+    assert reads.done()
+    url = replay.sent[0]["url"]
+    for part in (
+        "min_date_modified=Thu%2C+20+Jun+2019+00%3A00%3A00+%2B0000",
+        "sort=date_modified%3Aasc",
+        "limit=250",
+    ):
+        assert part in url
+    assert replay.sent[0]["headers"]["x-auth-token"] == "bc_test_api_token_0123456789"
+    assert full_shop.order("recon-bc.250")["status"] == "fulfilling"
+    assert len(full_shop.events.of_type("OrderConfirmed", "recon-bc.250")) == 1
+    _, record = full_shop.api("GET", "/stores/recon-bc/reconciliation")
+    assert (record["last_missing"], record["last_listed"]) == (1, 1)
+
+
 def test_credentials_the_channel_refuses_leave_the_watermark_and_say_why(full_shop: Stack) -> None:
     _store(
         full_shop,

@@ -1,7 +1,9 @@
 """The real payloads in ../shared/fixtures, normalised field by field."""
 
+import copy
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -10,6 +12,7 @@ from oms.errors import BadRequest
 from oms.models import OrderSnapshot, PaymentStatus
 from oms.money import Money
 from oms_local.samples import fixture
+from tests.replay import recorded
 
 NOW = datetime(2026, 11, 22, tzinfo=UTC)
 
@@ -158,3 +161,157 @@ def test_malformed_payloads_are_a_clear_error_without_echoing_values(change: dic
         normalise("shopify", "orders/create", payload, store_id="acme-shop", received_at=NOW)
     assert caught.value.code == "invalid_payload"
     assert "bob.norman" not in caught.value.message
+
+
+def _bigcommerce_document(**order_changes: object) -> dict[str, Any]:
+    """The order 250 BigCommerce's API documents, as the intake reads it (tests/fixtures/exchanges)."""
+    answers = {e["name"]: e["response"]["json"] for e in recorded("bigcommerce-order")["exchanges"]}
+    order = copy.deepcopy(answers["Order"])
+    order.update(order_changes)
+    return {
+        "order": order,
+        "products": copy.deepcopy(answers["OrderProducts"]),
+        "shipping_addresses": copy.deepcopy(answers["OrderShippingAddresses"]),
+        "refunds": [],
+    }
+
+
+def _bigcommerce(document: dict[str, Any] | None) -> OrderSnapshot | OrderDeleted:
+    return normalise(
+        "bigcommerce",
+        "store/order/created",
+        document,
+        store_id="acme-bc",
+        received_at=NOW,
+        channel_order_id="250",
+    )
+
+
+def test_a_bigcommerce_order_is_read_field_by_field_from_its_api_documents() -> None:
+    snap = _bigcommerce(_bigcommerce_document())
+    assert isinstance(snap, OrderSnapshot)
+    assert (snap.channel_order_id, snap.number, snap.store_id) == ("250", "250", "acme-bc")
+    # The documented example's `currency_code"` key (a stray quote): the store's default names it.
+    assert snap.currency == "USD"
+    assert [(line.line_id, line.sku, line.quantity) for line in snap.lines] == [
+        ("65", "S-ORAN", 1),
+        ("66", "ABS", 1),
+    ]
+    first = snap.lines[0]
+    assert (first.unit_price, first.line_total, first.tax) == (
+        Money.of("55.99", "USD"),
+        Money.of("55.99", "USD"),
+        Money.of("9.24", "USD"),
+    )
+    assert first.discount == Money.of("1.59", "USD")  # its applied manual discount
+    assert first.product_id == "77"
+    totals = snap.totals
+    assert (totals.subtotal, totals.shipping, totals.tax, totals.total) == (
+        Money.of("924.47", "USD"),
+        Money.of("7.39", "USD"),
+        Money.of("76.88", "USD"),
+        Money.of("1008.74", "USD"),
+    )
+    assert snap.payment_status == PaymentStatus.PAID  # Awaiting Fulfillment, captured
+    assert snap.channel_status == "awaiting_fulfillment"
+    assert not snap.cancelled
+    assert snap.customer.email == "janedoe@email.com"
+    assert snap.shipping_address is not None
+    assert (
+        snap.shipping_address.name,
+        snap.shipping_address.postal_code,
+        snap.shipping_address.country_code,
+    ) == (
+        "Trishy Smith",
+        "78251",
+        "US",
+    )
+    assert snap.placed_at == datetime(2019, 6, 20, 16, 7, 8, tzinfo=UTC)
+    assert snap.channel_updated_at == datetime(2019, 6, 20, 16, 7, 8, tzinfo=UTC)
+    assert snap.note == "Custom Journal Added"
+    assert snap.channel_fulfilments == []
+
+
+def test_bigcommerce_four_decimal_amounts_round_half_even_and_tax_inclusive_stores_use_inclusive_prices() -> (
+    None
+):
+    document = _bigcommerce_document(is_tax_inclusive_pricing=True, subtotal_inc_tax="1000.745")
+    snap = _bigcommerce(document)
+    assert isinstance(snap, OrderSnapshot)
+    assert snap.taxes_included
+    assert snap.lines[0].unit_price == Money.of("65.23", "USD")  # price_inc_tax
+    assert snap.totals.subtotal == Money.of("1000.74", "USD")
+    assert snap.totals.shipping == Money.of("8.00", "USD")
+
+
+@pytest.mark.parametrize(
+    ("status_id", "payment", "cancelled"),
+    [
+        (0, PaymentStatus.PENDING, False),
+        (7, PaymentStatus.PENDING, False),
+        (12, PaymentStatus.PENDING, False),
+        (11, PaymentStatus.PAID, False),
+        (10, PaymentStatus.PAID, False),
+        (14, PaymentStatus.PARTIALLY_REFUNDED, False),
+        (4, PaymentStatus.REFUNDED, False),
+        (5, PaymentStatus.VOIDED, True),
+        (6, PaymentStatus.FAILED, False),
+        (99, PaymentStatus.UNKNOWN, False),
+    ],
+)
+def test_bigcommerce_statuses_map_to_payment_and_cancellation(
+    status_id: int, payment: PaymentStatus, cancelled: bool
+) -> None:
+    snap = _bigcommerce(_bigcommerce_document(status_id=status_id))
+    assert isinstance(snap, OrderSnapshot)
+    assert (snap.payment_status, snap.cancelled) == (payment, cancelled)
+
+
+def test_a_bigcommerce_order_awaiting_fulfillment_with_an_authorized_payment_is_authorized_not_paid() -> None:
+    snap = _bigcommerce(_bigcommerce_document(payment_status="authorized"))
+    assert isinstance(snap, OrderSnapshot)
+    assert snap.payment_status == PaymentStatus.AUTHORIZED
+
+
+def test_units_bigcommerce_shipped_and_its_refunds_are_the_channels_fulfilment_and_refunds() -> None:
+    document = _bigcommerce_document(status_id=3, refunded_amount="10.0000")
+    document["products"][0]["quantity_shipped"] = 1
+    document["refunds"] = [
+        {
+            "id": 3,
+            "order_id": 250,
+            "reason": "Not the right product.",
+            "total_amount": 35.0,
+            "items": [
+                {"item_type": "PRODUCT", "item_id": 65, "quantity": 1},
+                {"item_type": "SHIPPING", "item_id": 132, "requested_amount": 5.0},
+            ],
+        }
+    ]
+    snap = _bigcommerce(document)
+    assert isinstance(snap, OrderSnapshot)
+    assert snap.channel_fulfilled() == {"65": 1}
+    (refund,) = snap.channel_refunds
+    assert (refund.refund_id, refund.total, refund.note) == (
+        "3",
+        Money.of("35.00", "USD"),
+        "Not the right product.",
+    )
+    assert [(line.line_id, line.quantity) for line in refund.lines] == [("65", 1)]
+
+
+def test_a_bigcommerce_order_the_api_no_longer_has_or_archived_is_deleted() -> None:
+    assert isinstance(_bigcommerce(None), OrderDeleted)
+    assert isinstance(_bigcommerce(_bigcommerce_document(is_deleted=True)), OrderDeleted)
+
+
+def test_a_bigcommerce_document_without_currency_or_lines_is_refused_without_echoing_values() -> None:
+    document = _bigcommerce_document(default_currency_code="", currency_code="")
+    with pytest.raises(BadRequest) as error:
+        _bigcommerce(document)
+    assert error.value.code == "invalid_payload"
+    broken = _bigcommerce_document()
+    del broken["products"][0]["quantity"]
+    with pytest.raises(BadRequest) as error:
+        _bigcommerce(broken)
+    assert "janedoe" not in str(error.value)

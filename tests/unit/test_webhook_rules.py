@@ -3,6 +3,7 @@ origins, replay window, and the identity that makes every redelivery one queue m
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -185,3 +186,79 @@ def test_ids_and_topics_from_headers_are_cut_to_a_bounded_length() -> None:
         shopify(x_shopify_topic="t" * 150), Credentials(None), queue, now=NOW, max_age_seconds=60
     )
     assert answer.body == {"status": "ignored", "topic": "t" * 100}
+
+
+BIGCOMMERCE_ORIGIN = "stores/abc123def"
+
+
+def bigcommerce(
+    name: str = "store-order-created.json", secret: str | None = SECRET, **changes: object
+) -> WebhookRequest:
+    payload = fixture(f"bigcommerce/{name}")
+    payload["producer"] = str(payload["producer"]).replace("{store_hash}", "abc123def")
+    payload.update(changes)
+    body = json.dumps(payload, separators=(",", ":")).encode()
+    headers = {"content-type": "application/json"}
+    if secret is not None:
+        headers["x-oms-webhook-secret"] = secret
+    return WebhookRequest("bigcommerce", "unit-shop", headers, body)
+
+
+def test_a_bigcommerce_callback_with_the_registered_secret_queues_its_order_under_its_scope() -> None:
+    message = queued(bigcommerce(), origin=BIGCOMMERCE_ORIGIN)
+    assert (message.channel, message.topic, message.channel_order_id) == (
+        "bigcommerce",
+        "store/order/created",
+        "250",
+    )
+    assert message.group_id == "unit-shop.250"
+    status = queued(bigcommerce("store-order-statusUpdated.json"), origin=BIGCOMMERCE_ORIGIN)
+    assert (status.topic, status.channel_order_id) == ("store/order/statusUpdated", "250")
+    refund = queued(bigcommerce("store-order-refund-created.json"), origin=BIGCOMMERCE_ORIGIN)
+    assert refund.topic == "store/order/refund/created"
+
+
+def test_a_bigcommerce_callback_with_a_forged_or_missing_secret_is_refused_and_queues_nothing() -> None:
+    assert (
+        refused(bigcommerce(secret="not-the-secret-at-all-0123"), origin=BIGCOMMERCE_ORIGIN)
+        == "invalid_signature"
+    )
+    assert refused(bigcommerce(secret=SECRET + "x"), origin=BIGCOMMERCE_ORIGIN) == "invalid_signature"
+    assert refused(bigcommerce(secret=None), origin=BIGCOMMERCE_ORIGIN) == "missing_signature"
+
+
+def test_a_bigcommerce_callback_from_another_store_is_refused_even_with_the_secret() -> None:
+    assert refused(bigcommerce(producer="stores/someoneelse"), origin=BIGCOMMERCE_ORIGIN) == "origin_mismatch"
+    # The documented sample's placeholder is no store's hash.
+    raw = fixture("bigcommerce/store-order-created.json")
+    body = json.dumps(raw).encode()
+    request = WebhookRequest("bigcommerce", "unit-shop", {"x-oms-webhook-secret": SECRET}, body)
+    assert refused(request, origin=BIGCOMMERCE_ORIGIN) == "origin_mismatch"
+
+
+def test_bigcommerce_callbacks_are_identified_by_their_whole_body_as_its_hash_is_shared_by_events() -> None:
+    created = queued(bigcommerce(), origin=BIGCOMMERCE_ORIGIN)
+    again = queued(bigcommerce(), origin=BIGCOMMERCE_ORIGIN)
+    assert created.deduplication_id == again.deduplication_id
+    # Same documented hash, another event: not a duplicate.
+    other = queued(bigcommerce(scope="store/order/updated"), origin=BIGCOMMERCE_ORIGIN)
+    assert other.deduplication_id != created.deduplication_id
+
+
+def test_a_bigcommerce_callback_of_another_scope_or_without_an_order_id_is_answered_without_queueing() -> (
+    None
+):
+    queue = MemoryQueue()
+    answer = receive(
+        bigcommerce(scope="store/product/updated"),
+        Credentials(BIGCOMMERCE_ORIGIN),
+        queue,
+        now=NOW,
+        max_age_seconds=60,
+    )
+    assert (answer.status, answer.body["status"], queue.messages) == (200, "ignored", [])
+    assert refused(bigcommerce(data={"type": "order"}), origin=BIGCOMMERCE_ORIGIN) == "invalid_payload"
+    assert (
+        refused(bigcommerce(data={"type": "order", "id": "../../etc"}), origin=BIGCOMMERCE_ORIGIN)
+        == "invalid_payload"
+    )

@@ -69,8 +69,24 @@ def order_id_of(incoming: IncomingOrder) -> str:
 
 
 def normalise(
-    channel: str, topic: str, payload: Any, *, store_id: str, received_at: datetime
+    channel: str,
+    topic: str,
+    payload: Any,
+    *,
+    store_id: str,
+    received_at: datetime,
+    channel_order_id: str | None = None,
 ) -> IncomingOrder:
+    """``payload``: the delivery's body; for BigCommerce, whose deliveries carry only the order's id
+    (``channel_order_id``), the order as its API showed it (None: it has no such order now)."""
+    if channel == Channel.BIGCOMMERCE and topic != RETRY_TOPIC:
+        from oms.channels import bigcommerce_orders
+
+        if payload is not None and not isinstance(payload, dict):
+            raise BadRequest("the order payload is not a JSON object", code="invalid_payload")
+        return bigcommerce_orders.normalise(
+            payload, channel_order_id=channel_order_id or "", store_id=store_id, received_at=received_at
+        )
     if not isinstance(payload, dict):
         raise BadRequest("the order payload is not a JSON object", code="invalid_payload")
     if topic == RETRY_TOPIC:

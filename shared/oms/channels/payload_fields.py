@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -42,6 +44,17 @@ def rounded_money(value: Any, currency: str) -> Money:
     amount = to_decimal(0 if value is None or value == "" else value)
     quantum = Decimal(1).scaleb(-minor_unit_exponent(currency))
     return Money.of(amount.quantize(quantum, rounding=ROUND_HALF_EVEN), currency)
+
+
+def rfc2822_time(value: Any) -> datetime | None:
+    """An RFC 2822 date (BigCommerce V2: ``Tue, 05 Mar 2019 21:40:11 +0000``) in UTC; None when
+    empty or unreadable."""
+    if not value:
+        return None
+    try:
+        return parsedate_to_datetime(str(value)).astimezone(UTC)
+    except (TypeError, ValueError):
+        return None
 
 
 def split_tags(value: Any) -> list[str]:

@@ -90,9 +90,14 @@ MAX_RETRY_AFTER = 12 * 3600  # SQS holds a message invisible for at most 12 hour
 
 
 def retry_after(headers: dict[str, str], now: datetime | None = None) -> int | None:
-    """Seconds a ``Retry-After`` header asks for (delta-seconds or an HTTP date), capped at what a
-    queue can wait; None when there is none or it cannot be read."""
-    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+    """Seconds a ``Retry-After`` header asks for (delta-seconds or an HTTP date), or BigCommerce's
+    ``X-Rate-Limit-Time-Reset-Ms`` (milliseconds until its quota refills), capped at what a queue
+    can wait; None when there is none or it cannot be read."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    reset_ms = lowered.get("x-rate-limit-time-reset-ms", "").strip()
+    if reset_ms.isdigit():
+        return max(0, min(-(-int(reset_ms) // 1000), MAX_RETRY_AFTER))
+    value = lowered.get("retry-after")
     if value is None:
         return None
     value = value.strip()

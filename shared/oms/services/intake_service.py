@@ -9,8 +9,10 @@ again and decided again, a shortage decided again knowing it.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from oms.channels.incoming import (
     FulfilmentReported,
@@ -23,10 +25,10 @@ from oms.channels.incoming import (
 )
 from oms.errors import BadRequest, ConcurrentModification, StockShortage
 from oms.fulfilment import FulfilmentChange, rules_for
-from oms.intake_message import IntakeMessage
+from oms.intake_message import RETRY_TOPIC, IntakeMessage
 from oms.intake_rules import IntakeContext, decide
 from oms.line_identity import resolve, seen_variants, unmapped_keys
-from oms.models import Order, OrderSnapshot, Store, StoreSettings
+from oms.models import Channel, Order, OrderSnapshot, Store, StoreSettings
 from oms.order_changes import Actor
 from oms.order_lifecycle import OrderStatus
 from oms.order_reconciliation import StockView
@@ -34,6 +36,11 @@ from oms.ports import Locations, Shipments, StockLevels, Stores, Variants
 from oms.shipments import Shipment
 from oms.timeutil import parse_iso
 from oms.webhooks import CREATE_TOPICS
+
+# The order in full, read from a channel whose webhooks carry only its id (BigCommerce): the store
+# and the channel's order id in, the order's document out (None: the channel has no such order).
+OrderDocuments = Callable[[Store, str], dict[str, Any] | None]
+THIN_CHANNELS = frozenset({Channel.BIGCOMMERCE.value})
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,22 +59,28 @@ class IntakeService:
         locations: Locations,
         stock: StockLevels,
         variants: Variants,
+        documents: OrderDocuments | None = None,
     ) -> None:
         self.shipments, self.stores, self.locations = shipments, stores, locations
-        self.stock, self.variants = stock, variants
+        self.stock, self.variants, self.documents = stock, variants, documents
 
     def handle(self, message: IntakeMessage, now: datetime) -> IntakeResult:
-        """One message from the intake queue: the channel's payload (or our retry) applied."""
+        """One message from the intake queue: the channel's payload (or our retry) applied. A
+        delivery of a channel whose webhooks carry only the order's id is applied as the order
+        stands on the channel now, read when the message is handled (in its order's FIFO group)."""
         try:
-            payload = json.loads(message.body)
+            payload: Any = json.loads(message.body)
         except ValueError as exc:
             raise BadRequest("the queued body is not JSON", code="invalid_payload") from exc
+        if message.channel in THIN_CHANNELS and message.topic != RETRY_TOPIC:
+            payload = self._document(message)
         incoming = normalise(
             message.channel,
             message.topic,
             payload,
             store_id=message.store_id,
             received_at=parse_iso(message.received_at),
+            channel_order_id=message.channel_order_id,
         )
         name = message.attributes.get("actor") or f"{message.channel}:{message.topic}"
         actor = Actor(name=name, source_event=message.event_id, at=now)
@@ -105,6 +118,14 @@ class IntakeService:
         raise ConcurrentModification(f"order {order_id} kept changing; the message will be retried")
 
     # ------------------------------------------------------------------ steps
+    def _document(self, message: IntakeMessage) -> dict[str, Any] | None:
+        store = self.stores.find(message.store_id)
+        if store is None:
+            raise BadRequest("the delivery's store is not registered", code="unknown_store")
+        if self.documents is None:
+            raise BadRequest(f"{message.channel} orders cannot be read here", code="unknown_channel")
+        return self.documents(store, message.channel_order_id)
+
     def _identified(self, snapshot: OrderSnapshot, settings: StoreSettings, actor: Actor) -> OrderSnapshot:
         """Every line's stock identity decided; variants seen without a SKU recorded for staff."""
         keys = unmapped_keys(snapshot)

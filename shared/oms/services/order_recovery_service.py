@@ -42,7 +42,11 @@ from oms.timeutil import iso
 
 # The channel's webhook topic a reconciled order is delivered under: the intake reads it as the
 # order's newest state, whatever changed.
-TOPICS = {Channel.SHOPIFY: "orders/updated", Channel.WOOCOMMERCE: "order.updated"}
+TOPICS = {
+    Channel.SHOPIFY: "orders/updated",
+    Channel.WOOCOMMERCE: "order.updated",
+    Channel.BIGCOMMERCE: "store/order/updated",  # the intake reads the order itself
+}
 SPARE_SECONDS = 30.0  # a page takes this long at worst: less time left, and the rest is queued
 
 
@@ -112,7 +116,7 @@ def request_run(
         raise NotFound("unknown store", code="unknown_store")
     if store.channel not in TOPICS:
         raise Conflict(
-            f"reconciliation reads orders from Shopify and WooCommerce, not {store.channel.value}",
+            f"reconciliation reads orders from Shopify, WooCommerce and BigCommerce, not {store.channel}",
             code="reconcile_unsupported",
         )
     if not store.api_connected:

@@ -34,8 +34,13 @@ class VariantRecords(Protocol):
 
 
 def origin_of(store: Store) -> str | None:
-    """Where a store's webhooks must come from: its Shopify shop domain or WooCommerce site URL."""
-    return store.shop_domain if store.channel == Channel.SHOPIFY else store.site_url
+    """Where a store's webhooks must come from: its Shopify shop domain, WooCommerce site URL, or
+    BigCommerce producer (``stores/<hash>``)."""
+    if store.channel == Channel.SHOPIFY:
+        return store.shop_domain
+    if store.channel == Channel.BIGCOMMERCE:
+        return f"stores/{store.store_hash}" if store.store_hash else None
+    return store.site_url
 
 
 class StoreAdmin:
@@ -51,6 +56,7 @@ class StoreAdmin:
             name=body.name,
             shop_domain=body.shop_domain,
             site_url=body.site_url,
+            store_hash=body.store_hash,
             settings=body.settings,
             api_connected=body.api_credentials is not None,
             created_at=now,
