@@ -259,6 +259,9 @@ TOUR: tuple[Step, ...] = (
         body={"since": RECONCILE_SINCE, "until": RECONCILE_UNTIL},
         status=202,
     ),
+    # Its catalogue: no sync yet, then one staff ask for (its pages are read after the answer).
+    Step("GET /stores/{store_id}/catalog-sync", {"store_id": STORE}),
+    Step("POST /stores/{store_id}/catalog-sync", {"store_id": STORE}, body={"repush": False}, status=202),
 )
 
 

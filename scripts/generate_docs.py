@@ -27,6 +27,7 @@ _FAKE_ENV = {
     "INTAKE_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/docs.fifo",
     "JOBS_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/docs-jobs",
     "RECONCILE_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/docs-reconcile",
+    "CATALOG_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/docs-catalog-sync.fifo",
     "EXPORT_BUCKET": "docs-exports",
     "EVENT_BUS_NAME": "docs",
     "POWERTOOLS_METRICS_NAMESPACE": "OMS",

@@ -629,6 +629,24 @@ def samples() -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
             ),
             {"failures": 0},
         ),
+        # A page of a run the store's record does not know (another run replaced it): dropped.
+        "catalog_sync/catalog-page.json": (
+            _sqs_of(
+                [
+                    {
+                        "run_id": "sample-run-1",
+                        "store_id": "demo-shopify",
+                        "started_at": "2026-11-22T06:00:00Z",
+                        "repush": False,
+                        "phase": "channel",
+                        "cursor": None,
+                        "page": 0,
+                    }
+                ],
+                "oms-dev-catalog-sync.fifo",
+            ),
+            {"failures": 0},
+        ),
         "tracking_poller/scheduled.json": (
             _scheduled("2026-11-22T06:15:00Z", "TrackingPollerFunctionPoll"),
             {"result_keys": ["checked", "delivered", "due", "failed", "left_for_next_run", "problems"]},

@@ -1,6 +1,7 @@
 """Admin API for stores: POST /stores, GET /stores, GET|PATCH /stores/{store_id}, and a store's
 variant map: GET /stores/{store_id}/variants, PUT /stores/{store_id}/variants/{variant_key}, and
-reconciliation: POST /stores/{store_id}/reconcile, GET /stores/{store_id}/reconciliation."""
+reconciliation: POST /stores/{store_id}/reconcile, GET /stores/{store_id}/reconciliation; and the
+catalogue sync: POST|GET /stores/{store_id}/catalog-sync."""
 
 from __future__ import annotations
 
@@ -10,9 +11,24 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from oms.admin_api import base_url, create_app, json_response, model_response, responses, staff_actor
-from oms.admin_requests import ReconcileRequest, StoreCreate, StoreUpdate, VariantMappingRequest
-from oms.admin_responses import ReconcileRunView, ReconciliationView, StorePage, StoreView, VariantPage
+from oms.admin_requests import (
+    CatalogSyncRequest,
+    ReconcileRequest,
+    StoreCreate,
+    StoreUpdate,
+    VariantMappingRequest,
+)
+from oms.admin_responses import (
+    CatalogSyncView,
+    ReconcileRunView,
+    ReconciliationView,
+    StorePage,
+    StoreView,
+    VariantPage,
+)
 from oms.api_params import Cursor, Limit100, StoreId
+from oms.data.catalog_queue import CatalogQueue
+from oms.data.catalog_sync_repository import CatalogSyncRepository
 from oms.data.reconcile_queue import ReconcileQueue
 from oms.data.reconciliation_repository import ReconciliationRepository
 from oms.data.store_repository import StoreRepository
@@ -20,6 +36,7 @@ from oms.data.variant_repository import VariantRepository
 from oms.line_identity import VARIANT_KEY_PATTERN, VariantMapping
 from oms.models import Store
 from oms.observability import lambda_handler_of, logger
+from oms.services.catalog_sync_service import start_run
 from oms.services.order_recovery_service import request_run
 from oms.services.store_admin import StoreAdmin
 from oms.timeutil import utcnow
@@ -27,7 +44,15 @@ from oms.timeutil import utcnow
 app = create_app()
 stores = StoreRepository()
 variants = VariantRepository(stores.table)
-admin = StoreAdmin(stores, variants)
+catalogs = CatalogSyncRepository(stores.table)
+catalog_pages = CatalogQueue()
+admin = StoreAdmin(
+    stores,
+    variants,
+    catalog=lambda store, actor, now: start_run(
+        store, catalogs, catalog_pages, actor=actor, repush=False, now=now
+    ),
+)
 runs = ReconcileQueue()
 reconciliations = ReconciliationRepository(stores.table)
 
@@ -72,7 +97,7 @@ def get_store(store_id: StoreId) -> Any:
     responses=responses(200, 400, 404, model=StoreView),
 )
 def update_store(store_id: StoreId, body: StoreUpdate) -> Any:
-    return _store_response(200, _public(admin.update(store_id, body, utcnow())))
+    return _store_response(200, _public(admin.update(store_id, body, utcnow(), actor=staff_actor(app))))
 
 
 @app.get(
@@ -137,6 +162,36 @@ def get_reconciliation(store_id: StoreId) -> Any:
     return model_response(
         200, ReconciliationView(**dict(record)) if record else ReconciliationView(store_id=store_id)
     )
+
+
+@app.post(
+    "/stores/<store_id>/catalog-sync",
+    summary="Read the store's catalogue: learn its SKUs' ids, push their levels, report one-sided SKUs",
+    tags=["stores"],
+    responses=responses(202, 404, 409, model=CatalogSyncView),
+)
+def catalog_sync(store_id: StoreId, body: CatalogSyncRequest) -> Any:
+    record = start_run(
+        stores.find(store_id),
+        catalogs,
+        catalog_pages,
+        actor=staff_actor(app),
+        repush=body.repush,
+        now=utcnow(),
+    )
+    logger.info("catalogue sync asked for", extra={"store_id": store_id, "run_id": record.run_id})
+    return model_response(202, CatalogSyncView.of(record, store_id))
+
+
+@app.get(
+    "/stores/<store_id>/catalog-sync",
+    summary="The store's catalogue sync under way, or its last one",
+    tags=["stores"],
+    responses=responses(200, 404, model=CatalogSyncView),
+)
+def get_catalog_sync(store_id: StoreId) -> Any:
+    stores.get(store_id)
+    return model_response(200, CatalogSyncView.of(catalogs.get(store_id), store_id))
 
 
 @lambda_handler_of

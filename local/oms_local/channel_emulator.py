@@ -418,6 +418,26 @@ class ChannelEmulator:
                 )
         return {"productVariants": {"nodes": nodes}}
 
+    def _shopify_CatalogVariants(self, shop: ShopifyShop, v: dict[str, Any]) -> dict[str, Any]:
+        start = int(v.get("after") or 0)
+        every = list(shop.variants.items())
+        nodes = [
+            {
+                "id": f"gid://shopify/ProductVariant/{variant}",
+                "sku": sku,
+                "displayName": f"Product - {sku}",
+                "inventoryItem": {"id": f"gid://shopify/InventoryItem/{item}", "tracked": tracked},
+            }
+            for sku, (variant, item, tracked) in every[start : start + 250]
+        ]
+        more = start + 250 < len(every)
+        return {
+            "productVariants": {
+                "nodes": nodes,
+                "pageInfo": {"hasNextPage": more, "endCursor": str(start + 250) if more else None},
+            }
+        }
+
     def _shopify_FirstLocation(self, shop: ShopifyShop, v: dict[str, Any]) -> dict[str, Any]:
         location = {"id": f"gid://shopify/Location/{shop.location_id}", "name": "Shop location"}
         return {"locations": {"nodes": [location]}}
@@ -616,6 +636,28 @@ class ChannelEmulator:
                 if s == q.get("sku")
             ]
             return 200, {}, {"data": data, "meta": {}}
+        if path == "v3/catalog/products" and method == "GET":
+            by_product: dict[int, list[dict[str, Any]]] = {}
+            for entry in store.variants.values():
+                by_product.setdefault(int(entry["product_id"]), []).append(entry)
+            products = []
+            for product_id, group in sorted(by_product.items()):
+                tracking = group[0]["inventory_tracking"]
+                products.append(
+                    {
+                        "id": product_id,
+                        "name": f"Product {group[0]['sku']}",
+                        "sku": group[0]["sku"] if tracking == "product" else "",
+                        "inventory_tracking": tracking,
+                        "variants": [
+                            {k: v for k, v in x.items() if k != "inventory_tracking"} for x in group
+                        ],
+                    }
+                )
+            page, limit = int(q.get("page", 1)), int(q.get("limit", 50))
+            total_pages = max(1, -(-len(products) // limit))
+            meta = {"pagination": {"total": len(products), "current_page": page, "total_pages": total_pages}}
+            return 200, {}, {"data": products[(page - 1) * limit : page * limit], "meta": meta}
         found = re.fullmatch(r"v3/catalog/products/(\d+)", path)
         if found and method == "GET":
             variant = next(
@@ -631,10 +673,10 @@ class ChannelEmulator:
             return 200, {}, {"data": product, "meta": {}}
         if path == "v3/inventory/adjustments/absolute" and method == "PUT":
             by_variant = {int(v["id"]): v for v in store.variants.values()}
-            by_product = {int(v["product_id"]): v for v in store.variants.values()}
+            product_of = {int(v["product_id"]): v for v in store.variants.values()}
             updates = []
             for item in sent.get("items") or []:
-                variant = by_variant.get(int(item.get("variant_id") or 0)) or by_product.get(
+                variant = by_variant.get(int(item.get("variant_id") or 0)) or product_of.get(
                     int(item.get("product_id") or 0)
                 )
                 if variant is None:
@@ -654,9 +696,24 @@ class ChannelEmulator:
         parts = urlsplit(target)
         path = parts.path.removeprefix("/wp-json/wc/v3/products").strip("/")
         with self._lock:
-            if method == "GET" and path == "":
-                sku = parse_qs(parts.query).get("sku", [""])[0]
-                return 200, {}, [dict(p) for s, p in site.products.items() if s == sku]
+            q = {k: v[0] for k, v in parse_qs(parts.query).items()}
+            if method == "GET" and path == "" and "sku" in q:
+                return 200, {}, [dict(p) for s, p in site.products.items() if s == q["sku"]]
+            per_page, page = int(q.get("per_page", 10)), int(q.get("page", 1))
+            if method == "GET" and path == "":  # the catalogue: products, variable parents for variations
+                top = [dict(p) for p in site.products.values() if not p["parent_id"]]
+                parents = sorted({p["parent_id"] for p in site.products.values() if p["parent_id"]})
+                top += [
+                    {"id": n, "name": f"Product {n}", "sku": "", "type": "variable", "parent_id": 0}
+                    for n in parents
+                ]
+                return 200, {}, top[(page - 1) * per_page : page * per_page]
+            found = re.fullmatch(r"(\d+)/variations", path)
+            if method == "GET" and found:
+                variations = [
+                    dict(p) for p in site.products.values() if p["parent_id"] == int(found.group(1))
+                ]
+                return 200, {}, variations[(page - 1) * per_page : page * per_page]
             if method == "POST" and (path == "batch" or path.endswith("/variations/batch")):
                 parent = int(path.split("/")[0]) if path != "batch" else 0
                 by_id = {p["id"]: p for p in site.products.values() if p["parent_id"] == parent}

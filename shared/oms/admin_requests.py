@@ -321,3 +321,12 @@ class ReconcileRequest(BaseModel):
 
     since: UtcDateTime = Field(description="Orders changed from this time (UTC ISO-8601)")
     until: UtcDateTime | None = Field(default=None, description="To this time; default now")
+
+
+class CatalogSyncRequest(BaseModel):
+    """Read the store's whole catalogue: learn every SKU's channel ids, push every level again
+    (``repush``: also those pushed before, after their levels were changed on the channel by hand)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    repush: bool = Field(default=False, description="Push every SKU's level again, even those already on it")

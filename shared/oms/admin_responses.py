@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from oms.bulk_jobs import Job, JobAction, JobParams, JobResult
 from oms.carriers.carrier import Rate
+from oms.catalog_sync import CatalogStatus, CatalogSync
 from oms.line_identity import VariantMapping
 from oms.missed_orders import Reconciliation
 from oms.models import Hold, Location, Note, OrderEdit, Refund, StockLevel, Store, Totals
@@ -280,3 +281,32 @@ def export_view(export: Export, url: str | None = None) -> ExportView:
         finished_at=export.finished_at,
         links={"export": f"/exports/{export.export_id}"},
     )
+
+
+class CatalogSyncView(Body):
+    """The store's catalogue sync under way, or its last one: what it read and found on one side
+    only (``channel_only``: sold on the channel, never counted here; ``ours_only``: counted here, not
+    sold there; up to 50 of each named)."""
+
+    store_id: str
+    status: CatalogStatus | None = Field(default=None, description="running, finished or failed; none yet")
+    requested_by: str | None = None
+    repush: bool = False
+    started_at: UtcDateTime | None = None
+    updated_at: UtcDateTime | None = None
+    finished_at: UtcDateTime | None = None
+    pages: int = 0
+    listed: int = Field(default=0, description="SKUs the channel sells (stock tracked)")
+    matched: int = Field(default=0, description="of those, SKUs we stock")
+    queued: int = Field(default=0, description="SKUs whose level was pushed (the store syncs)")
+    channel_only: int = 0
+    ours_only: int = 0
+    channel_only_skus: list[str] = Field(default_factory=list)
+    ours_only_skus: list[str] = Field(default_factory=list)
+    problem: str | None = None
+
+    @classmethod
+    def of(cls, record: CatalogSync | None, store_id: str) -> CatalogSyncView:
+        if record is None:
+            return cls(store_id=store_id)
+        return cls.model_validate(record.model_dump(exclude={"run_id", "next_phase", "next_cursor"}))

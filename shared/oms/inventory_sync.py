@@ -47,6 +47,10 @@ class ChannelListing(Model):
     pushed_quantities: dict[str, int] = Field(default_factory=dict)
     pushed_at: UtcDateTime | None = None
     problem: str | None = None  # why the last push was refused, in the channel's words
+    # A catalogue sync that asked for every level to be pushed again (its run id): part of the
+    # channel's idempotency key, so the same version and quantity is set again, not answered from
+    # the first push's key.
+    repush_run: str | None = None
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ class Settings:
     intake_queue_url: str = field(default="", metadata=_env("INTAKE_QUEUE_URL"))
     jobs_queue_url: str = field(default="", metadata=_env("JOBS_QUEUE_URL"))
     reconcile_queue_url: str = field(default="", metadata=_env("RECONCILE_QUEUE_URL"))
+    catalog_queue_url: str = field(default="", metadata=_env("CATALOG_QUEUE_URL"))
     export_bucket: str = field(default="", metadata=_env("EXPORT_BUCKET"))
     event_bus_name: str = field(default="", metadata=_env("EVENT_BUS_NAME"))
     parameter_prefix: str = field(default="/oms/dev", metadata=_env("PARAMETER_PREFIX"))

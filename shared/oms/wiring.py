@@ -28,6 +28,7 @@ from oms.services.after_sale import AfterSale
 from oms.services.allocation_service import AllocationService
 from oms.services.auto_fulfilment import AutoFulfilment
 from oms.services.bulk_job_service import BulkJobs, JobDocuments, JobOperations
+from oms.services.catalog_sync_service import CatalogSyncService
 from oms.services.choice_desk import ChoiceDesk
 from oms.services.completion_service import CompletionService
 from oms.services.export_service import ExportService
@@ -152,6 +153,32 @@ def order_recovery(settings: Settings | None = None, *, readers: Readers) -> Ord
         ReconcileQueue(settings),
         readers,
         Sender(settings).send,
+    )
+
+
+def catalog_sync(
+    settings: Settings | None = None, *, channels: Callable[[Store, dict[str, Any] | None], Any]
+) -> CatalogSyncService:
+    """Catalogue syncs (oms.catalog_sync): their pages, reading each store's catalogue through
+    ``channels`` and pushing levels through the inventory sync."""
+    from oms.data.catalog_queue import CatalogQueue
+    from oms.data.catalog_sync_repository import CatalogSyncRepository
+    from oms.data.listing_repository import ListingRepository
+    from oms.data.notification_sender import Sender
+    from oms.services.inventory_sync_service import InventorySync
+
+    settings = settings or get_settings()
+    table = ShipmentRepository().table
+    stores = StoreRepository(table, settings)
+    listings = ListingRepository(table)
+    return CatalogSyncService(
+        stores,
+        CatalogSyncRepository(table),
+        listings,
+        StockRepository(table),
+        CatalogQueue(settings),
+        channels,
+        InventorySync(listings, stores, channels, Sender(settings).send),
     )
 
 

@@ -86,6 +86,17 @@ class Table:
             raise
         return True
 
+    def put_if(self, item: dict[str, Any], *, condition: str, values: dict[str, Any] | None = None) -> bool:
+        """A conditional PutItem; False when the condition did not hold (nothing written)."""
+        kwargs: dict[str, Any] = {"ExpressionAttributeValues": values} if values else {}
+        try:
+            self.ddb.put_item(TableName=self.name, Item=item, ConditionExpression=condition, **kwargs)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
     def query(self, **kwargs: Any) -> dict[str, Any]:
         result: dict[str, Any] = self.ddb.query(TableName=self.name, **kwargs)
         return result

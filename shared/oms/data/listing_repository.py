@@ -59,14 +59,25 @@ class ListingRepository:
         view.locations.sort(key=lambda level: level.location or "")
         return view
 
-    def record_lookup(self, listing: ChannelListing) -> None:
-        """What the channel said of the SKU (its ids, or that it has none), keeping what was pushed."""
+    def listings_of(self, store_id: str, skus: list[str]) -> dict[str, ChannelListing]:
+        """The store's listings of these SKUs (those it has), by SKU."""
+        found = self.table.batch_get([self._pk_sk(store_id, sku) for sku in skus])
+        return {listing.sku: listing for listing in map(_listing, found)}
+
+    def record_lookup(self, listing: ChannelListing, *, repush_run: str | None = None) -> None:
+        """What the channel said of the SKU (its ids, or that it has none), keeping what was pushed;
+        with ``repush_run`` (a catalogue sync pushing every level again), forgetting the version
+        pushed, so the next sync pushes the SKU's level whatever was pushed before."""
         data = listing.model_dump(mode="json")
         values = {f":{name}": to_attr(data[name]) for name in _LOOKUP_FIELDS if data[name] is not None}
         sets = [f"#{name} = :{name}" for name in _LOOKUP_FIELDS if data[name] is not None]
         removes = [f"#{name}" for name in _LOOKUP_FIELDS if data[name] is None]
         names = {f"#{name}": name for name in _LOOKUP_FIELDS}
         update = "SET entity = :entity, store_id = :store, sku = :sku, " + ", ".join(sets)
+        if repush_run:
+            update += ", repush_run = :repush"
+            values[":repush"] = to_attr(repush_run)
+            removes.append("pushed_version")
         if removes:
             update += " REMOVE " + ", ".join(removes)
         values |= {

@@ -247,6 +247,27 @@ class StockRepository:
         # Plans allocation only: the allocate moves' conditions decide, so eventual reads do.
         return [_level(item) for item in self.table.batch_get(pairs, consistent=False)]
 
+    def stocked(self, skus: list[str]) -> set[str]:
+        """Which of these SKUs we have ever counted (their totals exist)."""
+        found = self.table.batch_get([(keys.sku_pk(s), keys.SKU_TOTAL_SK) for s in skus], attributes=("sku",))
+        return {item["sku"]["S"] for item in found}
+
+    def sku_page(self, *, limit: int, cursor: str | None) -> tuple[list[str], str | None]:
+        """Our SKUs (those ever counted), a page at a time, in SKU order."""
+        kwargs: dict[str, Any] = {
+            "IndexName": keys.GSI_BY_STORE,
+            "KeyConditionExpression": "GSI1PK = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": keys.SKUS}},
+            "Limit": limit,
+        }
+        if cursor:
+            kwargs["ExclusiveStartKey"] = decode_cursor(cursor)
+        response = self.table.query(**kwargs)
+        last = response.get("LastEvaluatedKey")
+        return [item["sku"]["S"] for item in response.get("Items", [])], (
+            encode_cursor(last) if last else None
+        )
+
     def list(self, *, limit: int, cursor: str | None) -> Page:
         kwargs: dict[str, Any] = {
             "IndexName": keys.GSI_BY_STORE,

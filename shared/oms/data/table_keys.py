@@ -79,6 +79,7 @@ def store_pk(store_id: str) -> str:
 
 STORE_SK = "STORE"
 RECONCILIATION_SK = "RECONCILIATION"  # the store's reconciliation watermark and last run
+CATALOG_SK = "CATALOG"  # the store's catalogue sync: the run under way or the last one
 
 
 def location_pk(location_id: str) -> str:

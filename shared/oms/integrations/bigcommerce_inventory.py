@@ -21,6 +21,7 @@ from oms.integrations.http_transport import HttpError
 from oms.inventory_sync import AGGREGATE, ChannelListing, StockPush
 
 MAX_ITEMS = 2000
+PAGE = 250  # the catalog's largest page
 
 
 class BigCommerceInventory:
@@ -52,6 +53,47 @@ class BigCommerceInventory:
             variant_id=str(match["id"]) if tracking == "variant" else None,
             product_id=str(product_id),
         )
+
+    def catalog_page(self, cursor: str | None, now: datetime) -> tuple[list[ChannelListing], str | None]:
+        """One page of the store's products (250) with their variants: a product tracked by
+        variant lists each variant's SKU, one tracked as a product its own (base variant's) SKU,
+        one not tracked lists its SKUs as not synced."""
+        page = int(cursor or 1)
+        answer = (
+            self.api.call(
+                "GET",
+                f"/v3/catalog/products?include=variants&include_fields=id,name,sku,inventory_tracking&limit={PAGE}&page={page}",
+            )
+            or {}
+        )
+        products = [p for p in answer.get("data") or [] if isinstance(p, dict)]
+        listings: list[ChannelListing] = []
+        for product in products:
+            tracking = product.get("inventory_tracking")
+            variants = [v for v in product.get("variants") or [] if isinstance(v, dict)]
+            items: list[tuple[str, str | None]]
+            if tracking == "product" or not variants:
+                items = [(str(product.get("sku") or ""), None)]
+            else:
+                items = [(str(v.get("sku") or ""), str(v["id"])) for v in variants]
+            for sku, variant_id in items:
+                if not sku.strip():
+                    continue
+                tracked = tracking in ("variant", "product")
+                listings.append(
+                    ChannelListing(
+                        store_id=self.store_id,
+                        sku=sku.strip(),
+                        found=tracked,
+                        checked_at=now,
+                        name=product.get("name") if tracked else None,
+                        variant_id=variant_id if tracked and tracking == "variant" else None,
+                        product_id=str(product["id"]) if tracked else None,
+                    )
+                )
+        pagination = (answer.get("meta") or {}).get("pagination") or {}
+        more = int(pagination.get("current_page") or page) < int(pagination.get("total_pages") or 0)
+        return listings, (str(page + 1) if more or (not pagination and len(products) >= PAGE) else None)
 
     def set_stock(self, pushes: Sequence[StockPush]) -> dict[str, str | None]:
         """Each SKU's refusal in BigCommerce's words, or None where it took it."""

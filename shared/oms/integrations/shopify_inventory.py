@@ -30,6 +30,15 @@ query VariantBySku($query: String!) {
 }
 """
 
+CATALOG_PAGE = """
+query CatalogVariants($after: String) {
+  productVariants(first: 250, after: $after) {
+    nodes { id sku displayName inventoryItem { id tracked } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
 FIRST_LOCATION = """
 query FirstLocation {
   locations(first: 1) { nodes { id name } }
@@ -63,6 +72,21 @@ class ShopifyInventory:
     def look_up(self, sku: str, now: datetime) -> ChannelListing:
         nodes = self.api.query(VARIANT_BY_SKU, {"query": _search_value(sku)})["productVariants"]["nodes"]
         match = next((n for n in nodes if n.get("sku") == sku), None)
+        return self._listing(sku, match, now)
+
+    def catalog_page(self, cursor: str | None, now: datetime) -> tuple[list[ChannelListing], str | None]:
+        """One page of the shop's variants (250), each with a SKU as a listing (a variant whose
+        inventory Shopify does not track is listed as not synced)."""
+        page = self.api.query(CATALOG_PAGE, {"after": cursor})["productVariants"]
+        listings = [
+            self._listing(str(n["sku"]).strip(), n, now)
+            for n in page["nodes"]
+            if str(n.get("sku") or "").strip()
+        ]
+        info = page.get("pageInfo") or {}
+        return listings, (info.get("endCursor") if info.get("hasNextPage") else None)
+
+    def _listing(self, sku: str, match: dict[str, Any] | None, now: datetime) -> ChannelListing:
         item = (match or {}).get("inventoryItem") or {}
         if match is None or not item.get("tracked"):
             return ChannelListing(store_id=self.store_id, sku=sku, found=False, checked_at=now)
@@ -115,7 +139,10 @@ class ShopifyInventory:
             for where, quantity in sorted(push.quantities.items())
         ]
         first = pushes[0]
-        stamp = ",".join(f"{p.listing.sku}@{p.version}={sorted(p.quantities.items())}" for p in pushes)
+        stamp = ",".join(
+            f"{p.listing.sku}@{p.version}={sorted(p.quantities.items())}/{p.listing.repush_run or ''}"
+            for p in pushes
+        )
         key = "oms-stock-" + hashlib.sha256(f"{first.listing.store_id}|{stamp}".encode()).hexdigest()[:40]
         variables: dict[str, Any] = {
             "input": {

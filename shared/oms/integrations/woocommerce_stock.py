@@ -35,6 +35,36 @@ class WooCommerceStock:
     def look_up(self, sku: str, now: datetime) -> ChannelListing:
         found = self._call("GET", f"{self.base}?sku={quote(sku, safe='')}&per_page=10") or []
         match = next((p for p in found if isinstance(p, dict) and p.get("sku") == sku), None)
+        return self._listing(sku, match, now)
+
+    def catalog_page(self, cursor: str | None, now: datetime) -> tuple[list[ChannelListing], str | None]:
+        """One page of the site's products (100), with every variation of the variable ones (their
+        own SKUs and stock; read 100 a page per parent)."""
+        page = int(cursor or 1)
+        fields = "id,sku,name,type,parent_id"
+        products = self._call("GET", f"{self.base}?per_page={BATCH_LIMIT}&page={page}&_fields={fields}") or []
+        listings: list[ChannelListing] = []
+        for product in products:
+            if not isinstance(product, dict):
+                continue
+            if product.get("type") == "variable":
+                n = 1
+                while True:
+                    query = f"per_page={BATCH_LIMIT}&page={n}&_fields={fields}"
+                    url = f"{self.base}/{int(product['id'])}/variations?{query}"
+                    variations = self._call("GET", url) or []
+                    for variation in variations:
+                        variation.setdefault("parent_id", product["id"])
+                        if str(variation.get("sku") or "").strip():
+                            listings.append(self._listing(str(variation["sku"]).strip(), variation, now))
+                    if len(variations) < BATCH_LIMIT:
+                        break
+                    n += 1
+            elif str(product.get("sku") or "").strip():
+                listings.append(self._listing(str(product["sku"]).strip(), product, now))
+        return listings, (str(page + 1) if len(products) >= BATCH_LIMIT else None)
+
+    def _listing(self, sku: str, match: dict[str, Any] | None, now: datetime) -> ChannelListing:
         if match is None or match.get("type") == "variable":  # a parent's stock is its variations'
             return ChannelListing(store_id=self.store_id, sku=sku, found=False, checked_at=now)
         parent = match.get("parent_id") or 0

@@ -97,10 +97,11 @@ class InventorySync:
         self.clock = clock
         self._clients: dict[str, tuple[float, InventoryChannel | str]] = {}
 
-    def sync(self, skus: Iterable[str]) -> SyncReport:
+    def sync(self, skus: Iterable[str], *, only: Store | None = None) -> SyncReport:
+        """``only``: that store alone (a catalogue sync pushing its levels), as it was just read."""
         report = SyncReport()
         now = self.clock()
-        stores = [s for s in self.stores.all() if store_syncs(s)]
+        stores = [s for s in ([only] if only else self.stores.all()) if store_syncs(s)]
         pushes: dict[str, list[StockPush]] = {}
         broken: set[str] = set()  # stores whose API failed in this pass
         for sku in dict.fromkeys(skus):
@@ -119,6 +120,12 @@ class InventorySync:
         for store_id, planned in pushes.items():
             self._push(by_id[store_id], planned, report)
         return report
+
+    def push_levels(self, store: Store, skus: list[str]) -> tuple[set[str], int | None]:
+        """These SKUs' levels pushed to this one store now (a catalogue sync): the SKUs to try
+        again, and the longest wait the channel asked for."""
+        report = self.sync(skus, only=store)
+        return report.retry, report.retry_after
 
     def _plan(
         self, store: Store, view: SkuView, now: datetime, report: SyncReport, broken: set[str]

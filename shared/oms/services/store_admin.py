@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
+from contextlib import suppress
 from datetime import datetime
 from typing import Any, Protocol
 
 from oms.admin_requests import StoreCreate, StoreUpdate, VariantMappingRequest
-from oms.errors import BadRequest, NotFound
+from oms.errors import BadRequest, Conflict, NotFound
 from oms.line_identity import VARIANT_KEY_PATTERN, VariantMapping
 from oms.models import Channel, Store
 from oms.webhooks import StoreCredentials
@@ -43,9 +45,15 @@ def origin_of(store: Store) -> str | None:
     return store.site_url
 
 
+# Start a catalogue sync of the store (oms.services.catalog_sync_service.start_run).
+CatalogStart = Callable[[Store, str, datetime], object]
+
+
 class StoreAdmin:
-    def __init__(self, stores: StoreRecords, variants: VariantRecords) -> None:
-        self.stores, self.variants = stores, variants
+    def __init__(
+        self, stores: StoreRecords, variants: VariantRecords, catalog: CatalogStart | None = None
+    ) -> None:
+        self.stores, self.variants, self.catalog = stores, variants, catalog
 
     def register(self, body: StoreCreate, now: datetime) -> tuple[Store, str | None]:
         """The new store, and the webhook secret when we generated it (shown once)."""
@@ -66,8 +74,12 @@ class StoreAdmin:
         self.stores.create(store, StoreCredentials(secret=secret, origin=origin_of(store)), api)
         return store, None if body.webhook_secret else secret
 
-    def update(self, store_id: str, body: StoreUpdate, now: datetime) -> Store:
+    def update(self, store_id: str, body: StoreUpdate, now: datetime, *, actor: str = "staff") -> Store:
+        """The store's new name, settings, secrets or credentials. Turning its inventory sync on
+        (with credentials) starts a catalogue sync, so every SKU it sells gets its level without
+        waiting for each to change."""
         store = self.stores.get(store_id)
+        was_syncing = store.settings.inventory_sync and store.api_connected
         if not body.model_fields_set:
             raise BadRequest("nothing to update", code="empty_update")
         changes: dict[str, Any] = {"updated_at": now}
@@ -85,6 +97,9 @@ class StoreAdmin:
             )
         if body.api_credentials:
             self.stores.put_api_credentials(store, body.api_credentials.model_dump(exclude_none=True))
+        if self.catalog and store.settings.inventory_sync and store.api_connected and not was_syncing:
+            with suppress(Conflict):  # one under way already pushes with the new settings
+                self.catalog(store, actor, now)
         return store
 
     def map_variant(
