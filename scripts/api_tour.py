@@ -262,6 +262,41 @@ TOUR: tuple[Step, ...] = (
     # Its catalogue: no sync yet, then one staff ask for (its pages are read after the answer).
     Step("GET /stores/{store_id}/catalog-sync", {"store_id": STORE}),
     Step("POST /stores/{store_id}/catalog-sync", {"store_id": STORE}, body={"repush": False}, status=202),
+    # Personal data: a customer's orders as a file, then erased (any channel; Shopify also asks by
+    # its compliance webhooks), each request followed until it is done.
+    Step(
+        "POST /privacy/data-requests",
+        {},
+        body={"store_id": STORE, "email": "ada@example.com"},
+        headers={"idempotency-key": "data-ada-1"},
+        status=202,
+    ),
+    Step(
+        "GET /privacy/requests/{request_id}",
+        {"request_id": "staff-data-ada-1"},
+        until=lambda answer: answer.get("status") == "done",
+        document=False,
+    ),
+    Step(
+        "POST /privacy/redactions",
+        {},
+        body={"store_id": STORE, "email": "ada@example.com"},
+        headers={"idempotency-key": "erase-ada-1"},
+        status=202,
+    ),
+    Step(
+        "GET /privacy/requests/{request_id}",
+        {"request_id": "staff-erase-ada-1"},
+        until=lambda answer: answer.get("status") == "done",
+    ),
+    # The shop closes: every order's personal data erased, its secrets deleted (the last step).
+    Step(
+        "POST /stores/{store_id}/erase",
+        {"store_id": STORE},
+        body={"confirm": STORE},
+        headers={"idempotency-key": "close-example-shop"},
+        status=202,
+    ),
 )
 
 

@@ -29,6 +29,7 @@ _FAKE_ENV = {
     "RECONCILE_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/docs-reconcile",
     "CATALOG_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/docs-catalog-sync.fifo",
     "EXPORT_BUCKET": "docs-exports",
+    "PRIVACY_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/docs-privacy",
     "EVENT_BUS_NAME": "docs",
     "POWERTOOLS_METRICS_NAMESPACE": "OMS",
     "PARAMETER_PREFIX": "/oms/docs",

@@ -647,6 +647,39 @@ def samples() -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
             ),
             {"failures": 0},
         ),
+        "privacy/scheduled.json": (
+            _scheduled("2026-11-23T04:45:00Z", "PrivacyFunctionRetention"),
+            {"result_keys": ["queued"]},
+        ),
+        # Staff ask for a customer of the demo Shopify shop to be erased (one with no orders here).
+        "privacy/staff-redaction.json": (
+            _sqs_of(
+                [
+                    {
+                        "request": {
+                            "request_id": "staff-sample-erasure-1",
+                            "kind": "redact",
+                            "store_id": "demo-shopify",
+                            "customer": {"email": "nobody@example.com"},
+                            "source": "staff",
+                            "requested_by": "staff:sample",
+                            "received_at": "2026-11-22T06:00:00Z",
+                        }
+                    }
+                ],
+                "oms-dev-privacy",
+            ),
+            {"failures": 0},
+        ),
+        "privacy_api/unknown-request.json": (
+            _admin(
+                "GET",
+                "/privacy/requests/staff-no-such-request",
+                "/privacy/requests/{request_id}",
+                params={"request_id": "staff-no-such-request"},
+            ),
+            {"status": 404},
+        ),
         "tracking_poller/scheduled.json": (
             _scheduled("2026-11-22T06:15:00Z", "TrackingPollerFunctionPoll"),
             {"result_keys": ["checked", "delivered", "due", "failed", "left_for_next_run", "problems"]},

@@ -13,6 +13,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from oms.data.intake_queue import IntakeQueue
+from oms.data.privacy_queue import PrivacyQueue
 from oms.data.store_secrets import WebhookCredentials
 from oms.errors import OmsError, ServiceUnavailable
 from oms.observability import count, lambda_handler_of, logger
@@ -22,6 +23,7 @@ from oms.webhooks import WebhookRequest, receive
 settings = get_settings()
 credentials = WebhookCredentials(settings)
 queue = IntakeQueue(settings, fast=True)
+privacy = PrivacyQueue(settings, fast=True)  # Shopify's compliance webhooks
 
 
 def _response(status: int, body: dict[str, Any]) -> dict[str, Any]:
@@ -39,6 +41,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             queue,
             now=datetime.now(UTC),
             max_age_seconds=settings.webhook_max_age_seconds,
+            privacy=privacy,
         )
     except ServiceUnavailable as error:
         # Queue or parameter store unavailable: a 503 makes the channel deliver again later.

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from oms.bulk_jobs import MAX_ORDER_IDS, JobAction, JobFilter, JobParams
 from oms.identifiers import (
+    CHANNEL_ORDER_ID_PATTERN,
     COUNTRY_CODE_PATTERN,
     LOCATION_ID_PATTERN,
     SHOP_DOMAIN_PATTERN,
@@ -17,6 +18,7 @@ from oms.identifiers import (
 )
 from oms.models import Address, CancelReason, NoteVisibility, StoreSettings
 from oms.order_export import Granularity
+from oms.privacy import CustomerRef
 from oms.timeutil import UtcDateTime
 
 Secret = Annotated[str, StringConstraints(min_length=16, max_length=512)]
@@ -330,3 +332,45 @@ class CatalogSyncRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     repush: bool = Field(default=False, description="Push every SKU's level again, even those already on it")
+
+
+class PrivacyAsk(BaseModel):
+    """Who a privacy request is about, in one store: their email, phone or the channel's customer
+    id, and the channel's ids of their orders (at least one of them)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    store_id: Annotated[str, StringConstraints(pattern=STORE_ID_PATTERN)]
+    email: (
+        Annotated[str, StringConstraints(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")] | None
+    ) = None
+    phone: Annotated[str, StringConstraints(min_length=7, max_length=64)] | None = None
+    customer_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = Field(
+        default=None, description="The channel's customer id"
+    )
+    order_ids: list[Annotated[str, StringConstraints(pattern=CHANNEL_ORDER_ID_PATTERN)]] = Field(
+        default_factory=list, max_length=500, description="The channel's ids of the customer's orders"
+    )
+
+    @model_validator(mode="after")
+    def _someone(self) -> PrivacyAsk:
+        if not (self.email or self.phone or self.customer_id or self.order_ids):
+            raise ValueError("name the customer: email, phone, customer_id or order_ids")
+        return self
+
+    def customer(self) -> CustomerRef | None:
+        if not (self.email or self.phone or self.customer_id):
+            return None
+        return CustomerRef(email=self.email, phone=self.phone, channel_customer_id=self.customer_id)
+
+    @property
+    def channel_order_ids(self) -> list[str]:
+        return list(self.order_ids)
+
+
+class StoreErasure(BaseModel):
+    """Erasing a store cannot be undone: ``confirm`` repeats its id."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    confirm: str = Field(description="The store's id, again")

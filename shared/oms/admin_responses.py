@@ -16,6 +16,7 @@ from oms.models import Hold, Location, Note, OrderEdit, Refund, StockLevel, Stor
 from oms.money import Money
 from oms.order_export import Export, ExportStatus, Granularity
 from oms.order_lifecycle import OrderStatus
+from oms.privacy import PrivacyKind, PrivacyRecord, PrivacyStatus
 from oms.shipments import Shipment
 from oms.timeutil import UtcDateTime
 
@@ -310,3 +311,26 @@ class CatalogSyncView(Body):
         if record is None:
             return cls(store_id=store_id)
         return cls.model_validate(record.model_dump(exclude={"run_id", "next_phase", "next_cursor"}))
+
+
+class PrivacyRequestView(Body):
+    """A privacy request and what it did: counts and ids, never the person it is about."""
+
+    request_id: str
+    kind: PrivacyKind
+    store_id: str
+    status: PrivacyStatus
+    source: str
+    requested_by: str
+    received_at: UtcDateTime
+    finished_at: UtcDateTime | None = None
+    orders: int = Field(default=0, description="Orders found and handled")
+    order_ids: list[str] = Field(default_factory=list, description="The first hundred of them")
+    download_url: str | None = Field(default=None, description="A data request's file (an hour)")
+    problem: str | None = None
+
+    @classmethod
+    def of(cls, record: PrivacyRecord, url: str | None = None) -> PrivacyRequestView:
+        return cls.model_validate(
+            {**record.model_dump(exclude={"file_key", "channel_request_id"}), "download_url": url}
+        )

@@ -160,6 +160,41 @@ def order_tags_event(
     )
 
 
+class OrderRedactedDetail(BaseModel):
+    """OrderRedacted: the order's personal data was erased (a customer's or a store's erasure
+    request, or the store's retention period); its lines, amounts and dates remain."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    schema_version: Literal[1] = 1
+    order_id: str
+    store_id: str
+    channel: str
+    status: OrderStatus
+    request_id: str
+    actor: str
+    occurred_at: UtcDateTime
+
+
+def order_redacted_event(order: Order, request_id: str, actor: str, at: datetime) -> OutboxEvent:
+    detail = OrderRedactedDetail(
+        order_id=order.order_id,
+        store_id=order.store_id,
+        channel=order.channel.value,
+        status=order.status,
+        request_id=request_id,
+        actor=actor,
+        occurred_at=at,
+    )
+    return OutboxEvent(
+        id="",
+        source=SOURCE_ORDERS,
+        type="OrderRedacted",
+        occurred_at=at,
+        detail=detail.model_dump(mode="json"),
+    )
+
+
 class CancelledLine(BaseModel):
     model_config = ConfigDict(defer_build=True)
 
@@ -518,6 +553,11 @@ CATALOGUE: dict[str, tuple[str, type[BaseModel], str]] = {
         "Staff wrote a note on an order (internal or for the customer).",
     ),
     "OrderTagsChanged": (SOURCE_ORDERS, OrderTagsDetail, "Staff added or removed tags on an order."),
+    "OrderRedacted": (
+        SOURCE_ORDERS,
+        OrderRedactedDetail,
+        "An order's personal data was erased (an erasure request, or the store's retention period).",
+    ),
     "OrderLinesCancelled": (
         SOURCE_ORDERS,
         LinesCancelledDetail,

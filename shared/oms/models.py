@@ -440,6 +440,8 @@ class Order(OrderSnapshot):
     created_at: UtcDateTime
     updated_at: UtcDateTime
     delivered_at: UtcDateTime | None = None
+    # When its personal data was erased (oms.privacy): the channel's later views are redacted too.
+    redacted_at: UtcDateTime | None = None
 
     @model_validator(mode="after")
     def _hold_matches_status(self) -> Order:
@@ -554,6 +556,9 @@ class StoreSettings(Model):
     reconcile_every_minutes: int = Field(default=60, ge=0, le=10_080)
     reconcile_backfill_days: int = Field(default=1, ge=0, le=90)
     reconcile_alert_threshold: int = Field(default=1, ge=0, le=100_000)
+    # Retention (oms.privacy): completed orders are redacted this many days after they completed
+    # (their personal data erased, their lines, amounts and dates kept); 0: kept as they are.
+    redact_completed_after_days: int = Field(default=0, ge=0, le=3650)
 
 
 class Store(Model):
@@ -568,6 +573,9 @@ class Store(Model):
     api_connected: bool = False
     created_at: UtcDateTime
     updated_at: UtcDateTime
+    # The store was erased (Shopify's shop/redact, or staff): its secrets are gone, its orders
+    # redacted; its webhooks are refused as an unknown store's.
+    erased_at: UtcDateTime | None = None
 
 
 class StockLevel(Model):

@@ -28,6 +28,7 @@ class Settings:
     jobs_queue_url: str = field(default="", metadata=_env("JOBS_QUEUE_URL"))
     reconcile_queue_url: str = field(default="", metadata=_env("RECONCILE_QUEUE_URL"))
     catalog_queue_url: str = field(default="", metadata=_env("CATALOG_QUEUE_URL"))
+    privacy_queue_url: str = field(default="", metadata=_env("PRIVACY_QUEUE_URL"))
     export_bucket: str = field(default="", metadata=_env("EXPORT_BUCKET"))
     event_bus_name: str = field(default="", metadata=_env("EVENT_BUS_NAME"))
     parameter_prefix: str = field(default="/oms/dev", metadata=_env("PARAMETER_PREFIX"))

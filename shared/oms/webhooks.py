@@ -62,6 +62,8 @@ ORDER_TOPICS: Mapping[str, frozenset[str]] = {
     ),
     MANUAL: frozenset({"orders/create"}),
 }
+# Shopify's mandatory compliance webhooks (oms.privacy): to the privacy queue, not the intake.
+COMPLIANCE_TOPICS = frozenset({"customers/data_request", "customers/redact", "shop/redact"})
 # Topics whose body is not the order itself: where the order's id is in it.
 ORDER_ID_FIELD: Mapping[str, str] = {
     "fulfillments/create": "order_id",
@@ -109,6 +111,12 @@ class CredentialSource(Protocol):
 class IntakeSink(Protocol):
     def enqueue(self, message: IntakeMessage) -> str:
         """Queue one message for the intake consumer; returns the queue's message id."""
+        ...
+
+
+class PrivacySink(Protocol):
+    def enqueue(self, message: dict[str, Any]) -> str:
+        """Queue a compliance delivery for the privacy function; returns the queue's message id."""
         ...
 
 
@@ -242,6 +250,7 @@ def receive(
     *,
     now: datetime,
     max_age_seconds: int,
+    privacy: PrivacySink | None = None,
 ) -> WebhookResponse:
     """Verify one delivery and queue it; raises an :class:`OmsError` (4xx) for anything refused."""
     if request.channel not in CHANNELS:
@@ -279,6 +288,20 @@ def receive(
         triggered_at = triggered.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
     topic = _topic(request)
+    if request.channel == SHOPIFY and topic in COMPLIANCE_TOPICS and privacy is not None:
+        _json_object(request.body)  # a compliance body that is not JSON is refused here
+        message_id = privacy.enqueue(
+            {
+                "compliance": {
+                    "topic": topic,
+                    "store_id": request.store_id,
+                    "event_id": _event_id(request, topic),
+                    "received_at": now.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+                    "body": request.body.decode("utf-8", errors="replace"),
+                }
+            }
+        )
+        return WebhookResponse(202, {"status": "accepted", "message_id": message_id})
     message = order_message(
         request.channel,
         request.store_id,

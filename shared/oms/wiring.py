@@ -36,6 +36,7 @@ from oms.services.fulfilment_events import FulfilmentEvents
 from oms.services.intake_service import IntakeService
 from oms.services.order_desk import OrderDesk
 from oms.services.order_recovery_service import OrderRecovery, Readers
+from oms.services.privacy_service import PrivacyService
 from oms.services.shipping_service import ShippingService
 from oms.services.tracking_service import TrackingService
 from oms.settings import Settings, get_settings
@@ -179,6 +180,28 @@ def catalog_sync(
         CatalogQueue(settings),
         channels,
         InventorySync(listings, stores, channels, Sender(settings).send),
+    )
+
+
+def privacy_service(settings: Settings | None = None) -> PrivacyService:
+    """Privacy requests (oms.privacy): data requests, erasures, retention runs."""
+    from oms.data.notification_sender import Sender
+    from oms.data.order_search_index import OrderSearchIndex
+    from oms.data.privacy_queue import PrivacyQueue
+    from oms.data.privacy_repository import PrivacyFiles, PrivacyRepository
+
+    settings = settings or get_settings()
+    shipments = ShipmentRepository()
+    table = shipments.table
+    return PrivacyService(
+        shipments,
+        OrderRepository(table),
+        OrderSearchIndex(table),
+        StoreRepository(table, settings),
+        PrivacyRepository(table),
+        PrivacyFiles(settings),
+        PrivacyQueue(settings),
+        Sender(settings).send,
     )
 
 

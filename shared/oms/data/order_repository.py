@@ -326,6 +326,21 @@ class OrderRepository:
         next_cursor = encode_cursor({"i": index, "p": part, "k": start_key}) if more else None
         return Page(items=found, cursor=next_cursor)
 
+    def id_page(
+        self,
+        store_id: str,
+        *,
+        status: str | None,
+        placed_to: datetime | None,
+        cursor: str | None,
+        now: datetime,
+    ) -> tuple[builtins.list[str], str | None]:
+        """A page of a store's order ids, newest first (of a status, placed up to a time)."""
+        page = self.list(
+            store_id=store_id, status=status, placed_to=placed_to, limit=100, cursor=cursor, now=now
+        )
+        return [str(o["order_id"]) for o in page.items], page.cursor
+
     def many(self, order_ids: builtins.list[str]) -> builtins.list[Order]:
         """Whole orders, as they stand (an export reads them in batches of 100: eventual reads)."""
         items = self.table.batch_get([(keys.order_pk(i), keys.ORDER_SK) for i in order_ids], consistent=False)

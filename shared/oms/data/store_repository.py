@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 import json
 import time
+from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -106,6 +107,31 @@ class StoreRepository:
             json.dumps(api_credentials),
             overwrite=True,
         )
+
+    def erase(self, store: Store, at: datetime) -> None:
+        """The store's secrets deleted (its webhooks are then refused as an unknown store's, its API
+        is never called again) and the store marked erased; its record stays for its orders."""
+        for name in (
+            webhook_parameter(self.settings.parameter_prefix, store.channel, store.store_id),
+            api_parameter(self.settings.parameter_prefix, store.channel, store.store_id),
+        ):
+            try:
+                self.ssm.delete_parameter(Name=name)
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] != "ParameterNotFound":
+                    raise
+        erased = store.model_copy(
+            update={
+                "api_connected": False,
+                "erased_at": at,
+                "updated_at": at,
+                "settings": store.settings.model_copy(
+                    update={"inventory_sync": False, "reconcile_every_minutes": 0}
+                ),
+            }
+        )
+        self.update(erased)
+        self._all = None
 
     def api_credentials(self, store: Store) -> dict[str, Any] | None:
         name = api_parameter(self.settings.parameter_prefix, store.channel, store.store_id)

@@ -79,7 +79,13 @@ def store_pk(store_id: str) -> str:
 
 STORE_SK = "STORE"
 RECONCILIATION_SK = "RECONCILIATION"  # the store's reconciliation watermark and last run
-CATALOG_SK = "CATALOG"  # the store's catalogue sync: the run under way or the last one
+CATALOG_SK = "CATALOG"
+PRIVACY_SK = "PRIVACY"
+
+
+def privacy_pk(request_id: str) -> str:
+    """A privacy request's record (oms.privacy): counts and ids, never the person."""
+    return f"PRIVACY#{request_id}"  # the store's catalogue sync: the run under way or the last one
 
 
 def location_pk(location_id: str) -> str:

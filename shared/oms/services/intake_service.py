@@ -33,6 +33,7 @@ from oms.order_changes import Actor
 from oms.order_lifecycle import OrderStatus
 from oms.order_reconciliation import StockView
 from oms.ports import Locations, Shipments, StockLevels, Stores, Variants
+from oms.privacy import redact_snapshot
 from oms.shipments import Shipment
 from oms.timeutil import parse_iso
 from oms.webhooks import CREATE_TOPICS
@@ -93,6 +94,8 @@ class IntakeService:
         a new order in one DynamoDB request; if it exists already the write is refused and we read."""
         order_id = order_id_of(incoming)
         store = self.stores.find(incoming.store_id)
+        if store is not None and store.erased_at is not None:
+            return IntakeResult(order_id, "unchanged", None)  # erased: nothing of it is taken in again
         settings = store.settings if store else StoreSettings()
         if isinstance(incoming, OrderSnapshot):
             incoming = self._identified(incoming, settings, actor)
@@ -103,6 +106,8 @@ class IntakeService:
         for _ in range(attempts):
             existing, shipments = self._load(order_id)
             target = self._target(incoming, existing, settings, actor)
+            if existing is not None and existing.redacted_at and isinstance(target, OrderSnapshot):
+                target = redact_snapshot(target)  # erased data never comes back with the channel
             if target is None:
                 return IntakeResult(order_id, "unchanged", existing.status if existing else None)
             context = self._context(target, shipments, store)
