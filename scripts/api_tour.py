@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import hashlib
 import io
 import json
 import re
@@ -34,6 +35,7 @@ MUG, TEE = "EX-MUG", "EX-TEE"
 FIRST, SECOND = f"{STORE}.EX-1001", f"{STORE}.EX-1002"
 WEBHOOK_ORDER = f"{STORE}.1073459981"  # shopify/orders-create-recent.json
 VARIANT = "v447654529"
+ERP_SUBSCRIPTION = "sub_" + hashlib.sha256(b"erp-1").hexdigest()[:20]  # made from its Idempotency-Key
 
 ADDRESS = {
     "name": "Ada Lovelace",
@@ -289,6 +291,28 @@ TOUR: tuple[Step, ...] = (
         {"request_id": "staff-erase-ada-1"},
         until=lambda answer: answer.get("status") == "done",
     ),
+    # An ERP subscribes to the OMS's events (its secret is in this answer only), looks at its
+    # subscription's health, asks for the last hour again, and unsubscribes.
+    Step(
+        "POST /subscriptions",
+        {},
+        body={
+            "url": "https://erp.example.com/oms/events",
+            "events": ["ShipmentException"],
+            "description": "ERP",
+        },
+        headers={"idempotency-key": "erp-1"},
+        status=201,
+    ),
+    Step("GET /subscriptions", {}),
+    Step("GET /subscriptions/{subscription_id}", {"subscription_id": ERP_SUBSCRIPTION}),
+    Step(
+        "POST /subscriptions/{subscription_id}/replay",
+        {"subscription_id": ERP_SUBSCRIPTION},
+        body={"since": RECONCILE_SINCE, "until": RECONCILE_UNTIL},
+        status=202,
+    ),
+    Step("DELETE /subscriptions/{subscription_id}", {"subscription_id": ERP_SUBSCRIPTION}),
     # The shop closes: every order's personal data erased, its secrets deleted (the last step).
     Step(
         "POST /stores/{store_id}/erase",
@@ -329,6 +353,7 @@ SIGNED = re.compile(r"(Signature|Expires|AWSAccessKeyId|X-Amz-[A-Za-z-]+)=[^&\"]
 
 # ---------------------------------------------------------------- times
 
+SECRET_SHOWN = re.compile(r"whsec_[A-Za-z0-9_-]+")  # a subscription's secret: new on every run
 TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})")
 
 
@@ -407,6 +432,7 @@ class Tour:
         text = text.replace(self.running.moto.endpoint, "http://127.0.0.1:5000")
         # a presigned URL's signature and dates are this run's: the docs show where they go
         text = SIGNED.sub(r"\1=<signed>", text)
+        text = SECRET_SHOWN.sub("whsec_<shown once>", text)
         return json.loads(text)
 
 

@@ -680,6 +680,47 @@ def samples() -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
             ),
             {"status": 404},
         ),
+        # An order confirmed, for the subscriptions (none in a fresh stack: nothing is queued).
+        "outbound_dispatch/order-confirmed.json": (
+            _sqs_of(
+                [
+                    _bus_event(
+                        "OrderConfirmed",
+                        {
+                            "schema_version": 1,
+                            "order_id": "demo-shopify.450789469",
+                            "store_id": "demo-shopify",
+                            "channel": "shopify",
+                            "status": "confirmed",
+                            "occurred_at": "2026-11-22T06:00:00Z",
+                            "event_id": "demo-shopify.450789469:2:0",
+                        },
+                    )
+                ],
+                "oms-dev-outbound-events",
+            ),
+            {"failures": 0},
+        ),
+        # A delivery for a subscription deleted since: dropped, nothing sent.
+        "outbound_delivery/unsubscribed.json": (
+            _sqs_of(
+                [
+                    {
+                        "subscription_id": "sub_00000000000000000000",
+                        "event_id": "demo-shopify.450789469:2:0",
+                        "event_type": "OrderConfirmed",
+                        "occurred_at": "2026-11-22T06:00:00Z",
+                        "data": {"order_id": "demo-shopify.450789469"},
+                    }
+                ],
+                "oms-dev-webhook-deliveries",
+            ),
+            {"failures": 0},
+        ),
+        "subscriptions_api/list-subscriptions.json": (
+            _admin("GET", "/subscriptions", "/subscriptions"),
+            {"status": 200},
+        ),
         "tracking_poller/scheduled.json": (
             _scheduled("2026-11-22T06:15:00Z", "TrackingPollerFunctionPoll"),
             {"result_keys": ["checked", "delivered", "due", "failed", "left_for_next_run", "problems"]},

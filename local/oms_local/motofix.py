@@ -31,6 +31,12 @@ same stream record for random stock moves.
 (``aws.partner/shopify.com/<app id>/<name>``); moto reads a rule's bus name as the last part of an
 ARN, so a rule on such a bus names a bus that does not exist. Names of partner buses, and the name
 inside a bus ARN, are taken whole.
+
+6. An archive replay sends the window's events only, to the rules it names. moto's replay sends
+every archived event, whatever its time, to every rule of the bus; AWS sends the events whose time
+is between ``EventStartTime`` and ``EventEndTime``, and with ``Destination.FilterArns`` only to
+those rules (the outbound webhooks replay to their own rule, and nothing else sees the events
+twice). ``tests/integration/test_outbound_webhooks.py`` replays through it.
 """
 
 from __future__ import annotations
@@ -51,7 +57,7 @@ from moto.dynamodb.exceptions import ConditionalCheckFailed
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
-from moto.events.models import EventsBackend
+from moto.events.models import EventsBackend, Replay, ReplayState
 from moto.events.utils import EventTemplateParser
 
 _deepcopy = copy.deepcopy
@@ -286,10 +292,50 @@ def _partner_bus_names() -> None:
     EventsBackend._normalize_event_bus_arn = normalize  # type: ignore[method-assign]
 
 
+def _epoch(value: Any) -> float:
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, datetime.datetime):
+        return value.timestamp()
+    text = str(value)
+    try:
+        return float(text)
+    except ValueError:
+        return datetime.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def _replays_as_aws_does() -> None:
+    if getattr(Replay.replay_events, "_oms_window", False):
+        return
+    from moto.core.utils import unix_time
+    from moto.events.models import events_backends
+    from moto.moto_api._internal import mock_random as random
+
+    def replay_events(self: Replay, archive: Any) -> None:
+        bus_name = self.destination["Arn"].split(":event-bus/", 1)[-1]
+        wanted = set(self.destination.get("FilterArns") or [])
+        start, end = _epoch(self.event_start_time), _epoch(self.event_end_time)
+        bus = events_backends[self.account_id][self.region].describe_event_bus(bus_name)
+        for event in archive.events:
+            if not start <= _epoch(event.get("time")) <= end:
+                continue
+            for rule in bus.rules.values():
+                if wanted and rule.arn not in wanted:
+                    continue
+                replayed: Any = dict(event, **{"id": str(random.uuid4()), "replay-name": self.name})
+                rule.send_to_targets(replayed, transform_input=False)
+        self.state = ReplayState.COMPLETED
+        self.end_time = unix_time()
+
+    replay_events._oms_window = True  # type: ignore[attr-defined]
+    Replay.replay_events = replay_events  # type: ignore[method-assign]
+
+
 def install() -> None:
     """Idempotent; affects this process's moto (in-process mocks and the embedded server)."""
     _event_envelope_with_account()
     _partner_bus_names()
+    _replays_as_aws_does()
     _fast_serializer()
     _fast_counters()
     if getattr(DynamoDBBackend.transact_write_items, "_oms_item_snapshots", False):

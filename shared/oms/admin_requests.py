@@ -374,3 +374,34 @@ class StoreErasure(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     confirm: str = Field(description="The store's id, again")
+
+
+class SubscriptionRequest(BaseModel):
+    """A system that wants the OMS's events: its HTTPS URL and the event types (``*``: all)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: Annotated[str, StringConstraints(min_length=8, max_length=2000, strip_whitespace=True)] = Field(
+        description="https:// and a public host: never a private, loopback or link-local address"
+    )
+    events: list[Annotated[str, StringConstraints(min_length=1, max_length=100)]] = Field(
+        min_length=1, max_length=100, description="Event types from docs/events.md, or * for every one"
+    )
+    description: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+    @model_validator(mode="after")
+    def _known_events(self) -> SubscriptionRequest:
+        from oms.domain_events import CATALOGUE
+        from oms.outbound_webhooks import event_types
+
+        self.events = event_types(CATALOGUE, self.events)
+        return self
+
+
+class ReplayRequest(BaseModel):
+    """Send a subscription the archived events of a window again (the last 30 days)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    since: UtcDateTime = Field(description="Events from this time (UTC ISO-8601)")
+    until: UtcDateTime | None = Field(default=None, description="To this time; default now")

@@ -16,6 +16,7 @@ from oms.models import Hold, Location, Note, OrderEdit, Refund, StockLevel, Stor
 from oms.money import Money
 from oms.order_export import Export, ExportStatus, Granularity
 from oms.order_lifecycle import OrderStatus
+from oms.outbound_webhooks import Subscription
 from oms.privacy import PrivacyKind, PrivacyRecord, PrivacyStatus
 from oms.shipments import Shipment
 from oms.timeutil import UtcDateTime
@@ -334,3 +335,21 @@ class PrivacyRequestView(Body):
         return cls.model_validate(
             {**record.model_dump(exclude={"file_key", "channel_request_id"}), "download_url": url}
         )
+
+
+class SubscriptionView(Subscription):
+    secret: str | None = Field(
+        default=None,
+        description="The signing secret: in the answer that made the subscription only, never again",
+    )
+
+
+class SubscriptionPage(Page):
+    subscriptions: list[Subscription]
+
+
+class ReplayView(Body):
+    subscription_id: str
+    since: UtcDateTime
+    until: UtcDateTime
+    status: str = Field(description="started: the window's events are being sent again")

@@ -23,6 +23,7 @@ from oms.data.stock_repository import StockRepository
 from oms.data.store_repository import LocationRepository, StoreRepository
 from oms.data.variant_repository import VariantRepository
 from oms.integrations.http_transport import Transport
+from oms.integrations.webhook_transport import WebhookTransport
 from oms.models import Store
 from oms.services.after_sale import AfterSale
 from oms.services.allocation_service import AllocationService
@@ -36,6 +37,7 @@ from oms.services.fulfilment_events import FulfilmentEvents
 from oms.services.intake_service import IntakeService
 from oms.services.order_desk import OrderDesk
 from oms.services.order_recovery_service import OrderRecovery, Readers
+from oms.services.outbound_service import Outbound
 from oms.services.privacy_service import PrivacyService
 from oms.services.shipping_service import ShippingService
 from oms.services.tracking_service import TrackingService
@@ -201,6 +203,25 @@ def privacy_service(settings: Settings | None = None) -> PrivacyService:
         PrivacyRepository(table),
         PrivacyFiles(settings),
         PrivacyQueue(settings),
+        Sender(settings).send,
+    )
+
+
+def outbound(
+    settings: Settings | None = None, *, transport: Callable[[], WebhookTransport] | None = None
+) -> Outbound:
+    """Outbound webhooks (oms.outbound_webhooks): fanning events out, delivering them."""
+    from oms.data.delivery_queue import DeliveryQueue
+    from oms.data.notification_sender import Sender
+    from oms.data.subscription_repository import SubscriptionRepository
+    from oms.integrations.webhook_transport import PinnedTransport
+
+    settings = settings or get_settings()
+    pinned = PinnedTransport()
+    return Outbound(
+        SubscriptionRepository(settings=settings, cache_seconds=30),
+        DeliveryQueue(settings),
+        transport or (lambda: pinned),
         Sender(settings).send,
     )
 

@@ -81,6 +81,19 @@ STORE_SK = "STORE"
 RECONCILIATION_SK = "RECONCILIATION"  # the store's reconciliation watermark and last run
 CATALOG_SK = "CATALOG"
 PRIVACY_SK = "PRIVACY"
+SUBSCRIPTION_SK = "SUBSCRIPTION"
+SUBSCRIPTIONS = "SUBSCRIPTIONS"
+REPLAY_SK = "REPLAY"
+
+
+def subscription_pk(subscription_id: str) -> str:
+    """An outbound webhook subscription (oms.outbound_webhooks)."""
+    return f"SUBSCRIPTION#{subscription_id}"
+
+
+def replay_pk(name: str) -> str:
+    """An archive replay staff asked for one subscription."""
+    return f"REPLAY#{name}"
 
 
 def privacy_pk(request_id: str) -> str:
