@@ -353,6 +353,8 @@ class ChannelEmulator:
         self, method: str, host: str, target: str, headers: dict[str, str], body: bytes
     ) -> tuple[int, dict[str, str], Any]:
         path = urlsplit(target).path
+        if path.startswith("/_emulator/"):  # the emulator's own controls, for `make demo`
+            return self._control(method, path, body)
         with self._lock:
             self.requests.append((host, method, path))
             fault = self.faults.get(host, []).pop(0) if self.faults.get(host) else None
@@ -374,6 +376,50 @@ class ChannelEmulator:
                     return 401, {}, BIGCOMMERCE_UNAUTHORIZED
                 with self._lock:
                     return self._bigcommerce(store, method, target, body)
+        return 404, {}, {"errors": "Not Found"}
+
+    def _control(self, method: str, path: str, body: bytes) -> tuple[int, dict[str, str], Any]:
+        """``POST /_emulator/shopify`` and ``/_emulator/woocommerce`` open a shop or site selling
+        some SKUs; ``GET /_emulator/shopify/<domain>/<sku>`` and ``/_emulator/woocommerce/<host>/<sku>``
+        read the quantity it shows (null: never set)."""
+        sent: dict[str, Any] = json.loads(body) if body else {}
+        parts = path.strip("/").split("/")
+        with self._lock:
+            if method == "POST" and parts == ["_emulator", "shopify"]:
+                shop = self.shops.get(sent["domain"]) or ShopifyShop(sent["domain"], sent["access_token"])
+                self.shops[shop.domain] = shop
+                for sku in sent.get("skus", []):
+                    if sku not in shop.variants:
+                        shop.sell(sku)
+                return 200, {}, {"domain": shop.domain, "skus": sorted(shop.variants)}
+            if method == "POST" and parts == ["_emulator", "woocommerce"]:
+                host = urlsplit(sent["site_url"]).netloc
+                site = self.sites.get(host) or WooSite(host, sent["consumer_key"], sent["consumer_secret"])
+                self.sites[host] = site
+                for sku in sent.get("skus", []):
+                    if sku not in site.products:
+                        site.sell(sku)
+                return 200, {}, {"host": host, "skus": sorted(site.products)}
+            if method == "GET" and len(parts) == 4 and parts[1] == "shopify" and parts[2] in self.shops:
+                shop = self.shops[parts[2]]
+                return (
+                    200,
+                    {},
+                    {
+                        "sku": parts[3],
+                        "available": shop.quantity(parts[3]) if parts[3] in shop.variants else None,
+                    },
+                )
+            if method == "GET" and len(parts) == 4 and parts[1] == "woocommerce" and parts[2] in self.sites:
+                site = self.sites[parts[2]]
+                return (
+                    200,
+                    {},
+                    {
+                        "sku": parts[3],
+                        "available": site.quantity(parts[3]) if parts[3] in site.products else None,
+                    },
+                )
         return 404, {}, {"errors": "Not Found"}
 
     def _shopify(

@@ -2,7 +2,8 @@
 payment, narrated as the orders move; then fulfilment: the Shopify order auto-fulfilled with the
 sandbox carrier and tracked by the scheduled poller to delivered and completed, the WooCommerce
 order picked, packed, labelled and shipped through the staff API; then the emails and alerts that
-went out.
+went out. Last, stock on every channel: a WooCommerce order takes a SKU's last unit and the
+(emulated) Shopify store is told it has none left, with no one doing anything.
 
 Uses the stack `make run` started (found through .oms-local.json) or starts one of its own."""
 
@@ -49,6 +50,7 @@ class Target:
     api_url: str
     token: str
     moto_endpoint: str
+    channels_url: str | None = None  # the stores' emulated APIs (oms_local.channel_emulator)
 
     def call(
         self,
@@ -80,7 +82,7 @@ def _running_target() -> Target | None:
     if not FACTS.exists():
         return None
     data = json.loads(FACTS.read_text())
-    target = Target(data["api_url"], data["admin_token"], data["moto_endpoint"])
+    target = Target(data["api_url"], data["admin_token"], data["moto_endpoint"], data.get("channels_url"))
     try:
         target.call("GET", "/stores")
     except (urllib.error.URLError, OSError):
@@ -231,6 +233,7 @@ def run(target: Target, *, colour: bool) -> int:
         woocommerce_delivery(later, store_id="demo-woo", secret=woo_secret),
     )
     _after_sale(n, target, f"demo-woo.{later['id']}", stamp)
+    _in_sync(n, target, stamp)
     _sent(n, target, before)
     return 0
 
@@ -361,6 +364,92 @@ def _after_sale(n: Narrator, target: Target, order_id: str, stamp: int) -> None:
 SHOWN = 8
 
 
+SYNC_SHOP, SYNC_SITE = "demo-sync.myshopify.com", "https://demo-sync-woo.example.com"
+SYNC_TOKEN, SYNC_KEY, SYNC_SECRET = (
+    "shpat_demo_sync_token",
+    "ck_demo_sync_0123456789",
+    "cs_demo_sync_0123456789",
+)
+SYNC_STORES = (
+    {
+        "store_id": "demo-sync-shopify",
+        "channel": "shopify",
+        "name": "Demo synced Shopify shop",
+        "webhook_secret": "demo-sync-shopify-webhook-secret",
+        "shop_domain": SYNC_SHOP,
+        "api_credentials": {"access_token": SYNC_TOKEN},
+        "settings": {
+            "inventory_sync": True,
+            "push_fulfilment_to_channel": False,
+            "location_priority": ["wh-west"],
+        },
+    },
+    {
+        "store_id": "demo-sync-woo",
+        "channel": "woocommerce",
+        "name": "Demo synced WooCommerce shop",
+        "webhook_secret": "demo-sync-woo-webhook-secret",
+        "site_url": SYNC_SITE,
+        "api_credentials": {"consumer_key": SYNC_KEY, "consumer_secret": SYNC_SECRET},
+        "settings": {
+            "inventory_sync": True,
+            "push_fulfilment_to_channel": False,
+            "location_priority": ["wh-west"],
+        },
+    },
+)
+
+
+def _emulated(target: Target, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(f"{target.channels_url}{path}", data=data, method=method)
+    request.add_header("content-type", "application/json")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+def _in_sync(n: Narrator, target: Target, stamp: int) -> None:
+    """A WooCommerce order takes a SKU's last unit; the (emulated) Shopify store, which sells it
+    too, is told it has none left by the inventory sync: nobody does anything."""
+    if not target.channels_url:
+        return
+    print(n.c(BOLD, "\nEvery channel sees the stock we know (the stores' APIs emulated on this machine)"))
+    sku = f"SYNC-MUG-{stamp}"
+    _emulated(
+        target, "POST", "/_emulator/shopify", {"domain": SYNC_SHOP, "access_token": SYNC_TOKEN, "skus": [sku]}
+    )
+    site = {"site_url": SYNC_SITE, "consumer_key": SYNC_KEY, "consumer_secret": SYNC_SECRET, "skus": [sku]}
+    _emulated(target, "POST", "/_emulator/woocommerce", site)
+    for store in SYNC_STORES:
+        status, body = target.call("POST", "/stores", body=json.dumps(store).encode())
+        if status not in (201, 409):
+            print(f"  could not register {store['store_id']}: {status} {body}")
+            return
+
+    def shows(channel: str) -> Any:
+        where = SYNC_SHOP if channel == "shopify" else "demo-sync-woo.example.com"
+        return _emulated(target, "GET", f"/_emulator/{channel}/{where}/{sku}")["available"]
+
+    count = {"locations": [{"location": "wh-west", "on_hand": 1}]}
+    code, _ = target.call("PUT", f"/stock/{sku}", body=json.dumps(count).encode())
+    print(f"  {n.c(BOLD, '->')} {f'count 1 x {sku} in at wh-west (PUT /stock)':<58} {code}")
+    wait_for(lambda: shows("shopify") == 1 and shows("woocommerce") == 1, 30)
+    print(f"  Shopify shows {shows('shopify')}, WooCommerce shows {shows('woocommerce')} (set by the OMS)")
+    order = woocommerce_order(500_000 + stamp, skus={sku: 1})
+    sent = time.time()
+    n.send(
+        f"WooCommerce order.created for the last {sku}",
+        woocommerce_delivery(
+            order, store_id="demo-sync-woo", secret=str(SYNC_STORES[1]["webhook_secret"]), site_url=SYNC_SITE
+        ),
+    )
+    if wait_for(lambda: shows("shopify") == 0, 30):
+        took = time.time() - sent
+        print(f"  Shopify now shows {shows('shopify')} x {sku}, {took:.1f} s after the WooCommerce order")
+    else:
+        print(f"  Shopify still shows {shows('shopify')} x {sku} after 30 s")
+
+
 def _outbox(target: Target) -> tuple[list[dict[str, Any]], list[tuple[str, Any]]]:
     """Every email (SES) and alert (SNS) the stack has sent so far, oldest first."""
     data = target.moto()
@@ -417,7 +506,8 @@ def main(argv: list[str] | None = None) -> int:
 
     running: Running = start(port=0, time_scale=DEFAULT_TIME_SCALE, printer=LogPrinter(stream=io.StringIO()))
     try:
-        return run(Target(running.api_url, running.admin_token, running.moto.endpoint), colour=colour)
+        target = Target(running.api_url, running.admin_token, running.moto.endpoint, running.channels.url)
+        return run(target, colour=colour)
     finally:
         running.close()
 

@@ -225,6 +225,7 @@ def facts(running: Running) -> dict[str, Any]:
     return {
         "api_url": running.api_url,
         "moto_endpoint": running.moto.endpoint,
+        "channels_url": running.channels.url,  # the stores' emulated APIs (oms_local.channel_emulator)
         "admin_token": running.admin_token,
         "stores": [
             {

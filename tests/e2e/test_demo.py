@@ -13,7 +13,7 @@ from oms_local.runner import Running
 def test_the_demo_states_the_stock_it_reads_and_counts_every_email_and_alert_it_caused(
     local: Running, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    target = Target(local.api_url, local.admin_token, local.moto.endpoint)
+    target = Target(local.api_url, local.admin_token, local.moto.endpoint, local.channels.url)
     _, black = local.request("GET", "/stock/IPOD2008BLACK")
     emails_before, alerts_before = (len(x) for x in _outbox(target))
 
@@ -48,3 +48,9 @@ def test_the_demo_states_the_stock_it_reads_and_counts_every_email_and_alert_it_
         assert re.search(done, after_sale), (done, after_sale)
     before, after = re.search(r"Bar3 on hand at wh-west: (\d+) -> (\d+)", after_sale).groups()  # type: ignore[union-attr]
     assert int(after) == int(before) + 1
+    # A WooCommerce order took the last unit: the emulated Shopify store was told it has none left.
+    in_sync = out.split("Every channel sees the stock we know", 1)[1].split("Emails sent", 1)[0]
+    assert re.search(r"Shopify shows 1, WooCommerce shows 1 \(set by the OMS\)", in_sync), in_sync
+    assert re.search(r"Shopify now shows 0 x SYNC-MUG-\d+, [\d.]+ s after the WooCommerce order", in_sync), (
+        in_sync
+    )
