@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bulk job: {args.job_orders} orders...", flush=True)
         results["bulk_job"] = bulk.measure(args.job_orders)
     if "sync" not in args.skip:
-        print(f"inventory sync: {args.sync_skus} SKUs to two stores...", flush=True)
+        print(f"inventory sync: {args.sync_skus} SKUs to three stores...", flush=True)
         results["inventory_sync"] = sync.measure(args.sync_skus)
     previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     merged = {**previous, **results}
@@ -214,13 +214,13 @@ def report(r: dict[str, Any]) -> str:
     s = r.get("inventory_sync")
     if s:
         lines += ["", f"Inventory sync ({s['note']}):"]
-        for store in ("shopify", "woocommerce"):
+        for store in ("shopify", "woocommerce", "bigcommerce"):
             v = s[store]
             lines.append(
                 f"  order webhook -> {store} level: p50 {v['p50_s']} s, p99 {v['p99_s']} s"
                 f" over {v['changes']} of {s['skus']} SKUs"
             )
-        lines.append(f"  channel calls for {s['skus']} changed SKUs on 2 stores: {s['channel_calls']}")
+        lines.append(f"  channel calls for {s['skus']} changed SKUs on 3 stores: {s['channel_calls']}")
     return "\n".join(lines) + "\n"
 
 

@@ -109,8 +109,11 @@ class Running:
 
     def close(self) -> None:
         self.stop.set()
+        # One deadline for every poller (they are daemon threads): a stack of many functions stops
+        # in seconds even when some are in the middle of an invocation.
+        deadline = time.monotonic() + 5
         for thread in self.threads:
-            thread.join(timeout=5)
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
         self.http.stop()
         self.invoker.close()
         self.channels.stop()

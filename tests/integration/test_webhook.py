@@ -112,7 +112,8 @@ def test_stale_shopify_deliveries_are_refused(shop: Stack, shopify_secret: str) 
 @pytest.mark.parametrize(
     ("path", "code"),
     [
-        ("/webhooks/bigcommerce/demo-shopify", "unknown_channel"),
+        ("/webhooks/magento/demo-shopify", "unknown_channel"),
+        ("/webhooks/bigcommerce/demo-shopify", "unknown_store"),
         ("/webhooks/shopify/no-such-store", "unknown_store"),
         ("/webhooks/woocommerce/demo-shopify", "unknown_store"),
         ("/webhooks/shopify/Bad_Id", "unknown_store"),
