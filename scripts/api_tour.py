@@ -101,6 +101,8 @@ class Step:
 
 
 S1, S2, S3 = f"{FIRST}-S1", f"{SECOND}-S1", f"{SECOND}-S2"
+R1 = f"{FIRST}-R1"
+SR1, SR2, SR3 = f"{SECOND}-R1", f"{SECOND}-R2", f"{SECOND}-R3"
 _HOUR_AGO = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
 RECONCILE_SINCE, RECONCILE_UNTIL = (_HOUR_AGO - timedelta(hours=1)).isoformat(), _HOUR_AGO.isoformat()
 TOUR: tuple[Step, ...] = (
@@ -198,6 +200,38 @@ TOUR: tuple[Step, ...] = (
         status=201,
     ),
     Step("GET /orders/{order_id}/refunds", {"order_id": FIRST}),
+    # The other mug comes back (a gift they had already): what may come back, the return, its
+    # label, the warehouse counting it in, its refund on receipt (less the label: the customer's
+    # reason pays its own shipping). The tee arrived torn: sent again free, no return needed.
+    Step("GET /orders/{order_id}/returns", {"order_id": FIRST}),
+    Step(
+        "POST /orders/{order_id}/returns",
+        {"order_id": FIRST},
+        body={"lines": [{"line_id": "1", "quantity": 1, "reason": "changed_mind", "note": "a duplicate gift"}]},
+        headers={"idempotency-key": "return-EX-1001-1"},
+        status=201,
+    ),
+    Step("GET /returns", query={"status": "requested"}),
+    Step("POST /returns/{return_id}/approve", {"return_id": R1}, body={"label": "carrier"}),
+    Step(
+        "POST /returns/{return_id}/receive",
+        {"return_id": R1},
+        body={"lines": [{"line_id": "1", "quantity": 1, "disposition": "restock"}]},
+    ),
+    Step("GET /returns/{return_id}", {"return_id": R1}),
+    Step("POST /returns/{return_id}/refund", {"return_id": R1}),  # refunded already: answered as it stands
+    Step(
+        "POST /orders/{order_id}/claims",
+        {"order_id": FIRST},
+        body={
+            "lines": [{"line_id": "2", "quantity": 1}],
+            "type": "damaged_in_transit",
+            "resolution": "reship",
+            "evidence_urls": ["https://photos.example.com/torn-tee.jpg"],
+        },
+        headers={"idempotency-key": "claim-EX-1001-1"},
+        status=201,
+    ),
     # A second order whose shipment staff cancel, allocate again and ship with their own carrier.
     Step("POST /orders", body=manual_order("EX-1002"), status=202, document=False),
     Step("GET /orders/{order_id}", {"order_id": SECOND}, until=_status("fulfilling"), document=False),
@@ -235,6 +269,37 @@ TOUR: tuple[Step, ...] = (
         },
         status=201,
     ),
+    Step("POST /shipments/{shipment_id}/ship", {"shipment_id": S3}, document=False),
+    # Returns of the second order: a mug exchanged for a tee (the customer pays the difference, then
+    # the tee ships once the mug is back), another declined, a third cancelled by the customer.
+    Step(
+        "POST /orders/{order_id}/returns",
+        {"order_id": SECOND},
+        body={
+            "lines": [{"line_id": "1", "quantity": 1, "reason": "size_or_fit"}],
+            "exchange": [{"sku": TEE, "quantity": 1, "unit_price": "20.00"}],
+        },
+        status=201,
+        document=False,
+    ),
+    Step("POST /returns/{return_id}/approve", {"return_id": SR1}, body={"label": "none"}, document=False),
+    Step("POST /returns/{return_id}/payment", {"return_id": SR1}, body={"reference": "payment link 4471"}),
+    Step(
+        "POST /orders/{order_id}/returns",
+        {"order_id": SECOND},
+        body={"lines": [{"line_id": "1", "quantity": 1, "reason": "changed_mind"}]},
+        status=201,
+        document=False,
+    ),
+    Step("POST /returns/{return_id}/decline", {"return_id": SR2}, body={"reason": "used: not resellable"}),
+    Step(
+        "POST /orders/{order_id}/returns",
+        {"order_id": SECOND},
+        body={"lines": [{"line_id": "1", "quantity": 1, "reason": "changed_mind"}]},
+        status=201,
+        document=False,
+    ),
+    Step("POST /returns/{return_id}/cancel", {"return_id": SR3}, body={"reason": "the customer kept it"}),
     # A Shopify order whose line has no SKU: held until the variant is mapped, then retried.
     Step("WEBHOOK shopify", status=202),
     Step("GET /orders/{order_id}", {"order_id": WEBHOOK_ORDER}, until=_status("on_hold"), document=False),

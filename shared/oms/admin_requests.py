@@ -405,3 +405,81 @@ class ReplayRequest(BaseModel):
 
     since: UtcDateTime = Field(description="Events from this time (UTC ISO-8601)")
     until: UtcDateTime | None = Field(default=None, description="To this time; default now")
+
+
+# ---------------------------------------------------------------------- returns and claims
+
+ReasonCode = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+Words = Annotated[str, StringConstraints(min_length=1, max_length=500, strip_whitespace=True)]
+
+
+class ReturnLineRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    line_id: LineIdText
+    quantity: int = Field(ge=1, le=100_000)
+    reason: ReasonCode  # one of the store's return reasons
+    note: Annotated[str, StringConstraints(max_length=1000)] | None = None
+
+
+class ExchangeLineRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sku: Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)]
+    quantity: int = Field(ge=1, le=100_000)
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    # In the order's currency; leave every price out for a like-for-like swap.
+    unit_price: AmountText | None = None
+
+
+class ReturnRequest(BaseModel):
+    """Staff start a return: lines, quantities and reasons; replacements for an exchange. A return
+    outside the policy (window closed, final sale) needs ``override``, a reason the timeline keeps."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lines: list[ReturnLineRequest] = Field(min_length=1, max_length=500)
+    exchange: list[ExchangeLineRequest] = Field(default_factory=list, max_length=100)
+    override: Words | None = None
+
+
+class ReturnApproveRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    label: Literal["carrier", "none"] = "carrier"  # buy a return label from the store's carrier
+
+
+class ReturnDeclineRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Words
+
+
+class ReturnCancelRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Words | None = None
+
+
+class ReceiveLineRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    line_id: LineIdText
+    quantity: int = Field(ge=1, le=100_000)
+    disposition: Literal["restock", "damaged", "missing"]
+    location_id: Annotated[str, StringConstraints(pattern=LOCATION_ID_PATTERN)] | None = None
+
+
+class ReturnReceiveRequest(BaseModel):
+    """Units counted in, per line: back on the shelf (at ``location_id``, else the store's return
+    location), damaged (written off) or missing from the parcel."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lines: list[ReceiveLineRequest] = Field(min_length=1, max_length=500)
+
+
+class ExchangePaymentRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reference: Words  # the payment's reference (a payment link, a transaction id)

@@ -12,12 +12,13 @@ from oms.carriers.carrier import Rate
 from oms.catalog_sync import CatalogStatus, CatalogSync
 from oms.line_identity import VariantMapping
 from oms.missed_orders import Reconciliation
-from oms.models import Hold, Location, Note, OrderEdit, Refund, StockLevel, Store, Totals
+from oms.models import Claim, Hold, Location, Note, OrderEdit, Refund, StockLevel, Store, Totals
 from oms.money import Money
 from oms.order_export import Export, ExportStatus, Granularity
 from oms.order_lifecycle import OrderStatus
 from oms.outbound_webhooks import Subscription
 from oms.privacy import PrivacyKind, PrivacyRecord, PrivacyStatus
+from oms.returns import Return
 from oms.shipments import Shipment
 from oms.timeutil import UtcDateTime
 
@@ -353,3 +354,40 @@ class ReplayView(Body):
     since: UtcDateTime
     until: UtcDateTime
     status: str = Field(description="started: the window's events are being sent again")
+
+
+class ReturnSummary(Body):
+    return_id: str
+    order_id: str
+    store_id: str | None = None
+    number: str | None = None
+    status: str | None = None
+    created_at: str
+
+
+class ReturnPage(Page):
+    returns: list[ReturnSummary]
+
+
+class ReturnableLine(Body):
+    line_id: str
+    sku: str | None
+    name: str
+    shipped: int
+    returnable: int = Field(description="Units that may still come back under the policy (0: none)")
+    final_sale: bool
+
+
+class OrderReturns(Body):
+    """An order's returns, and what may still come back (the policy applied)."""
+
+    order_id: str
+    window_closes: UtcDateTime | None
+    lines: list[ReturnableLine]
+    returns: list[Return]
+
+
+class ClaimDone(Body):
+    order_id: str
+    status: OrderStatus
+    claim: Claim

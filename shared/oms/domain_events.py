@@ -21,6 +21,7 @@ SCHEMA_VERSION = 1
 SOURCE_ORDERS = "oms.orders"
 SOURCE_STOCK = "oms.stock"
 SOURCE_SHIPMENTS = "oms.shipments"
+SOURCE_RETURNS = "oms.returns"
 
 
 class OutboxEvent(BaseModel):
@@ -192,6 +193,133 @@ def order_redacted_event(order: Order, request_id: str, actor: str, at: datetime
         type="OrderRedacted",
         occurred_at=at,
         detail=detail.model_dump(mode="json"),
+    )
+
+
+class ReturnEventLine(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+    line_id: str
+    sku: str | None
+    quantity: int
+    reason: str
+    received: int = 0
+    restocked: int = 0
+    damaged: int = 0
+    missing: int = 0
+
+
+class ReturnDetail(BaseModel):
+    """Every ``Return*`` event: the return as it stands (no customer data). ``freed_skus``: units
+    back on hand (ReturnReceived), for orders waiting for stock."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    schema_version: Literal[1] = 1
+    return_id: str
+    order_id: str
+    store_id: str
+    channel: str
+    status: str
+    source: str
+    lines: list[ReturnEventLine]
+    refund_id: str | None = None
+    refunded: str | None = None
+    currency: str | None = None
+    tracking_number: str | None = None
+    label_url: str | None = None
+    replacement_order_id: str | None = None
+    exchange_owed: str | None = None
+    exchange_short: list[str] = Field(default_factory=list)
+    freed_skus: dict[str, int] = Field(default_factory=dict)
+    reason: str | None = None
+    actor: str
+    occurred_at: UtcDateTime
+
+
+class ClaimDetail(BaseModel):
+    """ClaimOpened: units that arrived missing, wrong or broken, and how they are put right."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    schema_version: Literal[1] = 1
+    claim_id: str
+    order_id: str
+    store_id: str
+    channel: str
+    type: str
+    resolution: str
+    lines: dict[str, int]
+    replacement_order_id: str | None = None
+    refund_id: str | None = None
+    actor: str
+    occurred_at: UtcDateTime
+
+
+def claim_event(order: Order, claim: Any, at: datetime) -> OutboxEvent:
+    detail = ClaimDetail(
+        claim_id=claim.claim_id,
+        order_id=order.order_id,
+        store_id=order.store_id,
+        channel=order.channel.value,
+        type=claim.type,
+        resolution=claim.resolution,
+        lines={x.line_id: x.quantity for x in claim.lines},
+        replacement_order_id=claim.replacement_order_id,
+        refund_id=claim.refund_id,
+        actor=claim.actor,
+        occurred_at=at,
+    )
+    return OutboxEvent(
+        id="", source=SOURCE_ORDERS, type="ClaimOpened", occurred_at=at, detail=detail.model_dump(mode="json")
+    )
+
+
+def return_event(
+    event_type: str,
+    ret: Any,
+    actor: str,
+    at: datetime,
+    *,
+    freed: dict[str, int] | None = None,
+    reason: str | None = None,
+) -> OutboxEvent:
+    """One ``Return*`` event of ``ret`` (an oms.returns.Return)."""
+    detail = ReturnDetail(
+        return_id=ret.return_id,
+        order_id=ret.order_id,
+        store_id=ret.store_id,
+        channel=ret.channel,
+        status=ret.status.value,
+        source=ret.source,
+        lines=[
+            ReturnEventLine(
+                line_id=x.line_id,
+                sku=x.sku,
+                quantity=x.quantity,
+                reason=x.reason,
+                received=x.received,
+                restocked=x.restocked,
+                damaged=x.damaged,
+                missing=x.missing,
+            )
+            for x in ret.lines
+        ],
+        refund_id=ret.refund_id,
+        refunded=str(ret.refunded.amount) if ret.refunded else None,
+        currency=ret.refunded.currency if ret.refunded else None,
+        tracking_number=ret.label.tracking_number if ret.label else None,
+        label_url=ret.label.label_url if ret.label else None,
+        replacement_order_id=ret.replacement_order_id,
+        exchange_owed=str(ret.exchange_owed.amount) if ret.exchange_owed else None,
+        exchange_short=list(ret.exchange_short),
+        freed_skus=freed or {},
+        reason=reason,
+        actor=actor,
+        occurred_at=at,
+    )
+    return OutboxEvent(
+        id="", source=SOURCE_RETURNS, type=event_type, occurred_at=at, detail=detail.model_dump(mode="json")
     )
 
 
@@ -553,6 +681,48 @@ CATALOGUE: dict[str, tuple[str, type[BaseModel], str]] = {
         "Staff wrote a note on an order (internal or for the customer).",
     ),
     "OrderTagsChanged": (SOURCE_ORDERS, OrderTagsDetail, "Staff added or removed tags on an order."),
+    "ReturnRequested": (
+        SOURCE_RETURNS,
+        ReturnDetail,
+        "A return was asked for (by staff, or by the customer on the returns page).",
+    ),
+    "ReturnApproved": (
+        SOURCE_RETURNS,
+        ReturnDetail,
+        "A return was approved (with a label to send it back, or none).",
+    ),
+    "ReturnDeclined": (SOURCE_RETURNS, ReturnDetail, "A return was declined (`reason` says why)."),
+    "ReturnInTransit": (SOURCE_RETURNS, ReturnDetail, "The carrier has the returned parcel."),
+    "ReturnReceived": (
+        SOURCE_RETURNS,
+        ReturnDetail,
+        "The warehouse counted returned units in: restocked (`freed_skus`), damaged or missing.",
+    ),
+    "ReturnRefunded": (
+        SOURCE_RETURNS,
+        ReturnDetail,
+        "A return's refund was recorded (`refund_id`, `refunded`).",
+    ),
+    "ReturnArrived": (SOURCE_RETURNS, ReturnDetail, "The carrier delivered the returned parcel to us."),
+    "ReturnExchanged": (
+        SOURCE_RETURNS,
+        ReturnDetail,
+        "An exchange is settled: its replacement ships (the difference refunded, if any).",
+    ),
+    "ExchangeCreated": (
+        SOURCE_RETURNS,
+        ReturnDetail,
+        "An exchange's replacement order was made, its stock reserved (`replacement_order_id`;"
+        " `exchange_owed`: what the customer pays on top).",
+    ),
+    "ExchangePaid": (SOURCE_RETURNS, ReturnDetail, "The customer paid what an exchange owed."),
+    "ClaimOpened": (
+        SOURCE_ORDERS,
+        ClaimDetail,
+        "Units arrived missing, wrong or damaged: sent again (`replacement_order_id`) or refunded.",
+    ),
+    "ReturnClosed": (SOURCE_RETURNS, ReturnDetail, "A return is settled: nothing more will happen to it."),
+    "ReturnCancelled": (SOURCE_RETURNS, ReturnDetail, "A return was cancelled before it was received."),
     "OrderRedacted": (
         SOURCE_ORDERS,
         OrderRedactedDetail,

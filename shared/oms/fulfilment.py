@@ -43,6 +43,8 @@ class FulfilmentChange:
 
     order: OrderChange | None
     shipments: list[ShipmentChange] = field(default_factory=list)
+    # Other orders changed in the same transaction (a claim's replacement order).
+    also: list[OrderChange] = field(default_factory=list)
 
     @property
     def moves(self) -> list[StockMove]:

@@ -25,6 +25,8 @@ STORE_HASH_PATTERN = r"^[a-z0-9]{1,32}$"
 # <store>.<channel order id>-S<n>
 SHIPMENT_ID_PATTERN = r"^[A-Za-z0-9._:-]+-S\d{1,4}$"
 ORDER_ID_MAX_LENGTH = 40 + 1 + 64
+# <order id>-R<n> (a return), <order id>-C<n> (a claim)
+RETURN_ID_PATTERN = r"^[A-Za-z0-9._:-]+-R\d{1,4}$"
 
 _STORE_ID = re.compile(STORE_ID_PATTERN)
 _CHANNEL_ORDER_ID = re.compile(CHANNEL_ORDER_ID_PATTERN)
@@ -56,3 +58,26 @@ def shipment_id_for(order_id: str, n: int) -> str:
 
 def order_id_of_shipment(shipment_id: str) -> str:
     return shipment_id.rsplit("-S", 1)[0]
+
+
+def return_id_for(order_id: str, n: int) -> str:
+    return f"{order_id}-R{n}"
+
+
+def order_id_of_return(return_id: str) -> str:
+    return return_id.rsplit("-R", 1)[0]
+
+
+def claim_id_for(order_id: str, n: int) -> str:
+    return f"{order_id}-C{n}"
+
+
+def replacement_order_ref(channel_order_id: str, of: str) -> str:
+    """The channel order id of the order that ships a return's exchange or a claim's reshipment
+    (``of``: "R1", "C2"): derived, so doing it again finds the same order."""
+    ref = f"{channel_order_id}-{of}"
+    if len(ref) <= 64:
+        return ref
+    import hashlib
+
+    return f"{hashlib.sha256(channel_order_id.encode()).hexdigest()[:40]}-{of}"

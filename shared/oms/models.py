@@ -322,6 +322,7 @@ class Refund(Model):
     lines: list[RefundLine] = Field(default_factory=list)
     shipping: Money
     extra: Money  # a goodwill amount beyond lines and shipping
+    deducted: Money | None = None  # kept back from the lines (a return's restocking fee, its label)
     total: Money
     reason: str
     note: str | None = None
@@ -411,6 +412,27 @@ class Reservation(Model):
         return any(self.reserved.values())
 
 
+class ClaimLine(Model):
+    line_id: str
+    quantity: int = Field(ge=1)
+
+
+class Claim(Model):
+    """Something that arrived missing, wrong or broken, put right without a return (oms.claims):
+    sent again (a replacement order) or refunded."""
+
+    claim_id: str
+    type: Literal["missing_item", "wrong_item", "damaged_in_transit"]
+    resolution: Literal["reship", "refund"]
+    lines: list[ClaimLine]
+    evidence_urls: list[str] = Field(default_factory=list)
+    note: str | None = None
+    replacement_order_id: str | None = None
+    refund_id: str | None = None
+    actor: str
+    created_at: UtcDateTime
+
+
 class Order(OrderSnapshot):
     order_id: str
     status: OrderStatus
@@ -442,6 +464,13 @@ class Order(OrderSnapshot):
     delivered_at: UtcDateTime | None = None
     # When its personal data was erased (oms.privacy): the channel's later views are redacted too.
     redacted_at: UtcDateTime | None = None
+    # Claims staff opened on it (oms.claims): what arrived missing, wrong or broken.
+    claims: list[Claim] = Field(default_factory=list)
+    # The return or claim whose replacement this order ships (an exchange, a reshipment).
+    replaces: str | None = None
+    # Per line, units in its returns that still count (oms.returns); returns ever made (numbering).
+    returned: dict[str, int] = Field(default_factory=dict)
+    return_count: int = 0
 
     @model_validator(mode="after")
     def _hold_matches_status(self) -> Order:
@@ -490,8 +519,49 @@ class Substitute(Model):
     name: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
 
 
+class ReturnReason(Model):
+    """One of the store's return reasons: who pays the return label, and the restocking fee kept."""
+
+    code: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+    label: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    customer_pays_shipping: bool = False  # the label's cost is taken from the refund
+    restocking_fee_percent: Decimal = Field(default=Decimal(0), ge=0, le=100)
+
+
+DEFAULT_RETURN_REASONS = (
+    ReturnReason(code="wrong_item", label="We sent the wrong item"),
+    ReturnReason(code="damaged", label="It arrived damaged"),
+    ReturnReason(code="not_as_described", label="It is not as described"),
+    ReturnReason(code="size_or_fit", label="Size or fit"),
+    ReturnReason(code="changed_mind", label="Changed my mind", customer_pays_shipping=True),
+)
+
+
+class ReturnPolicy(Model):
+    """How the store takes things back (oms.returns); its window is ``return_window_days``."""
+
+    reasons: list[ReturnReason] = Field(
+        default_factory=lambda: list(DEFAULT_RETURN_REASONS), min_length=1, max_length=30
+    )
+    final_sale_skus: list[Sku] = Field(default_factory=list, max_length=1000)
+    final_sale_sku_prefixes: list[Annotated[str, StringConstraints(min_length=1, max_length=100)]] = Field(
+        default_factory=list, max_length=50
+    )
+    # When a return's money goes back: once it is approved, at the carrier's first scan, or once
+    # the warehouse has it.
+    refund_on: Literal["approval", "first_scan", "receipt"] = "receipt"
+    # When an exchange's replacement ships: once the return is approved, or once it is received.
+    exchange_ships_on: Literal["approval", "receipt"] = "receipt"
+    # Customers' returns approved without staff (within the window, no reason in review_reasons).
+    auto_approve: bool = True
+    review_reasons: list[str] = Field(default_factory=lambda: ["damaged"], max_length=30)
+    # Where returned parcels go (a location of ours); None: the store's first location.
+    return_location: Annotated[str, StringConstraints(pattern=LOCATION_ID_PATTERN)] | None = None
+
+
 class StoreSettings(Model):
     return_window_days: int = Field(default=30, ge=0, le=365)
+    returns: ReturnPolicy = Field(default_factory=ReturnPolicy)
     # Allocation (oms.allocation): location order, whether one order may ship from several places,
     # and whether a location in the customer's own country comes first among equals.
     location_priority: list[str] = Field(default_factory=list, max_length=50)

@@ -65,6 +65,8 @@ class RefundAsk:
     reason: str
     note: str | None = None
     notify_customer: bool = True
+    # Kept back from the lines' value (a return's restocking fee and the label the customer pays).
+    deduction: Decimal | None = None
 
 
 def share(value: Money, part: int, whole: int) -> Money:
@@ -167,7 +169,15 @@ def plan_refund(
         )
     shipping = _shipping(order, ask.shipping)
     extra = _money(ask.amount, order.currency, "amount") if ask.amount is not None else zero
-    total = sum((ln.amount for ln in lines), zero) + shipping + extra
+    gross = sum((ln.amount for ln in lines), zero) + shipping + extra
+    deducted = _money(ask.deduction, order.currency, "deduction") if ask.deduction else zero
+    if deducted.amount < 0 or deducted.amount > gross.amount:
+        raise ValidationFailed(
+            f"a deduction of {deducted} is more than the refund's {gross}",
+            code="deduction_exceeds_refund",
+            details=[{"field": "deduction"}],
+        )
+    total = gross - deducted
     if not lines and total.amount == 0:
         raise ValidationFailed(
             "a refund needs lines, shipping or an amount", code="empty_refund", details=[{"field": "lines"}]
@@ -191,6 +201,7 @@ def plan_refund(
         lines=lines,
         shipping=shipping,
         extra=extra,
+        deducted=deducted if deducted.amount else None,
         total=total,
         reason=ask.reason,
         note=ask.note,
@@ -281,6 +292,8 @@ def _restock_location(
             details=[{"field": f"{where}.location_id"}],
         )
     already = sum(ln.restocked for r in order.refunds for ln in r.lines if ln.line_id == ask.line_id)
+    # Units in returns come back (and are restocked) through their return: not here as well.
+    already += order.returned.get(ask.line_id, 0)
     if already + units > state.shipped:
         raise Conflict(
             f"line {ask.line_id}: {state.shipped - already} shipped unit(s) are left to restock",

@@ -18,6 +18,7 @@ from oms.data.intake_queue import IntakeQueue
 from oms.data.job_queue import JobQueue
 from oms.data.job_repository import JobRepository
 from oms.data.order_repository import OrderRepository
+from oms.data.return_repository import ReturnRepository
 from oms.data.shipment_repository import ShipmentRepository
 from oms.data.stock_repository import StockRepository
 from oms.data.store_repository import LocationRepository, StoreRepository
@@ -39,6 +40,7 @@ from oms.services.order_desk import OrderDesk
 from oms.services.order_recovery_service import OrderRecovery, Readers
 from oms.services.outbound_service import Outbound
 from oms.services.privacy_service import PrivacyService
+from oms.services.return_desk import ReturnDesk
 from oms.services.shipping_service import ShippingService
 from oms.services.tracking_service import TrackingService
 from oms.settings import Settings, get_settings
@@ -241,3 +243,22 @@ def choice_desk(settings: Settings | None = None) -> tuple[ChoiceDesk, OrderRepo
     after_sale = AfterSale(shipments, stores, LocationRepository(shipments.table), intake)
     desk = ChoiceDesk(ChoiceLinks(settings), shipments, after_sale, stores, intake)
     return desk, OrderRepository(shipments.table, finish_pending=False)
+
+
+def return_desk(settings: Settings | None = None, *, cache_seconds: float = 0.0) -> ReturnDesk:
+    """Returns from request to refund (the returns API, the customer returns page, the tracking
+    poller): the after-sale refund operation and the store's carrier behind it."""
+    settings = settings or get_settings()
+    shipments = ShipmentRepository()
+    table = shipments.table
+    stores = StoreRepository(table, settings, cache_seconds=cache_seconds)
+    locations = LocationRepository(table, cache_seconds=cache_seconds)
+    return ReturnDesk(
+        shipments,
+        shipments.orders,
+        ReturnRepository(table),
+        stores,
+        locations,
+        AfterSale(shipments, stores, locations),
+        CarrierRegistry(settings),
+    )

@@ -48,8 +48,17 @@ class Carrier(Protocol):
     provider: str
 
     def rates(
-        self, shipment: Shipment, parcel: Parcel, ship_from: Address, ship_to: Address
-    ) -> list[Rate]: ...
+        self,
+        shipment: Shipment,
+        parcel: Parcel,
+        ship_from: Address,
+        ship_to: Address,
+        *,
+        is_return: bool = False,
+    ) -> list[Rate]:
+        """Rates for ``parcel`` from ``ship_from`` to ``ship_to``; ``is_return``: a return label for
+        that shipment (the customer sends it back to ``ship_from``)."""
+        ...
 
     def buy(self, shipment: Shipment, rate: Rate, *, scenario: str | None = None) -> Label: ...
 

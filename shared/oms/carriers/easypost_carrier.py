@@ -77,7 +77,15 @@ class EasyPostCarrier:
                 raise CarrierUnavailable(str(error)) from error
             raise CarrierRejected(str(error)) from error
 
-    def rates(self, shipment: Shipment, parcel: Parcel, ship_from: Address, ship_to: Address) -> list[Rate]:
+    def rates(
+        self,
+        shipment: Shipment,
+        parcel: Parcel,
+        ship_from: Address,
+        ship_to: Address,
+        *,
+        is_return: bool = False,
+    ) -> list[Rate]:
         created = self._call(
             "POST",
             "/shipments",
@@ -86,6 +94,8 @@ class EasyPostCarrier:
                     "reference": shipment.shipment_id,
                     "from_address": _address(ship_from),
                     "to_address": _address(ship_to),
+                    # A return label: EasyPost swaps the addresses (docs.easypost.com/docs/returns).
+                    **({"is_return": True} if is_return else {}),
                     "parcel": {
                         "weight": round(parcel.weight_grams / 28.349523125, 1),
                         "length": round(parcel.length_cm / 2.54, 1),

@@ -15,7 +15,15 @@ class ManualCarrier:
     def __init__(self, tracker: Carrier | None = None) -> None:
         self.tracker = tracker
 
-    def rates(self, shipment: Shipment, parcel: Parcel, ship_from: Address, ship_to: Address) -> list[Rate]:
+    def rates(
+        self,
+        shipment: Shipment,
+        parcel: Parcel,
+        ship_from: Address,
+        ship_to: Address,
+        *,
+        is_return: bool = False,
+    ) -> list[Rate]:
         raise BadRequest(
             "this store ships manually: enter the carrier and tracking number instead", code="manual_shipping"
         )

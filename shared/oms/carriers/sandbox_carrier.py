@@ -47,7 +47,15 @@ def _code(scenario: str) -> str:
 class SandboxCarrier:
     provider = "sandbox"
 
-    def rates(self, shipment: Shipment, parcel: Parcel, ship_from: Address, ship_to: Address) -> list[Rate]:
+    def rates(
+        self,
+        shipment: Shipment,
+        parcel: Parcel,
+        ship_from: Address,
+        ship_to: Address,
+        *,
+        is_return: bool = False,
+    ) -> list[Rate]:
         kilos = Decimal(max(parcel.weight_grams, 1)) / 1000
         return [
             Rate(

@@ -12,7 +12,7 @@ import builtins
 import hashlib
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -170,10 +170,23 @@ class OrderRepository:
             return order_from_item(item) if item else None
         raise ConcurrentModification(f"order {order_id} stays locked")
 
-    def save(self, change: OrderChange, *, writes: list[ItemWrite] | None = None) -> None:
+    def save(
+        self,
+        change: OrderChange,
+        *,
+        writes: list[ItemWrite] | None = None,
+        also: list[OrderChange] | None = None,
+    ) -> None:
         """Commit the change, all or nothing: in one transaction when it fits, else in stages
-        (oms.data.staged_commit). Raises StockShortage or ConcurrentModification, changing nothing."""
-        writes = writes or []
+        (oms.data.staged_commit), with other items (``writes``) and other orders' changes
+        (``also``: a replacement order, with its stock moves). Raises StockShortage or
+        ConcurrentModification, changing nothing."""
+        writes = [
+            *(writes or []),
+            *(ItemWrite(order_item(c.order, c.events), c.expected_version) for c in also or []),
+        ]
+        if also:
+            change = replace(change, moves=[*change.moves, *(m for c in also for m in c.moves)])
         deltas = net(change.moves)
         if 1 + len(deltas) + len(writes) <= MAX_TRANSACTION_ITEMS:
             self._save_at_once(change, deltas, writes)

@@ -109,10 +109,11 @@ class ShipmentRepository:
         raise ConcurrentModification(f"shipment {shipment_id} stays locked")
 
     def save(self, change: FulfilmentChange) -> None:
-        """The order (version-checked) with its stock moves, and the shipments: all or nothing."""
+        """The order (version-checked) with its stock moves, the shipments and the other orders the
+        change makes or changes: all or nothing."""
         writes = [shipment_write(sc) for sc in change.shipments]
         if change.order is not None:
-            self.orders.save(change.order, writes=writes)
+            self.orders.save(change.order, writes=writes, also=change.also)
             return
         try:
             self.table.transact([w.put() for w in writes])

@@ -82,6 +82,20 @@ RECONCILIATION_SK = "RECONCILIATION"  # the store's reconciliation watermark and
 CATALOG_SK = "CATALOG"
 PRIVACY_SK = "PRIVACY"
 SUBSCRIPTION_SK = "SUBSCRIPTION"
+RETURN_PREFIX = "RETURN#"
+RETURNS = "RETURNS"
+RETURN_TRACKING = "RETURN_TRACKING"  # GSI2: return parcels due a tracking check
+
+
+def return_sk(return_id: str) -> str:
+    """A return, in its order's partition (oms.returns)."""
+    return f"{RETURN_PREFIX}{return_id}"
+
+
+def returns_in(status: str) -> str:
+    return f"RETURNS#{status}"
+
+
 SUBSCRIPTIONS = "SUBSCRIPTIONS"
 REPLAY_SK = "REPLAY"
 

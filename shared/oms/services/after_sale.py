@@ -10,14 +10,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from oms.cancellation import Cancelled, cancel_units, follow_lines, units_to_cancel
+from oms.claims import ClaimAsk, plan_claim, reshipment
 from oms.customer_choices import Choosing, check
 from oms.customer_choices import record as record_choice
-from oms.domain_events import OutboxEvent, edit_event, lines_cancelled_event, numbered, order_updated_event
+from oms.domain_events import (
+    OutboxEvent,
+    claim_event,
+    edit_event,
+    lines_cancelled_event,
+    numbered,
+    order_updated_event,
+)
 from oms.errors import ConcurrentModification, Conflict, NotFound, StockShortage
 from oms.fulfilment import FulfilmentChange, ShipmentChange, finish, shipment_event
 from oms.models import (
     Address,
     Channel,
+    Claim,
     EditPush,
     LineItem,
     Note,
@@ -28,6 +37,7 @@ from oms.models import (
     RefundStatus,
     Store,
 )
+from oms.money import Money
 from oms.order_changes import Actor, OrderChange, freed_skus, retry_for
 from oms.order_edits import EditAsk, address_for_pending, edit_push, plan_edit
 from oms.order_lifecycle import OrderStatus
@@ -44,6 +54,7 @@ from oms.refunds import (
     settle,
     with_refund,
 )
+from oms.replacements import replacement_change
 from oms.shipments import SHIPMENT_CHANGED, Shipment
 
 ATTEMPTS = 5
@@ -320,6 +331,69 @@ class AfterSale:
         change = _change(order, after, done, events)
         assert change.order is not None
         return change, (change.order.order, record)
+
+    # ------------------------------------------------------------------ claims
+    def claim(self, order_id: str, ask: ClaimAsk, *, actor: Actor) -> tuple[Order, Claim]:
+        """A claim (oms.claims) recorded on the order with its remedy, in one transaction: a
+        replacement order with its stock reserved (409 ``insufficient_stock`` when short), or a
+        refund of the claimed units (never more than was captured)."""
+
+        def plan(order: Order, shipments: list[Shipment]) -> tuple[FulfilmentChange, tuple[Order, Claim]]:
+            claim = plan_claim(order, shipments, ask, actor)
+            also: list[OrderChange] = []
+            events: list[OutboxEvent] = []
+            after = order
+            if claim.resolution == "reship":
+                of = claim.claim_id.rsplit("-", 1)[1]
+                zero = Money.zero(order.currency)
+                replacement = replacement_change(
+                    order,
+                    of,
+                    reshipment(order, claim),
+                    replaces=claim.claim_id,
+                    owed=zero,
+                    wait_for=None,
+                    actor=actor,
+                )
+                finish(FulfilmentChange(order=replacement))
+                also.append(replacement)
+                claim = claim.model_copy(update={"replacement_order_id": replacement.order.order_id})
+                words = f"claim {claim.claim_id} ({claim.type}): sent again as {replacement.order.number}"
+            else:
+                store = self.stores.find(order.store_id)
+                refund_ask = RefundAsk(
+                    lines=[LineAsk(x.line_id, x.quantity) for x in claim.lines],
+                    shipping=None,
+                    amount=None,
+                    reason=f"claim {claim.claim_id}: {claim.type}",
+                    note=claim.note,
+                )
+                refund_plan = plan_refund(
+                    order,
+                    shipments,
+                    refund_ask,
+                    refund_id=f"{claim.claim_id}-refund",
+                    status=refund_status_for(store, order),
+                    actor=actor,
+                    locations=set(),
+                )
+                claim = claim.model_copy(update={"refund_id": refund_plan.refund.refund_id})
+                after, events = with_refund(after, refund_plan.refund, actor)
+                words = f"claim {claim.claim_id} ({claim.type}): refunded"
+            after = noted(after.model_copy(update={"claims": [*after.claims, claim]}), words, actor)
+            events.append(claim_event(after, claim, actor.at))
+            change = finish(FulfilmentChange(order=OrderChange(after, order.version, events=events)))
+            change.also = also
+            return change, (after, claim)
+
+        try:
+            return self._commit(order_id, plan)
+        except StockShortage as short:
+            raise Conflict(
+                "not enough stock to send it again: " + ", ".join(s.sku or "?" for s in short.short),
+                code="insufficient_stock",
+                details=[s.model_dump(mode="json") for s in short.short],
+            ) from None
 
     def record_outcome(
         self,
