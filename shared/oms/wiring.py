@@ -74,7 +74,17 @@ def fulfilment_services(
     stores = StoreRepository(shipments.table, settings, cache_seconds=cache_seconds)
     locations = LocationRepository(shipments.table, cache_seconds=cache_seconds)
     carriers = CarrierRegistry(settings, transport)
-    tracking = TrackingService(shipments, carriers)
+    after_sale = AfterSale(shipments, stores, locations)
+    returns = ReturnDesk(
+        shipments,
+        shipments.orders,
+        ReturnRepository(shipments.table),
+        stores,
+        locations,
+        after_sale,
+        carriers,
+    )
+    tracking = TrackingService(shipments, carriers, returns)
     shipping = ShippingService(
         shipments, stores, locations, carriers, tracking, IntakeQueue(settings) if retries_to_intake else None
     )

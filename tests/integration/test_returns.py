@@ -284,3 +284,52 @@ def test_a_claim_reships_free_with_stock_reserved_or_refunds_and_never_claims_mo
     assert order["refunds"][0]["refund_id"] == f"{order_id}-C2-refund"
     shop.cloud.drain()
     assert len(shop.events.of_type("ClaimOpened", order_id)) == 2
+
+
+def test_the_poller_tracks_a_return_parcel_to_in_transit_refunding_at_first_scan_then_arrived(
+    full_shop: Stack,
+) -> None:
+    from datetime import datetime, timedelta
+
+    from tests.integration.test_tracking_poller import poll
+
+    shop = full_shop
+    returns_store(shop, refund_on="first_scan")
+    order_id = delivered_order(shop)
+    ids = lines(order_id, shop)
+    _, ret = shop.api(
+        "POST",
+        f"/orders/{order_id}/returns",
+        {"lines": [{"line_id": ids["IPOD2008GREEN"], "quantity": 1, "reason": "wrong_item"}]},
+    )
+    approved = shop.api("POST", f"/returns/{ret['return_id']}/approve", {"label": "carrier"})[1]
+    assert approved["refund_id"] is None
+    service = shop.cloud.invoker.load("TrackingPollerFunction").service
+    at = datetime.fromisoformat(approved["tracking"]["next_check_at"])
+
+    first = poll(service, at)
+    shop.cloud.drain()
+    assert first.checked >= 1
+    moving = shop.api("GET", f"/returns/{ret['return_id']}")[1]
+    assert moving["status"] == "in_transit"
+    assert moving["refunded"] == {"amount": "199.00", "currency": "USD"}  # wrong_item: nothing kept
+    assert [r["refund_id"] for r in shop.order(order_id)["refunds"]] == [f"{ret['return_id']}-refund"]
+
+    for hours in (7, 14, 21):
+        poll(service, at + timedelta(hours=hours))
+    arrived = shop.api("GET", f"/returns/{ret['return_id']}")[1]
+    assert arrived["arrived_at"] is not None
+    assert arrived["status"] == "in_transit"  # the warehouse still counts it in
+    assert arrived["tracking"]["next_check_at"] is None  # not asked again
+    shop.cloud.drain()
+    kinds = [e["detail-type"] for e in shop.events.all() if e["source"] == "oms.returns"]
+    assert kinds.count("ReturnInTransit") == 1
+    assert kinds.count("ReturnArrived") == 1
+
+    done = shop.api(
+        "POST",
+        f"/returns/{ret['return_id']}/receive",
+        {"lines": [{"line_id": ids["IPOD2008GREEN"], "quantity": 1, "disposition": "restock"}]},
+    )[1]
+    assert done["status"] == "closed"  # refunded before: closed once counted, no second refund
+    assert len(shop.order(order_id)["refunds"]) == 1

@@ -562,7 +562,8 @@ class ReturnDesk:
             ret = self._settle(
                 return_id, actor, refund_id=refund_id, refunded=refunded, fee=due.fee, shipping=due.shipping
             )
-        if ret.status in (R.REFUNDED, R.EXCHANGED) and ret.fully_counted:
+        settled = ret.status in (R.REFUNDED, R.EXCHANGED) or (ret.status == R.RECEIVED and ret.refund_id)
+        if settled and ret.fully_counted:  # refunded before it came in: closed once it is counted
             ret = self._close(ret, actor)
         return ret
 

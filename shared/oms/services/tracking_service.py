@@ -1,6 +1,7 @@
 """The tracking run: check the parcels that are due with their carriers, concurrently, within the
 invocation's time; record what they say once (oms.tracking_policy); what is not reached stays
-due, first in line next run."""
+due, first in line next run. Return parcels (oms.returns) are checked in the same run, after the
+shipments due, by the return desk."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from oms import fulfilment, tracking_policy
 from oms.carriers.carrier import CarrierRejected, CarrierUnavailable, TrackContext, TrackResult
@@ -18,6 +20,11 @@ from oms.observability import logger
 from oms.order_changes import Actor
 from oms.ports import Carriers, Shipments
 from oms.shipments import ON_THE_WAY, Shipment, ShipmentStatus
+
+
+class ReturnParcels(Protocol):
+    def tracking_due(self, now: datetime, *, limit: int) -> list[str]: ...
+    def check_tracking(self, return_id: str, now: datetime, actor: Actor) -> str: ...
 
 
 @dataclass
@@ -32,8 +39,10 @@ class PollReport:
 
 
 class TrackingService:
-    def __init__(self, shipments: Shipments, carriers: Carriers) -> None:
-        self.shipments, self.carriers = shipments, carriers
+    def __init__(
+        self, shipments: Shipments, carriers: Carriers, returns: ReturnParcels | None = None
+    ) -> None:
+        self.shipments, self.carriers, self.returns = shipments, carriers, returns
 
     def poll(
         self,
@@ -47,14 +56,20 @@ class TrackingService:
     ) -> PollReport:
         """Check due parcels concurrently until the time budget is spent; the rest stay due."""
         due = self.shipments.tracking_due(now, limit=limit)
-        report = PollReport(due=len(due))
+        queue: list[tuple[str, str]] = [("shipment", x) for x in due]
+        if self.returns is not None:
+            queue += [("return", x) for x in self.returns.tracking_due(now, limit=limit)]
+        report = PollReport(due=len(queue))
         pending: dict[Future[str], str] = {}
-        queue = list(due)
         with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
             while queue or pending:
                 while queue and len(pending) < concurrency and remaining() > 0:
-                    shipment_id = queue.pop(0)
-                    pending[pool.submit(self._check, shipment_id, now, stalled_after, actor)] = shipment_id
+                    kind, parcel = queue.pop(0)
+                    if kind == "return" and self.returns is not None:
+                        future = pool.submit(self.returns.check_tracking, parcel, now, actor)
+                    else:
+                        future = pool.submit(self._check, parcel, now, stalled_after, actor)
+                    pending[future] = parcel
                 if not pending:
                     break  # out of time: what is left stays due, first in line next run
                 done, _ = wait(
