@@ -1,5 +1,6 @@
-"""Backorder release (SQS of StockAdjusted, OrderLinesCancelled and RefundCreated events): when more
-of a SKU is available (its count rose, a cancellation released it, a refund restocked it), the
+"""Backorder release (SQS of StockAdjusted, OrderLinesCancelled, RefundCreated and ReturnReceived
+events): when more of a SKU is available (its count rose, a cancellation released it, a refund or a
+return restocked it), the
 orders held out of stock for it are retried, oldest first (oms.services.backorder_release)."""
 
 from __future__ import annotations

@@ -12,10 +12,11 @@ from urllib.parse import parse_qs
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from oms.choice_page import HEADERS, render, render_error, view
+from oms.choice_page import render, render_error, view
 from oms.errors import OmsError, ValidationFailed
 from oms.models import ChoiceOption
 from oms.observability import lambda_handler_of, logger
+from oms.public_page import HEADERS
 from oms.services.choice_desk import ChoicePage
 from oms.timeutil import utcnow
 from oms.wiring import choice_desk

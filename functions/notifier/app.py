@@ -11,10 +11,10 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from oms.data.choice_link_key import ChoiceLinks
 from oms.data.idempotency_store import Once
 from oms.data.notification_sender import Sender
 from oms.data.order_repository import OrderRepository
+from oms.data.page_link_key import PageLinks
 from oms.data.store_repository import StoreRepository
 from oms.observability import count, lambda_handler_of, logger
 from oms.services.notification_service import NotificationService
@@ -24,11 +24,10 @@ settings = get_settings()
 orders = OrderRepository(finish_pending=False)  # reads only (and its idempotency records)
 # Idempotency records share the table (PK IDEMPOTENCY#notifier, SK the key's hash; TTL'd).
 once = Once("notifier", orders.table, settings)
-# Customer choice links are signed with the stack's key (read at the first email that needs one).
-links = ChoiceLinks(settings)
-service = NotificationService(
-    orders, StoreRepository(orders.table, settings, cache_seconds=60), Sender(settings), once, links.url
-)
+# Links to the customer's pages are signed with the stack's key (read at the first email needing one).
+links = PageLinks(settings)
+stores = StoreRepository(orders.table, settings, cache_seconds=60)
+service = NotificationService(orders, stores, Sender(settings), once, links.url, links.return_url)
 processor = BatchProcessor(event_type=EventType.SQS)
 
 

@@ -7,23 +7,8 @@ import html
 
 from oms.customer_choices import WORDS
 from oms.models import ChoiceOption, CustomerChoice, Model, Order
+from oms.public_page import error_page, page
 from oms.timeutil import UtcDateTime
-
-_STYLE = (
-    "body{font:16px/1.5 system-ui,sans-serif;margin:0 auto;max-width:40em;padding:1.5em;color:#111}"
-    "h1{font-size:1.4em}ul{padding-left:1.2em}fieldset{border:1px solid #888;padding:1em}"
-    "label{display:block;margin:.5em 0}button{font:inherit;padding:.5em 1.2em;margin-top:1em;"
-    "background:#0b4f9c;color:#fff;border:0;border-radius:4px}.note{color:#333}"
-)
-# No scripts, no outside resources; the form posts back to the page itself.
-HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self';"
-    " frame-ancestors 'none'; base-uri 'none'",
-    "Referrer-Policy": "no-referrer",
-    "X-Robots-Tag": "noindex",
-    "Cache-Control": "no-store",
-    "X-Content-Type-Options": "nosniff",
-}
 
 
 class ChoiceLine(Model):
@@ -82,15 +67,6 @@ def _items(lines: list[ChoiceLine]) -> str:
     return "".join(f"<li>{line.quantity} &times; {html.escape(line.name)}</li>" for line in lines)
 
 
-def _page(title: str, body: str) -> str:
-    return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head>"
-        f"<body><main>{body}</main></body></html>"
-    )
-
-
 def render(choice: ChoiceView, *, message: str | None = None) -> str:
     title = f"Your order {choice.order_number}"
     parts = [f"<h1>{html.escape(choice.store)}: order {html.escape(choice.order_number)}</h1>"]
@@ -102,10 +78,10 @@ def render(choice: ChoiceView, *, message: str | None = None) -> str:
         parts.append(f"<h2>Ready to ship</h2><ul>{_items(choice.shipping_now)}</ul>")
     if choice.chosen is not None:
         parts.append(f"<p>You chose: {html.escape(WORDS[choice.chosen])}. Thank you.</p>")
-        return _page(title, "".join(parts))
+        return page(title, "".join(parts))
     if choice.closed:
         parts.append("<p>Everything in your order is in stock now: there is nothing to choose.</p>")
-        return _page(title, "".join(parts))
+        return page(title, "".join(parts))
     radios = "".join(
         f'<label><input type="radio" name="choice" value="{html.escape(o.option.value)}"'
         f"{' checked' if o.option == choice.default else ''}> {html.escape(o.label)}</label>"
@@ -121,10 +97,9 @@ def render(choice: ChoiceView, *, message: str | None = None) -> str:
         f'<p class="note">If we do not hear from you by {html.escape(due)}, we will: '
         f"{html.escape(default)}.</p>"
     )
-    return _page(title, "".join(parts))
+    return page(title, "".join(parts))
 
 
 def render_error(message: str) -> str:
-    """The same page for every refusal, in a sentence (our messages start in lower case)."""
-    sentence = message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
-    return _page("Order choice", f"<h1>Order choice</h1><p>{html.escape(sentence)}</p>")
+    """The same page for every refusal, in a sentence."""
+    return error_page("Order choice", message)

@@ -14,14 +14,11 @@ guessed or altered token is refused before anything is read, exactly like an unk
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from oms import signed_links
 from oms.backorders import backorder_for
 from oms.domain_events import SOURCE_ORDERS, ChoiceDetail, OutboxEvent
 from oms.errors import Conflict, ValidationFailed
@@ -30,8 +27,6 @@ from oms.order_changes import Actor
 from oms.order_lifecycle import HoldReason, OrderStatus
 from oms.refunds import noted
 
-LINK_PATTERN = r"^[A-Za-z0-9_-]{4,400}\.[A-Za-z0-9_-]{24}$"
-_LINK = re.compile(LINK_PATTERN)
 TIMEOUT_ACTOR = "system:choice-timeout"
 CUSTOMER_ACTOR = "customer"
 
@@ -45,33 +40,20 @@ WORDS = {
 
 # ---------------------------------------------------------------------- the signed link
 
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def _mac(key: bytes, payload: str) -> str:
-    return _b64(hmac.new(key, b"oms-choice:" + payload.encode(), hashlib.sha256).digest()[:18])
+CHOICE_LINK = "oms-choice"
 
 
 def sign(key: bytes, order_id: str, offer: int) -> str:
-    payload = _b64(f"{order_id}:{offer}".encode())
-    return f"{payload}.{_mac(key, payload)}"
+    return signed_links.sign(key, CHOICE_LINK, f"{order_id}:{offer}")
 
 
 def verify(key: bytes, token: str) -> tuple[str, int] | None:
     """The order and offer a genuine token names, else None (the same for every bad token)."""
-    if not _LINK.match(token):
+    text = signed_links.verify(key, CHOICE_LINK, token)
+    if text is None:
         return None
-    payload, mac = token.split(".")
-    if not hmac.compare_digest(mac, _mac(key, payload)):
-        return None
+    order_id, _, offer = text.rpartition(":")
     try:
-        order_id, _, offer = _unb64(payload).decode().rpartition(":")
         return (order_id, int(offer)) if order_id else None
     except ValueError:
         return None

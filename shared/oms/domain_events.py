@@ -210,7 +210,7 @@ class ReturnEventLine(BaseModel):
 
 
 class ReturnDetail(BaseModel):
-    """Every ``Return*`` event: the return as it stands (no customer data). ``freed_skus``: units
+    """Every ``Return*`` event: the return as it stands (no customer data). ``freed_skus``: SKUs
     back on hand (ReturnReceived), for orders waiting for stock."""
 
     model_config = ConfigDict(defer_build=True)
@@ -231,7 +231,7 @@ class ReturnDetail(BaseModel):
     replacement_order_id: str | None = None
     exchange_owed: str | None = None
     exchange_short: list[str] = Field(default_factory=list)
-    freed_skus: dict[str, int] = Field(default_factory=dict)
+    freed_skus: list[str] = Field(default_factory=list)
     reason: str | None = None
     actor: str
     occurred_at: UtcDateTime
@@ -281,7 +281,7 @@ def return_event(
     actor: str,
     at: datetime,
     *,
-    freed: dict[str, int] | None = None,
+    freed: list[str] | None = None,
     reason: str | None = None,
 ) -> OutboxEvent:
     """One ``Return*`` event of ``ret`` (an oms.returns.Return)."""
@@ -313,7 +313,7 @@ def return_event(
         replacement_order_id=ret.replacement_order_id,
         exchange_owed=str(ret.exchange_owed.amount) if ret.exchange_owed else None,
         exchange_short=list(ret.exchange_short),
-        freed_skus=freed or {},
+        freed_skus=sorted(freed or []),
         reason=reason,
         actor=actor,
         occurred_at=at,

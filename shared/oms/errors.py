@@ -71,6 +71,11 @@ class ValidationFailed(OmsError):
     status = 422
 
 
+class TooManyRequests(OmsError):
+    code = "too_many_attempts"
+    status = 429
+
+
 class IllegalTransition(Conflict):
     code = "illegal_transition"
 

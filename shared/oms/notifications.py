@@ -40,8 +40,11 @@ NOTE_EVENT = "OrderNoteAdded"
 AFTER_SALE_EVENTS = {"OrderLinesCancelled", "RefundCreated", "RefundSucceeded"}
 # The customer's order waits for stock: told, with the link to their choice when the store offers one.
 WAITING_EVENTS = {"LinesBackordered", "OrderOnHold"}
-NEEDS_ORDER = CUSTOMER_EVENTS | AFTER_SALE_EVENTS | WAITING_EVENTS | {NOTE_EVENT}
+# A return approved (its label, its page) or declined (why).
+RETURN_EVENTS = {"ReturnApproved", "ReturnDeclined"}
+NEEDS_ORDER = CUSTOMER_EVENTS | AFTER_SALE_EVENTS | WAITING_EVENTS | RETURN_EVENTS | {NOTE_EVENT}
 ChoiceUrl = Callable[[str, int], str]  # (order id, offer) -> the signed link to the choice page
+ReturnUrl = Callable[[str], str]  # return id -> the signed link to the return's page
 
 
 def _lines_text(order: Order) -> str:
@@ -150,6 +153,42 @@ def _waiting_message(
     return subject, text
 
 
+def _return_message(
+    kind: str, order: Order, detail: dict[str, Any], store_name: str, return_url: ReturnUrl | None
+) -> tuple[str, str]:
+    """A return approved (the label to print, the return's page) or declined (why)."""
+    number = order.number
+    names = {line.line_id: line.name for line in order.lines}
+    units = "\n".join(
+        f"  {x.get('quantity')} x {names.get(str(x.get('line_id')), x.get('sku'))}"
+        for x in detail.get("lines") or []
+    )
+    if kind == "ReturnDeclined":
+        return (
+            f"{store_name}: your return for order {number}",
+            f"We cannot accept this return for your order {number}:\n\n{units}\n\n"
+            f"Reason: {detail.get('reason') or 'not given'}",
+        )
+    text = f"Your return for order {number} is approved:\n\n{units}\n"
+    if detail.get("label_url"):
+        text += (
+            f"\nPrint your return label and stick it on the parcel:\n{detail['label_url']}\n"
+            f"Tracking number: {detail.get('tracking_number') or ''}\n"
+        )
+    else:
+        text += "\nSend the parcel back to us the way you prefer, with your order number inside.\n"
+    if detail.get("exchange_short"):
+        text += "\nThe replacement you asked for is out of stock, so we will refund you instead.\n"
+    elif detail.get("replacement_order_id"):
+        owed = detail.get("exchange_owed")
+        text += "\nYour replacement is reserved" + (
+            f"; it ships once the difference of {owed} {order.currency} is paid.\n" if owed else ".\n"
+        )
+    if return_url is not None:
+        text += f"\nFollow your return here:\n{return_url(str(detail.get('return_id')))}\n"
+    return f"{store_name}: return for order {number} approved", text
+
+
 def _customer_note(order: Order, note_id: str, store: Store, *, email_enabled: bool) -> list[Notification]:
     """A note staff wrote for the customer, emailed as written (an internal note goes nowhere)."""
     note = find_note(order, note_id)
@@ -177,6 +216,7 @@ def plan(
     *,
     email_enabled: bool,
     choice_url: ChoiceUrl | None = None,
+    return_url: ReturnUrl | None = None,
 ) -> list[Notification]:
     """The notifications one EventBridge event calls for."""
     kind = event.get("detail-type", "")
@@ -205,6 +245,9 @@ def plan(
             )
         if store.settings.notify_customer_sms and order.customer.phone and kind in ("OrderShipped",):
             out.append(Sms(order.customer.phone, subject))
+    tell = email_enabled and store is not None and store.settings.notify_customer_email
+    if kind in RETURN_EVENTS and order is not None and store is not None and tell and order.customer.email:
+        out.append(_email(order, *_return_message(kind, order, detail, store.name, return_url)))
     if kind == NOTE_EVENT and order is not None and store is not None:
         out += _customer_note(order, str(detail.get("note_id", "")), store, email_enabled=email_enabled)
     if kind == "OrderOnHold":

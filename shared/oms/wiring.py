@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from oms.data.carrier_registry import CarrierRegistry
-from oms.data.choice_link_key import ChoiceLinks
 from oms.data.export_repository import ExportRepository
 from oms.data.intake_queue import IntakeQueue
 from oms.data.job_queue import JobQueue
 from oms.data.job_repository import JobRepository
 from oms.data.order_repository import OrderRepository
+from oms.data.page_link_key import PageLinks
 from oms.data.return_repository import ReturnRepository
 from oms.data.shipment_repository import ShipmentRepository
 from oms.data.stock_repository import StockRepository
@@ -251,7 +251,7 @@ def choice_desk(settings: Settings | None = None) -> tuple[ChoiceDesk, OrderRepo
     stores = StoreRepository(shipments.table, settings, cache_seconds=0)
     intake = IntakeQueue(settings)
     after_sale = AfterSale(shipments, stores, LocationRepository(shipments.table), intake)
-    desk = ChoiceDesk(ChoiceLinks(settings), shipments, after_sale, stores, intake)
+    desk = ChoiceDesk(PageLinks(settings), shipments, after_sale, stores, intake)
     return desk, OrderRepository(shipments.table, finish_pending=False)
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Protocol
 
-from oms.notifications import NEEDS_ORDER, ChoiceUrl, Notification, plan
+from oms.notifications import NEEDS_ORDER, ChoiceUrl, Notification, ReturnUrl, plan
 from oms.ports import OrderReader, Stores
 
 
@@ -37,9 +37,10 @@ class NotificationService:
         sender: Sender,
         once: Once,
         choice_url: ChoiceUrl | None = None,
+        return_url: ReturnUrl | None = None,
     ) -> None:
         self.orders, self.stores, self.sender, self.once = orders, stores, sender, once
-        self.choice_url = choice_url
+        self.choice_url, self.return_url = choice_url, return_url
 
     def notify(self, event: dict[str, Any]) -> Notified:
         """One EventBridge event. Each notification is keyed by our event id and its position: a
@@ -54,7 +55,12 @@ class NotificationService:
             order = self.orders.get(detail["order_id"])
             store = self.stores.find(detail.get("store_id", ""))
         planned = plan(
-            event, order, store, email_enabled=self.sender.email_enabled, choice_url=self.choice_url
+            event,
+            order,
+            store,
+            email_enabled=self.sender.email_enabled,
+            choice_url=self.choice_url,
+            return_url=self.return_url,
         )
         notified = Notified(kind, detail.get("order_id"), [type(n).__name__ for n in planned])
         for i, notification in enumerate(planned):

@@ -452,7 +452,7 @@ class ReturnDesk:
             )
             finish(FulfilmentChange(order=order_change))
             also = self._release_exchange(received, actor) if received.fully_counted else []
-            events = [return_event("ReturnReceived", received, actor.name, actor.at, freed=freed)]
+            events = [return_event("ReturnReceived", received, actor.name, actor.at, freed=list(freed))]
             try:
                 saved = self.returns.save(
                     received, events, expected_version=ret.version, order=order_change, also=also
