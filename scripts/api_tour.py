@@ -207,7 +207,9 @@ TOUR: tuple[Step, ...] = (
     Step(
         "POST /orders/{order_id}/returns",
         {"order_id": FIRST},
-        body={"lines": [{"line_id": "1", "quantity": 1, "reason": "changed_mind", "note": "a duplicate gift"}]},
+        body={
+            "lines": [{"line_id": "1", "quantity": 1, "reason": "changed_mind", "note": "a duplicate gift"}]
+        },
         headers={"idempotency-key": "return-EX-1001-1"},
         status=201,
     ),
