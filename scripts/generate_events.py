@@ -717,6 +717,23 @@ def samples() -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
             ),
             {"failures": 0},
         ),
+        "returns_api/list-returns.json": (
+            _admin("GET", "/returns", "/returns", query="status=requested"),
+            {"status": 200},
+        ),
+        # A customer starts on the returns page with an order number nobody has: the same answer as
+        # a wrong email.
+        "return_portal/unknown-order.json": (
+            http_event(
+                "POST",
+                "/returns/start",
+                route_key="POST /returns/start",
+                headers={"accept": "application/json", "content-type": "application/json"},
+                body=json.dumps({"order_number": "NO-SUCH-1", "email": "someone@example.com"}).encode(),
+                domain="abc123.execute-api.us-east-1.amazonaws.com",
+            ),
+            {"status": 404},
+        ),
         "subscriptions_api/list-subscriptions.json": (
             _admin("GET", "/subscriptions", "/subscriptions"),
             {"status": 200},
