@@ -202,4 +202,5 @@ def payment(return_id: ReturnId, body: ExchangePaymentRequest, idempotency_key: 
 
 @lambda_handler_of
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    once.register(context)
     return app.resolve(event, context)

@@ -37,7 +37,7 @@ from oms.money import Money
 from oms.order_changes import Actor, MoveKind, OrderChange, StockMove, transition
 from oms.order_lifecycle import OrderStatus, can_transition
 from oms.ports import Carriers, Locations, OrderReader, Shipments, Stores
-from oms.refunds import LineAsk, RefundAsk
+from oms.refunds import LineAsk, RefundAsk, find_refund
 from oms.replacements import ReplacementLine, release_replacement, replacement_change, waiting_for_return
 from oms.return_lifecycle import EVENT_TYPE, ReturnStatus
 from oms.returns import (
@@ -546,10 +546,14 @@ class ReturnDesk:
                 raise Conflict(f"a {ret.status.value} return is not refunded", code="return_not_refundable")
             order, _, settings, _ = self._order(ret.order_id)
             before = ret.status in (R.APPROVED, R.IN_TRANSIT)
-            due = refund_due(ret, order, settings.returns, before_receipt=before)
             refund_id = f"{ret.return_id}-refund"
-            refunded = Money.zero(order.currency)
-            if due.units and (due.paid - due.kept).amount > 0:
+            made = find_refund(order, refund_id)  # made before a crash: planned as it was then
+            others = [r for r in order.refunds if r.refund_id != refund_id]
+            due = refund_due(
+                ret, order.model_copy(update={"refunds": others}), settings.returns, before_receipt=before
+            )
+            refunded = made.total if made else Money.zero(order.currency)
+            if made is None and due.units and (due.paid - due.kept).amount > 0:
                 ask = RefundAsk(
                     lines=[LineAsk(line_id=k, quantity=v) for k, v in due.units.items()],
                     shipping=None,
