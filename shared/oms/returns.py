@@ -37,7 +37,7 @@ from oms.cancellation import line_states
 from oms.errors import Conflict, ValidationFailed
 from oms.models import Model, Order, ReturnPolicy, ReturnReason
 from oms.money import Money
-from oms.order_changes import Actor
+from oms.order_changes import Actor, MoveKind, StockMove
 from oms.refunds import line_value, refunded_units, share
 from oms.return_lifecycle import ReturnStatus, check_transition
 from oms.shipments import Label, Shipment, ShipmentStatus, Tracking, TrackingEvent
@@ -311,6 +311,38 @@ def receive_lines(ret: Return, receipts: list[LineReceipt], default_location: st
             update["received"] = line.received + receipt.quantity
         lines[line.line_id] = line.model_copy(update=update)
     return ret.model_copy(update={"lines": [lines[x.line_id] for x in ret.lines]})
+
+
+@dataclass(frozen=True)
+class Counted:
+    """What counting units in does to stock: the moves (restocked units on hand at their location
+    and in the SKU's total), the SKUs freed, the words for what was written off or missing."""
+
+    moves: list[StockMove]
+    freed: list[str]
+    written_off: list[str]
+
+
+def receipt_moves(before: Return, after: Return) -> Counted:
+    """The stock moves of the units ``after`` counted in since ``before``: restocked units back on
+    hand at their location, once (a line's count only grows); damaged and missing units move no
+    stock (written off: they were taken off on hand when they shipped)."""
+    moves: list[StockMove] = []
+    freed: set[str] = set()
+    written: list[str] = []
+    for old, new in zip(before.lines, after.lines, strict=True):
+        restocked = new.restocked - old.restocked
+        if restocked and new.sku and new.location_id:
+            moves += [
+                StockMove(new.sku, restocked, MoveKind.RESTOCK),
+                StockMove(new.sku, restocked, MoveKind.RESTOCK, new.location_id),
+            ]
+            freed.add(new.sku)
+        if new.damaged > old.damaged:
+            written.append(f"{new.damaged - old.damaged} x {new.sku or new.name}: damaged, written off")
+        if new.missing > old.missing:
+            written.append(f"{new.missing - old.missing} x {new.sku or new.name}: missing from the parcel")
+    return Counted(moves, sorted(freed), written)
 
 
 class RefundDue(Model):

@@ -1,7 +1,8 @@
 """A model-based test of stock (hypothesis stateful): random interleavings of reserve, release,
 allocate, deallocate, ship (commit), a count, a staff cancel of units in a pending shipment (its
 location's promise and the reservation given back), a refund that restocks shipped units (back on
-hand at the location and the total, never more than shipped), a store shipping what is available
+hand at the location and the total, never more than shipped), a return counted in (units restocked
+at any location, once, or written off as damaged: no stock moves), a store shipping what is available
 (reserve what the total has, backorder the rest, fill it later) and a line staff added in an edit
 made on Shopify coming back under Shopify's id (taken as ours, never reserved twice), against the
 real conditional writes on DynamoDB (moto). After every step the stored levels equal the model's,
@@ -19,7 +20,7 @@ import boto3
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 from moto import mock_aws
 
 from oms.backorders import backorder_for
@@ -27,10 +28,13 @@ from oms.data.dynamo_table import Table, TransactionCancelled
 from oms.data.stock_repository import StockRepository, delta_update, net
 from oms.errors import Conflict
 from oms.models import EditPush, Order, OrderEdit, Reservation, ShortLine
+from oms.money import Money
 from oms.order_changes import MoveKind, StockMove, new_order
 from oms.order_edits import keep_staff_changes
 from oms.order_lifecycle import OrderStatus
 from oms.order_reconciliation import StockView, reconcile
+from oms.return_lifecycle import ReturnStatus
+from oms.returns import LineReceipt, Return, ReturnLine, receipt_moves, receive_lines
 from oms.services.stock_desk import StockDesk
 from tests.unit.builders import actor, shopify_payload, snapshot
 
@@ -95,7 +99,27 @@ def _edited_order(sku: str, quantity: int, *, channel_line_id: str | None) -> Or
     )
 
 
+def _a_return(sku: str, units: int) -> Return:
+    order = _one_line_order(sku, units)
+    line = ReturnLine(
+        line_id="L1", sku=sku, name="Item", quantity=units, reason="damaged", unit_paid=Money.of("1", "USD")
+    )
+    return Return(
+        return_id=f"{order.order_id}-R1",
+        order_id=order.order_id,
+        store_id=order.store_id,
+        channel="shopify",
+        number=order.number,
+        status=ReturnStatus.APPROVED,
+        lines=[line],
+        created_at=NOW,
+        updated_at=NOW,
+    )
+
+
 def test_stock_levels_follow_the_model_under_any_interleaving(table: Table) -> None:
+    fired: list[str] = []  # the rules that can only run late (after something shipped) did run
+
     class StockMachine(RuleBasedStateMachine):
         @initialize()
         def fresh_sku(self) -> None:
@@ -130,8 +154,10 @@ def test_stock_levels_follow_the_model_under_any_interleaving(table: Table) -> N
             level["on_hand"] = count
             self.known.add(location)
 
-        @rule(q=st.integers(1, 8))
-        def reserve(self, q: int) -> None:
+        @rule(data=st.data())
+        def reserve(self, data: st.DataObject) -> None:
+            # Mostly what the stock can cover, sometimes a little more (refused).
+            q = data.draw(st.integers(1, max(0, self.total["on_hand"] - self.total["reserved"]) + 2))
             ok = bool(self.known) and self.total["on_hand"] - self.total["reserved"] >= q
             assert self._moves(StockMove(self.sku, q, MoveKind.RESERVE)) == ok
             if ok:
@@ -144,9 +170,10 @@ def test_stock_levels_follow_the_model_under_any_interleaving(table: Table) -> N
             if ok:
                 self.total["reserved"] -= q
 
-        @rule(location=st.sampled_from(LOCATIONS), q=st.integers(1, 8))
-        def allocate(self, location: str, q: int) -> None:
+        @rule(location=st.sampled_from(LOCATIONS), data=st.data())
+        def allocate(self, location: str, data: st.DataObject) -> None:
             level = self.at[location]
+            q = data.draw(st.integers(1, max(0, level["on_hand"] - level["reserved"]) + 2))
             ok = location in self.known and level["on_hand"] - level["reserved"] >= q
             assert self._moves(StockMove(self.sku, q, MoveKind.ALLOCATE, location)) == ok
             if ok:
@@ -160,10 +187,11 @@ def test_stock_levels_follow_the_model_under_any_interleaving(table: Table) -> N
             if ok:
                 level["reserved"] -= q
 
-        @rule(location=st.sampled_from(LOCATIONS), q=st.integers(1, 8))
-        def ship(self, location: str, q: int) -> None:
+        @rule(location=st.sampled_from(LOCATIONS), data=st.data())
+        def ship(self, location: str, data: st.DataObject) -> None:
             """A shipment leaves: committed at its location and in the total, together or not at all."""
             level = self.at[location]
+            q = data.draw(st.integers(1, max(0, min(level["reserved"], self.total["reserved"])) + 2))
             ok = (
                 location in self.known
                 and level["reserved"] >= q
@@ -181,6 +209,7 @@ def test_stock_levels_follow_the_model_under_any_interleaving(table: Table) -> N
                     counts["on_hand"] -= q
                     counts["reserved"] -= q
                 self.returnable[location] += q
+                fired.append("ship")
 
         @rule(location=st.sampled_from(LOCATIONS), q=st.integers(1, 8))
         def cancel_units(self, location: str, q: int) -> None:
@@ -212,6 +241,34 @@ def test_stock_levels_follow_the_model_under_any_interleaving(table: Table) -> N
             self.returnable[location] -= q
             self.at[location]["on_hand"] += q
             self.total["on_hand"] += q
+
+        @precondition(lambda self: any(self.returnable.values()) and bool(self.known))
+        @rule(data=st.data())
+        def return_counted_in(self, data: st.DataObject) -> None:
+            """A return of units that left a location is counted in (oms.returns): some restocked
+            at any location (on hand there and in the total), some damaged (written off: no stock
+            moves); counting the same units again moves nothing more."""
+            shipped_from = data.draw(st.sampled_from([k for k, v in self.returnable.items() if v]))
+            restock_at = data.draw(st.sampled_from(sorted(self.known)))
+            units = data.draw(st.integers(1, self.returnable[shipped_from]))
+            restocked = data.draw(st.integers(0, units))
+            damaged = units - restocked
+            ret = _a_return(self.sku, units)
+            receipts = [
+                LineReceipt(line_id="L1", quantity=n, disposition=kind)
+                for n, kind in ((restocked, "restock"), (damaged, "damaged"))
+                if n
+            ]
+            counted = receive_lines(ret, receipts, restock_at)
+            stock = receipt_moves(ret, counted)
+            if stock.moves:
+                assert self._moves(*stock.moves)
+            assert receipt_moves(counted, counted).moves == []  # the same count again: nothing
+            assert stock.freed == ([self.sku] if restocked else [])
+            self.returnable[shipped_from] -= units
+            self.at[restock_at]["on_hand"] += restocked
+            self.total["on_hand"] += restocked
+            fired.append("return")
 
         @rule(q=st.integers(1, 8))
         def ship_available(self, q: int) -> None:
@@ -271,8 +328,9 @@ def test_stock_levels_follow_the_model_under_any_interleaving(table: Table) -> N
     StockMachine.TestCase.settings = settings(
         max_examples=25,
         derandomize=True,  # the same interleavings on every CI run
-        stateful_step_count=25,
+        stateful_step_count=40,
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow],
     )
     StockMachine.TestCase().runTest()
+    assert {"ship", "return"} <= set(fired)

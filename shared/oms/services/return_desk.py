@@ -54,6 +54,7 @@ from oms.returns import (
     final_sale,
     move,
     plan_lines,
+    receipt_moves,
     receive_lines,
     refund_due,
     returnable,
@@ -425,34 +426,19 @@ class ReturnDesk:
             default = self._return_location(settings).location_id
             counted = receive_lines(ret, receipts, default)
             known = {x.location_id for x in self.locations.all()}
-            moves: list[StockMove] = []
-            freed: dict[str, int] = {}
-            written: list[str] = []
-            for before, after in zip(ret.lines, counted.lines, strict=True):
-                restocked = after.restocked - before.restocked
-                if restocked and after.sku:
-                    if after.location_id not in known:
-                        raise BadRequest(f"unknown location {after.location_id!r}", code="unknown_location")
-                    moves += [
-                        StockMove(after.sku, restocked, MoveKind.RESTOCK),
-                        StockMove(after.sku, restocked, MoveKind.RESTOCK, after.location_id),
-                    ]
-                    freed[after.sku] = freed.get(after.sku, 0) + restocked
-                damaged = after.damaged - before.damaged
-                if damaged:
-                    written.append(f"{damaged} x {after.sku or after.name}: damaged, written off")
-                missing = after.missing - before.missing
-                if missing:
-                    written.append(f"{missing} x {after.sku or after.name}: missing from the parcel")
-            received = move(counted, R.RECEIVED, actor, reason="; ".join(written) or "counted in")
-            received = received.model_copy(update={"written_off": [*ret.written_off, *written]})
+            unknown = [x.location_id for x in counted.lines if x.restocked and x.location_id not in known]
+            if unknown:
+                raise BadRequest(f"unknown location {unknown[0]!r}", code="unknown_location")
+            stock = receipt_moves(ret, counted)
+            received = move(counted, R.RECEIVED, actor, reason="; ".join(stock.written_off) or "counted in")
+            received = received.model_copy(update={"written_off": [*ret.written_off, *stock.written_off]})
             back_order, order_events = _after_return(order, shipments, self._back(order, received), actor)
             order_change = OrderChange(
-                order=back_order, expected_version=order.version, moves=moves, events=order_events
+                order=back_order, expected_version=order.version, moves=stock.moves, events=order_events
             )
             finish(FulfilmentChange(order=order_change))
             also = self._release_exchange(received, actor) if received.fully_counted else []
-            events = [return_event("ReturnReceived", received, actor.name, actor.at, freed=list(freed))]
+            events = [return_event("ReturnReceived", received, actor.name, actor.at, freed=stock.freed)]
             try:
                 saved = self.returns.save(
                     received, events, expected_version=ret.version, order=order_change, also=also
