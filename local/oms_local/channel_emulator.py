@@ -521,6 +521,61 @@ class ChannelEmulator:
             shop.answers[key] = answer
         return answer
 
+    def _shopify_SuggestedRefund(self, shop: ShopifyShop, v: dict[str, Any]) -> dict[str, Any]:
+        """Order.suggestedRefund: what is left of the order's payment to refund, through the
+        transaction that paid it (Shopify's bogus test gateway)."""
+        order = shop.orders.get(str(v["id"]).rsplit("/", 1)[-1])
+        if order is None:
+            return {"order": None}
+        paid = float(order["totalPriceSet"]["shopMoney"]["amount"] or 0)
+        left = max(
+            0.0, paid - sum(float(r["totalRefundedSet"]["shopMoney"]["amount"]) for r in order["refunds"])
+        )
+        most = {"shopMoney": {"amount": f"{left:.2f}", "currencyCode": order["currencyCode"]}}
+        parent = {"id": f"gid://shopify/OrderTransaction/{order['legacyResourceId']}1"}
+        suggested = {
+            "maximumRefundableSet": most,
+            "suggestedTransactions": [
+                {"gateway": "bogus", "parentTransaction": parent, "maximumRefundableSet": most}
+            ],
+        }
+        return {"order": {"suggestedRefund": suggested}}
+
+    def _shopify_RefundCreate(self, shop: ShopifyShop, v: dict[str, Any]) -> dict[str, Any]:
+        """refundCreate with its @idempotent key: the same key again answers the first refund."""
+        key = str(v.get("key") or "")
+        if key and key in shop.answers:
+            return shop.answers[key]
+        refund_input = v["input"]
+        order = shop.orders.get(str(refund_input["orderId"]).rsplit("/", 1)[-1])
+        if order is None:
+            return {
+                "refundCreate": {
+                    "refund": None,
+                    "userErrors": [{"field": ["orderId"], "message": "Order does not exist"}],
+                }
+            }
+        amount = sum(float(t["amount"]) for t in refund_input.get("transactions") or [])
+        made = sum(len(o["refunds"]) for o in shop.orders.values())
+        refund = {
+            "id": f"gid://shopify/Refund/{930_000_000 + made}",
+            "totalRefundedSet": {
+                "shopMoney": {"amount": f"{amount:.2f}", "currencyCode": order["currencyCode"]}
+            },
+            "note": refund_input.get("note"),
+            "refundLineItems": refund_input.get("refundLineItems") or [],
+        }
+        order["refunds"].append(refund)
+        answer = {
+            "refundCreate": {
+                "refund": {"id": refund["id"], "totalRefundedSet": refund["totalRefundedSet"]},
+                "userErrors": [],
+            }
+        }
+        if key:
+            shop.answers[key] = answer
+        return answer
+
     def _shopify_ChangedOrders(self, shop: ShopifyShop, v: dict[str, Any]) -> dict[str, Any]:
         bounds = re.findall(r"updated_at:(>=|<=)'([^']+)'", str(v.get("query") or ""))
         since = next((b for op, b in bounds if op == ">="), "")
