@@ -233,6 +233,7 @@ def run(target: Target, *, colour: bool) -> int:
         woocommerce_delivery(later, store_id="demo-woo", secret=woo_secret),
     )
     _after_sale(n, target, f"demo-woo.{later['id']}", stamp)
+    _self_service_return(n, target, stamp)
     _in_sync(n, target, stamp)
     _sent(n, target, before)
     return 0
@@ -359,6 +360,89 @@ def _after_sale(n: Narrator, target: Target, order_id: str, stamp: int) -> None:
     back, paid = refunds.get("refunded", {}).get("amount"), refunds.get("captured", {}).get("amount")
     print(f"     refunded {back} of {paid} captured (GET .../refunds)")
     n.follow(order_id, {"partially_refunded", "refunded", "shipped"}, timeout=30)
+
+
+def _self_service_return(n: Narrator, target: Target, stamp: int) -> None:
+    """A customer returns a delivered order on the public returns page, alone: found by its number
+    and email, approved at once with a label, followed back by the carrier's scans; the warehouse
+    counts it in and the refund follows (the store's policy: on receipt)."""
+    print(n.c(BOLD, "\nA self-service return (the public page at /returns/start)"))
+    reference = f"DEMO-RET-{stamp}"
+    order = {
+        "store_id": "demo-woo",
+        "reference": reference,
+        "currency": "USD",
+        "customer": {"email": "ada@example.com", "first_name": "Ada"},
+        "shipping_address": {
+            "name": "Ada L.",
+            "line1": "1 Main St",
+            "city": "Boston",
+            "postal_code": "02110",
+            "country_code": "US",
+        },
+        "lines": [
+            {"sku": "IPOD2008GREEN", "name": "iPod Nano - 8GB green", "quantity": 1, "unit_price": "199.00"}
+        ],
+    }
+    _post(n, target, f"a phone order {reference} (POST /orders)", "/orders", order, reference)
+    order_id = f"demo-woo.{reference}"
+    n.follow(order_id, {"fulfilling"}, timeout=30)
+    for shipment in n.shipments(order_id):
+        target.call("POST", f"/shipments/{shipment['shipment_id']}/ship")
+        target.call("POST", f"/shipments/{shipment['shipment_id']}/delivered")
+    n.follow(order_id, {"delivered"}, timeout=30)
+    public = {"content-type": "application/json", "accept": "application/json"}
+    who = {"order_number": reference, "email": "ada@example.com"}
+    code, found = target.call(
+        "POST", "/returns/start", body=json.dumps(who).encode(), headers=public, admin=False
+    )
+    lines = found.get("lines", []) if isinstance(found, dict) else []
+    shown = ", ".join(f"{x['name']} (up to {x['returnable']})" for x in lines)
+    print(f"  {n.c(BOLD, '->')} {'customer: order number + email (POST /returns/start)':<58} {code} {shown}")
+    if code != 200 or not lines:
+        return
+    ask = {**who, "lines": [{"line_id": lines[0]["line_id"], "quantity": 1, "reason": "size_or_fit"}]}
+    code, started = target.call(
+        "POST", "/returns/start", body=json.dumps(ask).encode(), headers=public, admin=False
+    )
+    print(f"  {n.c(BOLD, '->')} {'customer: 1 x size_or_fit':<58} {code} {started.get('status', '')}")
+    if code != 201:
+        return
+    return_id = started["return_id"]
+    label = f"{started.get('tracking_number')}: {started.get('label_url')}"
+    print(f"     approved by the store's policy at once; label {label}")
+    print(f"     the customer follows it at {started.get('page_path', '')[:40]}...")
+
+    def status() -> str:
+        return str(target.call("GET", f"/returns/{return_id}")[1].get("status"))
+
+    deadline = time.time() + 40
+    while status() != "in_transit" and time.time() < deadline:
+        time.sleep(0.5)
+    print(f"     the tracking poller saw the parcel's first scan: return {status()}")
+    before = _on_hand(target, "IPOD2008GREEN", "wh-west")
+    received = _post(
+        n,
+        target,
+        "warehouse: 1 back on the shelf (POST /returns/{id}/receive)",
+        f"/returns/{return_id}/receive",
+        {
+            "lines": [
+                {
+                    "line_id": lines[0]["line_id"],
+                    "quantity": 1,
+                    "disposition": "restock",
+                    "location_id": "wh-west",
+                }
+            ]
+        },
+        f"demo-ret-receive-{stamp}",
+    )
+    refunded = (received.get("refunded") or {}).get("amount")
+    print(
+        f"     IPOD2008GREEN on hand at wh-west: {before} -> {_on_hand(target, 'IPOD2008GREEN', 'wh-west')}"
+    )
+    print(f"     refunded {refunded} USD on receipt; return {received.get('status')}")
 
 
 SHOWN = 8

@@ -48,6 +48,19 @@ def test_the_demo_states_the_stock_it_reads_and_counts_every_email_and_alert_it_
         assert re.search(done, after_sale), (done, after_sale)
     before, after = re.search(r"Bar3 on hand at wh-west: (\d+) -> (\d+)", after_sale).groups()  # type: ignore[union-attr]
     assert int(after) == int(before) + 1
+    # A customer returned an item on the public page, alone, to its refund on receipt.
+    returned = out.split("A self-service return", 1)[1].split("Every channel sees", 1)[0]
+    for done in (
+        r"customer: order number \+ email \(POST /returns/start\) +200 iPod Nano - 8GB green \(up to 1\)",
+        r"customer: 1 x size_or_fit +201 approved",
+        r"label SBX\w+: https://sandbox-post\.example/labels/",
+        r"the tracking poller saw the parcel's first scan: return in_transit",
+        r"warehouse: 1 back on the shelf \(POST /returns/\{id\}/receive\) +200",
+        r"refunded 199\.00 USD on receipt; return closed",
+    ):
+        assert re.search(done, returned), (done, returned)
+    first, then = re.search(r"IPOD2008GREEN on hand at wh-west: (\d+) -> (\d+)", returned).groups()  # type: ignore[union-attr]
+    assert int(then) == int(first) + 1
     # A WooCommerce order took the last unit: the emulated Shopify store was told it has none left.
     in_sync = out.split("Every channel sees the stock we know", 1)[1].split("Emails sent", 1)[0]
     assert re.search(r"Shopify shows 1, WooCommerce shows 1 \(set by the OMS\)", in_sync), in_sync
