@@ -97,8 +97,21 @@ def test_the_readmes_api_calls_place_pick_ship_cancel_and_allocate_orders_on_the
     )
     assert done.returncode == 0, done.stderr[-3000:]
     phone_1 = local.request("GET", "/orders/demo-woo.PHONE-1")[1]
-    assert phone_1["status"] == "partially_refunded"
-    (refund,) = phone_1["refunds"]
+    # its second mug came back through a return, counted in and refunded on receipt (the receipt
+    # put it on the shelf, so its refund restocks nothing again)
+    assert phone_1["status"] == "refunded"
+    refund, returned = phone_1["refunds"]
+    assert (returned["status"], returned["total"]["amount"], returned["lines"][0]["restocked"]) == (
+        "manual",
+        "12.50",
+        0,
+    )
+    _, ret = local.request("GET", "/returns/demo-woo.PHONE-1-R1")
+    assert (ret["status"], ret["label"] is not None, [x["received"] for x in ret["lines"]]) == (
+        "closed",
+        True,
+        [1],
+    )
     assert (refund["refund_id"], refund["status"], refund["total"]["amount"]) == (
         "phone-1-refund-1",
         "manual",
@@ -141,4 +154,5 @@ def test_the_readmes_api_calls_place_pick_ship_cancel_and_allocate_orders_on_the
     assert phone_2["cancelled_quantities"] == {"1": 1}
     assert [r["total"]["amount"] for r in phone_2["refunds"]] == ["12.50"]
     _, stock = local.request("GET", "/stock/MUG-BLUE")
-    assert (stock["on_hand"], stock["reserved"]) == (39, 1)  # 40 - 2 shipped + 1 restocked; 1 to ship
+    # 40 - 2 shipped + 1 restocked by the refund + 1 by the return; 1 to ship
+    assert (stock["on_hand"], stock["reserved"]) == (40, 1)
