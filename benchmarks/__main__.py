@@ -158,10 +158,21 @@ def report(r: dict[str, Any]) -> str:
     if calls:
         for label, flow in calls.items():
             span = "confirmed" if "confirmed_to" in label else "webhook"
-            lines += [
-                "",
-                f"AWS calls for one order ({flow['lines']} lines), {span} -> {flow['final_status']}:",
-            ]
+            if "return" in flow:
+                span = "return"
+                lines += [
+                    "",
+                    f"AWS calls for one customer's return ({flow['lines']} line), public page -> "
+                    f"{flow['return_status']} (refunded {flow['refunded']['amount']}), the order "
+                    f"{flow['final_status']}; carrier calls: "
+                    + ", ".join(f"{k} {n}" for k, n in flow["carrier_calls"].items())
+                    + ":",
+                ]
+            else:
+                lines += [
+                    "",
+                    f"AWS calls for one order ({flow['lines']} lines), {span} -> {flow['final_status']}:",
+                ]
             for function, ops in flow["calls_by_function"].items():
                 lines.append(f"  {function:<34} " + ", ".join(f"{k} x{n}" for k, n in ops.items()))
             u = flow["dynamodb_units"]
@@ -179,9 +190,12 @@ def report(r: dict[str, Any]) -> str:
                 per = ", ".join(f"{k} {n}" for k, n in sorted(flow["dynamodb_requests_by_function"].items()))
                 lines.append(f"  DynamoDB requests: {flow['dynamodb_requests']} ({per})")
             c = r["cost"][label]
+            what = "returns" if span == "return" else "orders"
+            target = (
+                "" if span == "return" else f" (target <= $0.025  {_ok(c['infrastructure_usd'] <= 0.025)})"
+            )
             lines.append(
-                f"  cost per 1,000 orders: ${c['infrastructure_usd']:.4f} infrastructure "
-                f"(target <= $0.025  {_ok(c['infrastructure_usd'] <= 0.025)}), "
+                f"  cost per 1,000 {what}: ${c['infrastructure_usd']:.4f} infrastructure{target}, "
                 f"+ ${c['email_usd']:.4f} email; SMS, if enabled, ${c['sms_usd_if_enabled']:.2f}"
             )
         life = r.get("cost", {}).get("whole_life_3_lines")

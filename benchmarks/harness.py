@@ -3,30 +3,20 @@ AWS call recorded (and tagged with the function that made it)."""
 
 from __future__ import annotations
 
-import os
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-for _k, _v in {
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
-    "POWERTOOLS_METRICS_NAMESPACE": "OMS",
-}.items():
-    os.environ.setdefault(_k, _v)
-os.environ.pop("AWS_ENDPOINT_URL", None)
+from moto import mock_aws
 
-from moto import mock_aws  # noqa: E402
-
-from oms_local import motofix  # noqa: E402
-from oms_local.awscalls import Recorder  # noqa: E402
-from oms_local.cloud import LocalApi, LocalCloud  # noqa: E402
-from oms_local.invoke import InProcessInvoker, InvokeResult  # noqa: E402
-from oms_local.runner import LOCAL_PARAMETERS  # noqa: E402
-from oms_local.seed import seed  # noqa: E402
+from oms_local import motofix
+from oms_local.awscalls import Recorder
+from oms_local.cloud import LocalApi, LocalCloud
+from oms_local.invoke import InProcessInvoker, InvokeResult
+from oms_local.runner import LOCAL_PARAMETERS
+from oms_local.seed import seed
 
 
 @dataclass
@@ -34,6 +24,12 @@ class Bench:
     cloud: LocalCloud
     api: LocalApi
     recorder: Recorder
+    # Invocations per function while the recorder records (one invocation makes many AWS calls).
+    invocations: Counter[str] = field(default_factory=Counter)
+
+    def clear(self) -> None:
+        self.recorder.clear()
+        self.invocations.clear()
 
     @property
     def invoker(self) -> InProcessInvoker:
@@ -63,7 +59,16 @@ def bench_stack() -> Iterator[Bench]:
         assert isinstance(cloud.invoker, InProcessInvoker)
         invoker = cloud.invoker
         recorder.caller = lambda: invoker.current
+        bench = Bench(cloud, api, recorder)
+        invoke = invoker.invoke
+
+        def counted(logical_id: str, event: dict[str, Any]) -> InvokeResult:
+            if recorder.active:
+                bench.invocations[logical_id] += 1
+            return invoke(logical_id, event)
+
+        invoker.invoke = counted  # type: ignore[method-assign]
         try:
-            yield Bench(cloud, api, recorder)
+            yield bench
         finally:
             recorder.uninstall()
