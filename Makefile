@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 SAM := .venv-sam/bin/sam
 CHECKOV := .venv-checkov/bin/checkov
 
-.PHONY: help venv tools lambda-env browser run demo test test-fast lint format build deploy mutation bench events docs clean
+.PHONY: help venv tools lambda-env browser app run demo test test-fast lint format build deploy mutation bench events docs clean
 
 help: ## Show the targets and the variables they take
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -31,10 +31,15 @@ tools: ## SAM CLI and checkov, each in an environment of its own
 lambda-env: ## The functions' own environment (runtime boto3 + the layer's requirements)
 	@scripts/bootstrap.sh .venv-lambda requirements-lambda.txt
 
-run: venv lambda-env ## Run the whole system locally (moto, no AWS account, no Docker)
+app: ## The admin app's one dependency (htm's standalone Preact, pinned in admin_app/package-lock.json) copied beside its modules
+	@[ -f admin_app/node_modules/htm/preact/standalone.module.js ] || npm ci --silent --no-audit --no-fund --prefix admin_app
+	@mkdir -p admin_app/public/js/vendor
+	@cp -p admin_app/node_modules/htm/preact/standalone.module.js admin_app/public/js/vendor/preact-htm.js
+
+run: venv lambda-env app ## Run the whole system locally (moto, no AWS account, no Docker)
 	@$(PY) -m oms_local $(ARGS)
 
-demo: venv lambda-env ## Send sample webhooks to the local stack (starting one if none runs) and narrate
+demo: venv lambda-env app ## Send sample webhooks to the local stack (starting one if none runs) and narrate
 	@$(PY) -m oms_local.demo $(ARGS)
 
 browser: ## What the browser tests drive: Debian's chromium (installed if missing) and axe-core (npm)
@@ -43,7 +48,7 @@ browser: ## What the browser tests drive: Debian's chromium (installed if missin
 	  DEBIAN_FRONTEND=noninteractive $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq chromium >/dev/null; }
 	@[ -f tests/e2e/browser/node_modules/axe-core/axe.min.js ] || npm ci --silent --prefix tests/e2e/browser
 
-test: venv lambda-env tools browser lint ## Lint, then every test (unit, integration, end-to-end, reliability, security)
+test: venv lambda-env tools browser app lint ## Lint, then every test (unit, integration, end-to-end, reliability, security)
 	@echo "==> tests: unit, integration, end-to-end, reliability, security (2 workers)"
 	@$(PY) -m pytest -n 2 --dist loadfile $(ARGS)
 

@@ -124,6 +124,7 @@ TOUR: tuple[Step, ...] = (
         },
     ),
     Step("GET /locations"),
+    Step("GET /me"),
     Step(
         "POST /stores",
         body={

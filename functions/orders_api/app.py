@@ -1,4 +1,5 @@
-"""Admin API for orders: GET /orders, GET /orders/{order_id}, POST /orders (manual orders),
+"""Admin API for orders (and GET /me: who is signed in, and their role): GET /orders,
+GET /orders/{order_id}, POST /orders (manual orders),
 POST /orders/{order_id}/retry, /notes, /tags, /cancel, /refunds, /edits and GET /orders/{order_id}/refunds;
 GET /orders?q= searches (number, customer email, SKU, tag) through the search index.
 Every POST with an Idempotency-Key answers a retry with its first answer."""
@@ -17,6 +18,7 @@ from oms.admin_responses import (
     CancellationDone,
     CancelledUnits,
     EditDone,
+    Me,
     NoteAdded,
     OrderLinks,
     OrderPage,
@@ -44,6 +46,7 @@ from oms.services.after_sale import AfterSale
 from oms.services.order_desk import OrderDesk
 from oms.services.order_lookup import OrderLookup
 from oms.settings import get_settings
+from oms.staff_roles import WAREHOUSE_ROUTES, Role, role_of
 from oms.timeutil import utcnow
 
 orders = OrderRepository(finish_pending=False)  # reads show an order in a staged change as it stands
@@ -100,6 +103,20 @@ def list_orders(
         now=utcnow(),
     )
     return json_response(200, {"orders": page.items, "cursor": page.cursor})
+
+
+@app.get(
+    "/me",
+    summary="Who is signed in and what their role may call",
+    tags=["session"],
+    responses=responses(200, model=Me),
+)
+def who_am_i() -> Any:
+    claims = app.current_event.request_context.authorizer.jwt_claim or {}
+    role = role_of(claims)
+    routes = ["*"] if role is Role.STAFF else sorted(WAREHOUSE_ROUTES) if role else []
+    subject = str(claims.get("sub") or claims.get("client_id") or "unknown")
+    return model_response(200, Me(subject=subject, role=role.value if role else None, routes=routes))
 
 
 @app.get(

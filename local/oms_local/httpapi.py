@@ -10,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+from oms_local.hosted_ui import HostedUi
 from oms_local.invoke import Invoker
 from oms_local.issuer import LocalIssuer, Unauthorized
 from oms_local.lambda_events import http_event, http_result
@@ -17,6 +18,11 @@ from oms_local.routes import Route, match
 
 log = logging.getLogger("oms_local")
 MAX_BODY = 10 * 1024 * 1024  # HTTP API payload limit
+CORS_PREFLIGHT = [
+    ("access-control-allow-methods", "GET,POST,PUT,PATCH,DELETE"),
+    ("access-control-allow-headers", "authorization,content-type,idempotency-key,if-none-match"),
+    ("access-control-max-age", "600"),
+]
 
 
 class _Server(ThreadingHTTPServer):
@@ -32,6 +38,10 @@ class HttpApi:
         self.routes: list[Route] = []
         self.invoker: Invoker | None = None
         self.issuer: LocalIssuer | None = None
+        self.hosted_ui: HostedUi | None = None
+        # Origins allowed to call the API from a browser (the admin app's), as the template's
+        # CorsConfiguration allows them: preflights answered here, as API Gateway answers them.
+        self.cors_origins: set[str] = set()
         api = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -45,6 +55,14 @@ class HttpApi:
                 api.handle(self)
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _any
+
+            def end_headers(self) -> None:
+                origin = self.headers.get("origin")
+                if origin and origin in api.cors_origins:
+                    self.send_header("access-control-allow-origin", origin)
+                    self.send_header("vary", "origin")
+                    self.send_header("access-control-expose-headers", "etag")
+                super().end_headers()
 
             def __getattr__(self, name: str) -> Any:
                 # Any other method (TRACE, PROPFIND...) is routed too: API Gateway answers a
@@ -82,6 +100,13 @@ class HttpApi:
             )
             return
         body = request.rfile.read(length) if length else b""
+        origin = request.headers.get("origin")
+        if request.command == "OPTIONS" and origin in self.cors_origins:
+            self._send(request, 204, CORS_PREFLIGHT, b"")
+            return
+        if self.hosted_ui is not None and parts.path in self.hosted_ui.PATHS:
+            self._send(request, *self.hosted_ui.handle(request.command, parts.path, parts.query, body))
+            return
         if parts.path == "/.well-known/jwks.json" and request.command == "GET" and self.issuer:
             self._send(
                 request, 200, [("content-type", "application/json")], json.dumps(self.issuer.jwks()).encode()

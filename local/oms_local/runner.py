@@ -7,6 +7,7 @@ import contextlib
 import json
 import logging
 import os
+import secrets
 import signal
 import sys
 import threading
@@ -63,6 +64,8 @@ class Running:
     admin_token: str = ""
     clock: scheduler.Clock | None = None
     channels: ChannelEmulator = field(default_factory=ChannelEmulator)  # the stores' APIs, emulated
+    app: Any = None  # the admin app's static files (oms_local.app_server), on a port of their own
+    users: dict[str, Any] = field(default_factory=dict)  # the demo sign-ins (oms_local.hosted_ui)
 
     def request(
         self,
@@ -115,6 +118,8 @@ class Running:
         for thread in self.threads:
             thread.join(timeout=max(0.0, deadline - time.monotonic()))
         self.http.stop()
+        if self.app is not None:
+            self.app.stop()
         self.invoker.close()
         self.channels.stop()
         self.moto.stop()
@@ -195,6 +200,8 @@ def start(
     stop = threading.Event()
     running = Running(moto, cloud, api_url, issuer, authorizer, invoker, http, stop, channels=channels)
     running.admin_token = issuer.token(authorizer) if authorizer else ""
+    if authorizer is not None:
+        _admin_app(running, http, issuer, authorizer, host)
     # Short polls only: moto serves a long poll by waiting inside the request, which would hold the
     # server's one-request-at-a-time lock.
     trim_when_all_read(list(cloud.mappings), lambda arn, seq: trim_stream(arn, seq, moto.lock))
@@ -216,6 +223,35 @@ def start(
     return running
 
 
+def _admin_app(running: Running, http: Any, issuer: LocalIssuer, authorizer: Authorizer, host: str) -> None:
+    """The admin app on its own origin, signing in through the local hosted UI as two demo users
+    (a password of their own each run), and allowed by the API's CORS."""
+    from oms_local.app_server import AppServer
+    from oms_local.hosted_ui import HostedUi, User
+
+    users = {
+        u.email: u
+        for u in (
+            User("staff@demo.local", secrets.token_urlsafe(9), ("staff",)),
+            User("warehouse@demo.local", secrets.token_urlsafe(9), ("warehouse",)),
+        )
+    }
+    ui = HostedUi(issuer, authorizer, users)
+    app = AppServer(
+        {
+            "apiUrl": running.api_url,
+            "authUrl": running.api_url,  # Cognito's domain in AWS; the local hosted UI here
+            "clientId": ui.client_id,
+        },
+        host=host,
+    )
+    ui.callbacks = [f"{app.url}/"]
+    http.hosted_ui = ui
+    http.cors_origins = {app.url}
+    app.start()
+    running.app, running.users = app, users
+
+
 def _fire(invoker: WorkerInvoker, schedule: Any, stop: threading.Event, at: Any) -> None:
     result = invoker.invoke(schedule.function, schedule.event(at))
     if not result.ok and not stop.is_set():  # a firing cut short by Ctrl-C is not an error
@@ -230,6 +266,8 @@ def facts(running: Running) -> dict[str, Any]:
         "moto_endpoint": running.moto.endpoint,
         "channels_url": running.channels.url,  # the stores' emulated APIs (oms_local.channel_emulator)
         "admin_token": running.admin_token,
+        "app_url": running.app.url if running.app else None,
+        "sign_in": {email: user.password for email, user in running.users.items()},
         "stores": [
             {
                 "store_id": s["store_id"],
@@ -257,6 +295,10 @@ def banner(running: Running, data: dict[str, Any], sample: Path) -> str:
         f"  API              {data['api_url']}",
         f"  Admin token      {data['admin_token'][:24]}...  (full token in {_display(FACTS)})",
     ]
+    if data.get("app_url"):
+        lines.append(f"  Admin app        {data['app_url']}/")
+        for email, password in data["sign_in"].items():
+            lines.append(f"  {'':<16} sign in as {email} / {password}")
     for store in data["stores"]:
         lines.append(f"  {store['channel']:<16} {store['webhook_url']}")
         lines.append(f"  {'':<16} secret: {store['webhook_secret']}")

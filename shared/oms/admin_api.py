@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict
 
 from oms.errors import ConcurrentModification, OmsError, StockShortage
 from oms.observability import logger
+from oms.staff_roles import may_call, role_of
 
 JSON = "application/json"
 HTML = "text/html; charset=utf-8"
@@ -54,6 +55,7 @@ _DESCRIPTIONS = {
     202: "Accepted: queued for the intake",
     400: "Bad request",
     401: "No valid token (answered by API Gateway's JWT authorizer)",
+    403: "The token's role may not call this route (forbidden), or its user has no role (no_role)",
     404: "Not found",
     409: "Conflict",
     413: "Body too large",
@@ -75,7 +77,7 @@ def responses(
         success["content"] = content
     out: dict[int, OpenAPIResponse] = {ok: success}
     out[401] = {"description": _DESCRIPTIONS[401], "content": {JSON: {"model": GatewayError}}}
-    for status in (415, 422, *errors):
+    for status in (403, 415, 422, *errors):
         out[status] = {"description": _DESCRIPTIONS[status], "content": {JSON: {"model": ErrorBody}}}
     return out
 
@@ -117,8 +119,30 @@ class JsonApiResolver(APIGatewayHttpResolver):
                 "body": json.dumps(UNSUPPORTED_MEDIA_TYPE),
                 "isBase64Encoded": False,
             }
+        refused = _refused_role(event)
+        if refused is not None:
+            return refused
         result: dict[str, Any] = super().resolve(event, context)
         return result
+
+
+def _refused_role(event: Mapping[str, Any]) -> dict[str, Any] | None:
+    """403 for a route the token's role may not call (oms.staff_roles); None to go on. Routes
+    without the JWT authorizer (none of the admin API's) carry no claims and are not checked."""
+    claims = ((event.get("requestContext") or {}).get("authorizer") or {}).get("jwt", {}).get("claims")
+    if claims is None:
+        return None
+    role = role_of(claims)
+    route = str(event.get("routeKey") or "")
+    if may_call(role, route):
+        return None
+    words = f"the {role.value} role may not call {route}" if role else "this user has no role: ask for one"
+    return {
+        "statusCode": 403,
+        "headers": {"Content-Type": JSON},
+        "body": json.dumps({"code": "forbidden" if role else "no_role", "message": words}),
+        "isBase64Encoded": False,
+    }
 
 
 # once(key, request fingerprint, run) -> the first answer for the key (oms.data.idempotency_store).

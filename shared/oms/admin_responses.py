@@ -391,3 +391,12 @@ class ClaimDone(Body):
     order_id: str
     status: OrderStatus
     claim: Claim
+
+
+class Me(Body):
+    """Who the token belongs to and what its role may call (oms.staff_roles): the admin app shows
+    only those actions; the API refuses the rest with 403 whatever a client shows."""
+
+    subject: str
+    role: str | None = Field(description="staff, warehouse, or null: a user not yet given a role")
+    routes: list[str] = Field(description='route keys ("GET /orders") the role may call; ["*"]: every route')

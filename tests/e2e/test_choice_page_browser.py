@@ -9,41 +9,26 @@ import json
 import re
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import sync_playwright
 
-from oms_local.cloud import ROOT
 from oms_local.runner import Running, wait_for
 from oms_local.samples import shopify_delivery, shopify_order
+from tests.e2e.pages import ARGS, CHROMIUM, SHOTS, accessibility_violations, ready
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = "/usr/bin/chromium"
-TIMES = "\N{MULTIPLICATION SIGN}"  # how the page writes "2 of"
-AXE = ROOT / "tests" / "e2e" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
-SHOTS = ROOT / "test-output" / "screenshots"
 SECRET = "browser-choice-webhook-secret"
 LINK = re.compile(r"(https?://\S+/choices/[A-Za-z0-9_.-]+)")
-# Chromium as root in a closed network: no sandbox, and none of its background connections.
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+TIMES = "\N{MULTIPLICATION SIGN}"  # how the page writes "2 of"
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    assert Path(CHROMIUM).exists(), "make test installs Debian's chromium (make browser)"
-    assert AXE.exists(), "make test installs axe-core (make browser)"
+    ready()
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield chromium
@@ -61,14 +46,6 @@ def deliver(local: Running, payload: dict[str, Any], store_id: str) -> None:
         assert conn.getresponse().status == 202
     finally:
         conn.close()
-
-
-def accessibility_violations(page: Any) -> list[dict[str, Any]]:
-    # The page's CSP forbids every script, so axe-core goes in through the DevTools protocol
-    # (which CSP does not govern) rather than a <script> tag.
-    page.evaluate(AXE.read_text(encoding="utf-8") + "\n;undefined")
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [{"id": v["id"], "nodes": len(v["nodes"])} for v in result["violations"]]
 
 
 def test_a_customer_opens_the_emailed_link_and_ships_what_is_available(local: Running, browser: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -75,7 +76,12 @@ def test_an_idle_stack_keeps_its_banner_readable_and_ctrl_c_stops_it_without_a_t
         time.sleep(60)  # the idle minute the test is about: schedules fire about 60 times
         after_banner = [line for at, line in console.lines if at > banner_at and line.strip()]
         assert len(after_banner) <= 6, "\n".join(after_banner)
-        assert (tmp_path / "facts.json").exists()
+        facts = json.loads((tmp_path / "facts.json").read_text())
+        banner = "\n".join(line for at, line in console.lines if at <= banner_at)
+        # The admin app's address and a demo sign-in for each role, as the README shows them.
+        assert f"Admin app        {facts['app_url']}/" in banner
+        for email in ("staff@demo.local", "warehouse@demo.local"):
+            assert f"sign in as {email} / {facts['sign_in'][email]}" in banner
         stopped_at = time.monotonic()
         code = console.ctrl_c()
     finally:

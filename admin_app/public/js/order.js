@@ -1,0 +1,278 @@
+// One order: lines with what is reserved, shipped, cancelled, refunded and returned; money as the
+// channel reported it; addresses; shipments, refunds, returns; the timeline with notes. Actions
+// (note, cancel, refund, allocate) are shown only to a role the API lets call them, each in a
+// dialog that states its effect and shows the API's words when it refuses.
+import { html, useEffect, useRef, useState } from "./vendor/preact-htm.js";
+import { api, actionKey } from "./api.js";
+import { money, when, words } from "./format.js";
+
+const LEFT = new Set(["shipped", "in_transit", "out_for_delivery", "delivered", "exception", "returned_to_sender"]);
+const REASONS = ["customer", "inventory", "fraud", "declined", "staff", "other"];
+
+function may(me, route) {
+  return me.routes.includes("*") || me.routes.includes(route);
+}
+
+export function quantities(order, shipments) {
+  const out = {};
+  for (const line of order.lines) {
+    const shipped = shipments
+      .filter((s) => LEFT.has(s.status))
+      .reduce((n, s) => n + s.lines.filter((l) => l.line_id === line.line_id).reduce((m, l) => m + l.quantity, 0), 0);
+    const refunded = order.refunds
+      .filter((r) => r.status !== "failed")
+      .reduce((n, r) => n + r.lines.filter((l) => l.line_id === line.line_id).reduce((m, l) => m + l.quantity, 0), 0);
+    const reserved = ((order.reservation || {}).reserved || {})[line.stock_sku] || 0;
+    const cancelled = (order.cancelled_quantities || {})[line.line_id] || 0;
+    const returned = (order.returned || {})[line.line_id] || 0;
+    out[line.line_id] = { shipped, refunded, reserved, cancelled, returned };
+  }
+  return out;
+}
+
+function Dialog({ title, open, onClose, children }) {
+  const ref = useRef(null);
+  useEffect(() => {
+    const d = ref.current;
+    if (open && !d.open) d.showModal();
+    if (!open && d.open) d.close();
+  }, [open]);
+  const id = `dlg-${title.replace(/\W+/g, "-").toLowerCase()}`;
+  return html`<dialog ref=${ref} aria-labelledby=${id} onClose=${onClose}>
+    <h2 id=${id}>${title}</h2>${open && children}
+  </dialog>`;
+}
+
+function Action({ label, title, danger, children, disabled }) {
+  const [open, setOpen] = useState(false);
+  return html`<button type="button" class=${danger ? "danger" : ""} disabled=${disabled} onClick=${() => setOpen(true)}>${label}</button>
+    <${Dialog} title=${title} open=${open} onClose=${() => setOpen(false)}>${children(() => setOpen(false))}<//>`;
+}
+
+function useSubmit(run, close, onDone) {
+  const [problem, setProblem] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const key = useRef(actionKey("app"));
+  const submit = async (event) => {
+    event.preventDefault();
+    setBusy(true);
+    setProblem(null);
+    try {
+      const answer = await run(key.current);
+      close();
+      onDone(answer);
+    } catch (error) {
+      setProblem(error.message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { problem, busy, submit };
+}
+
+function NoteForm({ order, close, onDone }) {
+  const [text, setText] = useState("");
+  const [visibility, setVisibility] = useState("internal");
+  const { problem, busy, submit } = useSubmit(
+    (key) => api("POST", `/orders/${encodeURIComponent(order.order_id)}/notes`, { text, visibility }, { key }),
+    close,
+    () => onDone("Note added."),
+  );
+  return html`<form onSubmit=${submit}>
+    <div><label for="note-text">Note</label><textarea id="note-text" rows="3" required value=${text} onInput=${(e) => setText(e.target.value)}></textarea></div>
+    <div><label for="note-vis">Who sees it</label>
+      <select id="note-vis" value=${visibility} onChange=${(e) => setVisibility(e.target.value)}>
+        <option value="internal">Staff only</option><option value="customer">Staff and the customer (emailed)</option>
+      </select></div>
+    <p class="effect">${visibility === "customer" ? "The customer is emailed this note." : "Only staff see this note."}</p>
+    ${problem && html`<p class="error" role="alert">${problem}</p>`}
+    <div class="bar"><button type="submit" disabled=${busy}>Add note</button><button type="button" class="secondary" onClick=${close}>Close</button></div>
+  </form>`;
+}
+
+function LineCounts({ order, limits, counts, setCounts, extra }) {
+  return html`<table>
+    <thead><tr><th scope="col">Line</th><th scope="col" class="num">Up to</th><th scope="col">Units</th>${extra && html`<th scope="col">${extra.label}</th>`}</tr></thead>
+    <tbody>${order.lines.map((line) => {
+      const max = limits[line.line_id] || 0;
+      const id = `units-${line.line_id}`;
+      return html`<tr key=${line.line_id}>
+        <td><label for=${id}>${line.name}</label></td><td class="num">${max}</td>
+        <td><input id=${id} type="number" min="0" max=${max} disabled=${max === 0} value=${counts[line.line_id] || 0}
+          onInput=${(e) => setCounts({ ...counts, [line.line_id]: Math.max(0, Math.min(max, Number(e.target.value) || 0)) })} /></td>
+        ${extra && html`<td>${extra.cell(line)}</td>`}
+      </tr>`;
+    })}</tbody>
+  </table>`;
+}
+
+function CancelForm({ order, q, close, onDone }) {
+  const limits = Object.fromEntries(
+    order.lines.map((l) => [l.line_id, Math.max(0, l.quantity - q[l.line_id].shipped - q[l.line_id].cancelled)]),
+  );
+  const [counts, setCounts] = useState({});
+  const [reason, setReason] = useState("customer");
+  const [refund, setRefund] = useState(true);
+  const chosen = order.lines.filter((l) => counts[l.line_id] > 0);
+  const { problem, busy, submit } = useSubmit(
+    (key) =>
+      api(
+        "POST",
+        `/orders/${encodeURIComponent(order.order_id)}/cancel`,
+        { reason, refund, lines: chosen.map((l) => ({ line_id: l.line_id, quantity: counts[l.line_id] })) },
+        { key },
+      ),
+    close,
+    () => onDone("Cancelled."),
+  );
+  return html`<form onSubmit=${submit}>
+    <${LineCounts} order=${order} limits=${limits} counts=${counts} setCounts=${setCounts} />
+    <div><label for="cancel-reason">Reason</label>
+      <select id="cancel-reason" value=${reason} onChange=${(e) => setReason(e.target.value)}>${REASONS.map((r) => html`<option value=${r}>${r}</option>`)}</select></div>
+    <div><label><input type="checkbox" checked=${refund} onChange=${(e) => setRefund(e.target.checked)} /> Refund what they were paid</label></div>
+    <p class="effect" aria-live="polite">${chosen.length
+      ? `Cancels ${chosen.map((l) => `${counts[l.line_id]} × ${l.name}`).join(", ")}; their reserved stock is released${refund ? " and their price refunded" : ""}.`
+      : "Choose the units to cancel."}</p>
+    ${problem && html`<p class="error" role="alert">${problem}</p>`}
+    <div class="bar"><button type="submit" class="danger" disabled=${busy || !chosen.length}>Cancel these units</button><button type="button" class="secondary" onClick=${close}>Close</button></div>
+  </form>`;
+}
+
+function RefundForm({ order, q, close, onDone }) {
+  const limits = Object.fromEntries(
+    order.lines.map((l) => [l.line_id, Math.max(0, l.quantity - q[l.line_id].refunded - q[l.line_id].cancelled)]),
+  );
+  const [counts, setCounts] = useState({});
+  const [restock, setRestock] = useState({});
+  const [shipping, setShipping] = useState("");
+  const [amount, setAmount] = useState("");
+  const [reason, setReason] = useState("");
+  const chosen = order.lines.filter((l) => counts[l.line_id] > 0);
+  const { problem, busy, submit } = useSubmit(
+    (key) =>
+      api(
+        "POST",
+        `/orders/${encodeURIComponent(order.order_id)}/refunds`,
+        {
+          reason,
+          lines: chosen.map((l) => ({ line_id: l.line_id, quantity: counts[l.line_id], restock: !!restock[l.line_id] })),
+          ...(shipping ? { shipping } : {}),
+          ...(amount ? { amount } : {}),
+        },
+        { key },
+      ),
+    close,
+    (r) => onDone(`Refund ${r.refund_id || ""} ${words(r.status || "")}: ${money(r.total)}.`),
+  );
+  const restocked = chosen.filter((l) => restock[l.line_id]);
+  const extra = {
+    label: "Back on the shelf",
+    cell: (line) => html`<input type="checkbox" aria-label=${`Restock ${line.name}`} checked=${!!restock[line.line_id]}
+      onChange=${(e) => setRestock({ ...restock, [line.line_id]: e.target.checked })} />`,
+  };
+  return html`<form onSubmit=${submit}>
+    <${LineCounts} order=${order} limits=${limits} counts=${counts} setCounts=${setCounts} extra=${extra} />
+    <div><label for="refund-shipping">Shipping to refund (${order.currency})</label><input id="refund-shipping" inputmode="decimal" pattern="^(full|\\d+(\\.\\d{1,3})?)$" value=${shipping} onInput=${(e) => setShipping(e.target.value)} /></div>
+    <div><label for="refund-amount">Goodwill amount (${order.currency})</label><input id="refund-amount" inputmode="decimal" pattern="^\\d+(\\.\\d{1,3})?$" value=${amount} onInput=${(e) => setAmount(e.target.value)} /></div>
+    <div><label for="refund-reason">Reason</label><input id="refund-reason" required value=${reason} onInput=${(e) => setReason(e.target.value)} /></div>
+    <p class="effect" aria-live="polite">${chosen.length || shipping || amount
+      ? `Refunds ${[...chosen.map((l) => `${counts[l.line_id]} × ${l.name}`), shipping && `shipping ${shipping}`, amount && `${amount} goodwill`].filter(Boolean).join(", ")}${restocked.length ? `; ${restocked.map((l) => `${counts[l.line_id]} × ${l.name}`).join(", ")} back on hand` : ""}. Never more than was captured.`
+      : "Choose what to refund."}</p>
+    ${problem && html`<p class="error" role="alert">${problem}</p>`}
+    <div class="bar"><button type="submit" disabled=${busy || !(chosen.length || shipping || amount)}>Refund</button><button type="button" class="secondary" onClick=${close}>Close</button></div>
+  </form>`;
+}
+
+function Address({ title, address }) {
+  if (!address) return null;
+  const lines = [address.name, address.company, address.line1, address.line2,
+    [address.postal_code, address.city].filter(Boolean).join(" "), address.province || address.province_code, address.country_code];
+  return html`<div class="card"><h2>${title}</h2><address>${lines.filter(Boolean).map((l) => html`<div>${l}</div>`)}</address></div>`;
+}
+
+export function OrderScreen({ orderId, me }) {
+  const [data, setData] = useState(null);
+  const [problem, setProblem] = useState(null);
+  const [notice, setNotice] = useState(null);
+  const [tick, setTick] = useState(0);
+  const path = `/orders/${encodeURIComponent(orderId)}`;
+  useEffect(() => {
+    let live = true;
+    Promise.all([
+      api("GET", path),
+      api("GET", `${path}/shipments`).catch(() => ({ shipments: [] })),
+      api("GET", `${path}/returns`).catch(() => ({ returns: [] })),
+    ]).then(
+      ([order, s, r]) => live && (setData({ order, shipments: s.shipments || [], returns: r.returns || [] }), setProblem(null)),
+      (e) => live && setProblem(e.message),
+    );
+    const t = setTimeout(() => document.visibilityState === "visible" && setTick((n) => n + 1), 5000);
+    return () => {
+      live = false;
+      clearTimeout(t);
+    };
+  }, [orderId, tick]);
+  if (problem && !data) return html`<h1>Order</h1><p class="error" role="alert">${problem}</p>`;
+  if (!data) return html`<p role="status">Loading the order…</p>`;
+  const { order, shipments, returns } = data;
+  const q = quantities(order, shipments);
+  const done = (message) => {
+    setNotice(message);
+    setTick((n) => n + 1);
+  };
+  const events = [
+    ...order.timeline.map((t) => ({ at: t.at, text: `${words(t.from_status || "new")} → ${words(t.to_status)}: ${t.reason || ""}`, actor: t.actor })),
+    ...order.notes.map((n) => ({ at: n.at, text: `Note (${n.visibility === "customer" ? "to the customer" : "staff"}): ${n.text}`, actor: n.author || n.actor })),
+  ].sort((a, b) => (a.at < b.at ? 1 : -1));
+  return html`<p><a href="#/orders">← Orders</a></p>
+    <h1>Order ${order.number} <span class=${`status ${order.status}`}>${words(order.status)}</span></h1>
+    <p class="muted">${order.store_id} · ${order.channel} · placed ${when(order.placed_at)}${order.hold ? ` · on hold: ${words(order.hold.reason)}` : ""}</p>
+    ${notice && html`<p class="notice" role="status">${notice}</p>`}
+    <div class="bar" role="group" aria-label="Actions">
+      ${may(me, "POST /orders/{order_id}/notes") && html`<${Action} label="Add note" title="Add a note">${(close) => html`<${NoteForm} order=${order} close=${close} onDone=${done} />`}<//>`}
+      ${may(me, "POST /orders/{order_id}/cancel") && html`<${Action} label="Cancel units" title="Cancel units" danger>${(close) => html`<${CancelForm} order=${order} q=${q} close=${close} onDone=${done} />`}<//>`}
+      ${may(me, "POST /orders/{order_id}/refunds") && html`<${Action} label="Refund" title="Refund">${(close) => html`<${RefundForm} order=${order} q=${q} close=${close} onDone=${done} />`}<//>`}
+      ${may(me, "POST /orders/{order_id}/allocate") && (order.status === "on_hold" || order.status === "confirmed") && html`<button type="button" onClick=${async () => {
+        try { await api("POST", `${path}/allocate`, undefined, { key: actionKey("allocate") }); done("Allocated."); } catch (e) { setNotice(null); setProblem(e.message); }
+      }}>Allocate</button>`}
+    </div>
+    ${problem && html`<p class="error" role="alert">${problem}</p>`}
+    <h2>Lines</h2>
+    <table aria-label="Lines">
+      <thead><tr><th scope="col">Item</th><th scope="col">SKU</th><th scope="col" class="num">Ordered</th><th scope="col" class="num">Reserved</th>
+        <th scope="col" class="num">Shipped</th><th scope="col" class="num">Cancelled</th><th scope="col" class="num">Refunded</th><th scope="col" class="num">Returned</th>
+        <th scope="col" class="num">Price</th><th scope="col" class="num">Total</th></tr></thead>
+      <tbody>${order.lines.map((l) => html`<tr key=${l.line_id}>
+        <td>${l.name}</td><td>${l.sku}</td><td class="num">${l.quantity}</td><td class="num">${q[l.line_id].reserved}</td>
+        <td class="num">${q[l.line_id].shipped}</td><td class="num">${q[l.line_id].cancelled}</td><td class="num">${q[l.line_id].refunded}</td>
+        <td class="num">${q[l.line_id].returned}</td><td class="num">${money(l.unit_price)}</td><td class="num">${money(l.line_total)}</td></tr>`)}</tbody>
+    </table>
+    <div class="grid">
+      <div class="card"><h2>Money</h2><dl>
+        <dt>Subtotal</dt><dd>${money(order.totals.subtotal)}</dd><dt>Discounts</dt><dd>${money(order.totals.discounts)}</dd>
+        <dt>Shipping</dt><dd>${money(order.totals.shipping)}</dd><dt>Tax${order.taxes_included ? " (included)" : ""}</dt><dd>${money(order.totals.tax)}</dd>
+        <dt>Total</dt><dd>${money(order.totals.total)}</dd><dt>Payment</dt><dd>${words(order.payment_status)}</dd>
+      </dl></div>
+      <div class="card"><h2>Customer</h2><p>${[order.customer.first_name, order.customer.last_name].filter(Boolean).join(" ")}</p><p>${order.customer.email}</p><p>${order.customer.phone}</p></div>
+      <${Address} title="Ship to" address=${order.address_override || order.shipping_address} />
+      <${Address} title="Bill to" address=${order.billing_address} />
+    </div>
+    <h2>Shipments</h2>
+    ${shipments.length ? html`<table aria-label="Shipments"><thead><tr><th scope="col">Shipment</th><th scope="col">From</th><th scope="col">Status</th><th scope="col">Units</th><th scope="col">Tracking</th></tr></thead>
+      <tbody>${shipments.map((s) => html`<tr key=${s.shipment_id}><td>${s.shipment_id}</td><td>${s.location}</td><td><span class=${`status ${s.status}`}>${words(s.status)}</span></td>
+        <td>${s.lines.map((l) => `${l.quantity} × ${l.sku || l.line_id}`).join(", ")}</td>
+        <td>${s.label && s.label.tracking_number ? (s.label.tracking_url ? html`<a href=${s.label.tracking_url} rel="noopener noreferrer">${s.label.tracking_number}</a>` : s.label.tracking_number) : ""}</td></tr>`)}</tbody></table>`
+      : html`<p class="muted">None yet.</p>`}
+    <h2>Refunds</h2>
+    ${order.refunds.length ? html`<table aria-label="Refunds"><thead><tr><th scope="col">Refund</th><th scope="col">Status</th><th scope="col">When</th><th scope="col">Units</th><th scope="col" class="num">Amount</th></tr></thead>
+      <tbody>${order.refunds.map((r) => html`<tr key=${r.refund_id}><td>${r.refund_id}</td><td><span class=${`status ${r.status}`}>${words(r.status)}</span></td><td>${when(r.created_at)}</td>
+        <td>${r.lines.map((l) => `${l.quantity} × line ${l.line_id}${l.restocked ? ` (${l.restocked} restocked)` : ""}`).join(", ")}</td><td class="num">${money(r.total)}</td></tr>`)}</tbody></table>`
+      : html`<p class="muted">None.</p>`}
+    <h2>Returns</h2>
+    ${returns.length ? html`<table aria-label="Returns"><thead><tr><th scope="col">Return</th><th scope="col">Status</th><th scope="col">Units</th><th scope="col" class="num">Refunded</th></tr></thead>
+      <tbody>${returns.map((r) => html`<tr key=${r.return_id}><td>${r.return_id}</td><td><span class=${`status ${r.status}`}>${words(r.status)}</span></td>
+        <td>${r.lines.map((l) => `${l.quantity} × line ${l.line_id} (${words(l.reason)})`).join(", ")}</td><td class="num">${money(r.refunded)}</td></tr>`)}</tbody></table>`
+      : html`<p class="muted">None.</p>`}
+    <h2>Timeline</h2>
+    <ol class="timeline">${events.map((e) => html`<li><time datetime=${e.at}>${when(e.at)}</time> — ${e.text} <span class="muted">(${e.actor})</span></li>`)}</ol>`;
+}

@@ -1,0 +1,171 @@
+// Orders: filters and search saved in the URL, cursor paging, refreshed every 5 s without losing
+// the selection or the scroll, and a bulk job on the selected orders with its progress.
+import { html, useEffect, useRef, useState } from "./vendor/preact-htm.js";
+import { api, actionKey } from "./api.js";
+import { money, when, words } from "./format.js";
+
+const STATUSES = [
+  "placed", "awaiting_payment", "confirmed", "on_hold", "fulfilling", "partially_shipped", "shipped",
+  "delivered", "completed", "cancelled", "refunded", "partially_refunded", "returned",
+];
+const CHANNELS = ["shopify", "woocommerce", "bigcommerce", "manual"];
+const FILTERS = ["q", "status", "channel", "store", "from", "to"];
+const REFRESH_MS = 4000;
+
+function query(params, cursor) {
+  const q = new URLSearchParams();
+  for (const name of FILTERS) {
+    const value = params.get(name);
+    if (!value) continue;
+    q.set(name, name === "from" || name === "to" ? new Date(`${value}T00:00:00`).toISOString() : value);
+  }
+  if (params.get("to")) q.set("to", new Date(new Date(`${params.get("to")}T00:00:00`).getTime() + 86_400_000).toISOString());
+  if (cursor) q.set("cursor", cursor);
+  q.set("limit", "50");
+  return q.toString();
+}
+
+function Filters({ params, stores }) {
+  const submit = (event) => {
+    event.preventDefault();
+    const form = new FormData(event.target);
+    const next = new URLSearchParams();
+    for (const name of FILTERS) if (form.get(name)) next.set(name, form.get(name));
+    location.hash = `#/orders?${next}`;
+  };
+  const value = (name) => params.get(name) || "";
+  return html`<form class="filters" role="search" onSubmit=${submit} aria-label="Find orders">
+    <div><label for="q">Search</label>
+      <input id="q" name="q" type="search" value=${value("q")} placeholder="number, email, sku:…, tag:…" size="28" /></div>
+    <div><label for="status">Status</label>
+      <select id="status" name="status" value=${value("status")}>
+        <option value="">any</option>
+        ${STATUSES.map((s) => html`<option value=${s}>${words(s)}</option>`)}
+      </select></div>
+    <div><label for="channel">Channel</label>
+      <select id="channel" name="channel" value=${value("channel")}>
+        <option value="">any</option>
+        ${CHANNELS.map((c) => html`<option value=${c}>${c}</option>`)}
+      </select></div>
+    <div><label for="store">Store</label>
+      <select id="store" name="store" value=${value("store")}>
+        <option value="">any</option>
+        ${stores.map((s) => html`<option value=${s.store_id}>${s.name || s.store_id}</option>`)}
+      </select></div>
+    <div><label for="from">Placed from</label><input id="from" name="from" type="date" value=${value("from")} /></div>
+    <div><label for="to">to</label><input id="to" name="to" type="date" value=${value("to")} /></div>
+    <div><button type="submit">Apply</button></div>
+    <div><button type="button" class="secondary" onClick=${() => (location.hash = "#/orders")}>Clear</button></div>
+  </form>`;
+}
+
+function BulkTag({ selected, onDone }) {
+  const [tag, setTag] = useState("");
+  const [job, setJob] = useState(null);
+  const [problem, setProblem] = useState(null);
+  useEffect(() => {
+    if (!job || job.status === "done") return undefined;
+    const t = setTimeout(async () => setJob(await api("GET", `/jobs/${encodeURIComponent(job.job_id)}`)), 700);
+    return () => clearTimeout(t);
+  }, [job]);
+  useEffect(() => {
+    if (job && job.status === "done") onDone();
+  }, [job && job.status]);
+  const start = async (event) => {
+    event.preventDefault();
+    setProblem(null);
+    try {
+      setJob(
+        await api("POST", "/jobs", { action: "add_tag", order_ids: [...selected], params: { tag } }, { key: actionKey("tag") }),
+      );
+    } catch (error) {
+      setProblem(error.message);
+    }
+  };
+  const total = job ? job.total || selected.size : 0;
+  return html`<form class="bar" onSubmit=${start} aria-label="Bulk action">
+    <span>${selected.size} selected</span>
+    <label for="bulk-tag">Tag</label>
+    <input id="bulk-tag" value=${tag} onInput=${(e) => setTag(e.target.value)} required pattern="[A-Za-z0-9 _.:\\-]{1,40}" />
+    <button type="submit" disabled=${!selected.size || (job && job.status !== "done")}>Add tag to selected</button>
+    ${job && html`<span role="status" aria-live="polite">
+      <progress max=${total} value=${job.done + job.failed} aria-label="Bulk job progress"></progress>
+      ${" "}${job.status === "done" ? `done: ${job.done - job.failed} tagged, ${job.failed} failed` : `${job.done + job.failed} of ${total}`}
+    </span>`}
+    ${problem && html`<span class="error" role="alert">${problem}</span>`}
+  </form>`;
+}
+
+export function OrdersScreen({ params, me }) {
+  const [stores, setStores] = useState([]);
+  const [page, setPage] = useState(null);
+  const [problem, setProblem] = useState(null);
+  const [cursors, setCursors] = useState([null]); // the cursor of each page seen, for Back
+  const [selected, setSelected] = useState(new Set());
+  const [tick, setTick] = useState(0);
+  const key = params.toString();
+  const cursor = cursors[cursors.length - 1];
+  const mayTag = me.routes.includes("*") || me.routes.includes("POST /jobs");
+
+  useEffect(() => {
+    api("GET", "/stores").then((r) => setStores(r.stores || []), () => setStores([]));
+  }, []);
+  useEffect(() => {
+    setCursors([null]);
+    setSelected(new Set());
+  }, [key]);
+  useEffect(() => {
+    let live = true;
+    api("GET", `/orders?${query(params, cursor)}`).then(
+      (r) => live && (setPage(r), setProblem(null)),
+      (e) => live && setProblem(e.message),
+    );
+    const t = setTimeout(() => document.visibilityState === "visible" && setTick((n) => n + 1), REFRESH_MS);
+    return () => {
+      live = false;
+      clearTimeout(t);
+    };
+  }, [key, cursor, tick]);
+
+  const toggle = (id) => {
+    const next = new Set(selected);
+    next.has(id) ? next.delete(id) : next.add(id);
+    setSelected(next);
+  };
+  const orders = page ? page.orders : [];
+  const all = orders.length > 0 && orders.every((o) => selected.has(o.order_id));
+  const toggleAll = () => {
+    const next = new Set(selected);
+    orders.forEach((o) => (all ? next.delete(o.order_id) : next.add(o.order_id)));
+    setSelected(next);
+  };
+  return html`<h1>Orders</h1>
+    <${Filters} params=${params} stores=${stores} />
+    ${mayTag && html`<${BulkTag} selected=${selected} onDone=${() => setTick((n) => n + 1)} />`}
+    ${problem && html`<p class="error" role="alert">${problem}</p>`}
+    ${!page && !problem && html`<p role="status">Loading orders…</p>`}
+    ${page && html`<table aria-label="Orders">
+      <thead><tr>
+        <th scope="col"><input type="checkbox" aria-label="Select every order on this page" checked=${all} onChange=${toggleAll} /></th>
+        <th scope="col">Order</th><th scope="col">Status</th><th scope="col">Store</th><th scope="col">Channel</th>
+        <th scope="col">Placed</th><th scope="col" class="num">Total</th>
+      </tr></thead>
+      <tbody>
+        ${orders.map(
+          (o) => html`<tr key=${o.order_id}>
+            <td><input type="checkbox" aria-label=${`Select order ${o.number}`} checked=${selected.has(o.order_id)} onChange=${() => toggle(o.order_id)} /></td>
+            <td><a href=${`#/orders/${encodeURIComponent(o.order_id)}`}>${o.number}</a></td>
+            <td><span class=${`status ${o.status}`}>${words(o.status)}</span></td>
+            <td>${o.store_id}</td><td>${o.channel}</td><td>${when(o.placed_at)}</td>
+            <td class="num">${money(o.totals && o.totals.total)}</td>
+          </tr>`,
+        )}
+        ${orders.length === 0 && html`<tr><td colspan="7">No orders match.</td></tr>`}
+      </tbody>
+    </table>
+    <nav class="bar" aria-label="Pages">
+      <button type="button" class="secondary" disabled=${cursors.length < 2} onClick=${() => setCursors(cursors.slice(0, -1))}>Previous page</button>
+      <button type="button" class="secondary" disabled=${!page.cursor} onClick=${() => setCursors([...cursors, page.cursor])}>Next page</button>
+      <span class="muted">Page ${cursors.length}</span>
+    </nav>`}`;
+}

@@ -1,0 +1,192 @@
+"""The admin app as staff use it, in Chromium (Debian's, driven by Playwright) on the local stack:
+signed in through the hosted UI (authorization code + PKCE), an order found by the customer's
+email, one unit of a line cancelled, a shipped unit refunded and put back on the shelf; then the
+warehouse signs in, sees no refund or cancel button, and the API refuses the refund anyway.
+Every screen is checked with axe-core and kept as a screenshot."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from oms_local.runner import Running, wait_for
+from tests.e2e.pages import ARGS, CHROMIUM, accessibility_violations, ready, shot
+
+pytestmark = pytest.mark.e2e
+TIMES = "\N{MULTIPLICATION SIGN}"  # how the app writes "2 of"
+# The local stack shares two cores with the rest of the suite: an answer may take seconds.
+expect.set_options(timeout=30_000)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    ready()
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _accessible(page: Any, name: str) -> None:
+    shot(page, f"admin-{name}")
+    assert accessibility_violations(page, serious=True) == [], name
+
+
+def _sign_in(page: Any, local: Running, email: str) -> None:
+    assert local.app is not None
+    page.goto(f"{local.app.url}/")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(local.users[email].password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Orders")).to_be_visible(timeout=15_000)
+    expect(page.get_by_text(f"{email} (")).to_be_visible()
+
+
+def _order(local: Running, email: str) -> tuple[str, str, str]:
+    """A phone order of two SKUs of its own, allocated and waiting to ship."""
+    tag = uuid.uuid4().hex[:6].upper()
+    mug, tee = f"APP-MUG-{tag}", f"APP-TEE-{tag}"
+    for sku in (mug, tee):
+        assert (
+            local.request("PUT", f"/stock/{sku}", {"locations": [{"location": "wh-west", "on_hand": 10}]})[0]
+            == 200
+        )
+    reference = f"APP-{tag}"
+    body = {
+        "store_id": "demo-woo",
+        "reference": reference,
+        "currency": "EUR",
+        "customer": {"email": email, "first_name": "Grace"},
+        "shipping_address": {
+            "name": "Grace <Hopper>",
+            "line1": "1 Harbour St",
+            "city": "Boston",
+            "postal_code": "02110",
+            "country_code": "US",
+        },
+        "lines": [
+            {"sku": mug, "name": "Enamel mug", "quantity": 2, "unit_price": "12.50"},
+            {"sku": tee, "name": "Logo tee <M>", "quantity": 1, "unit_price": "20.00"},
+        ],
+    }
+    assert local.request("POST", "/orders", body, headers={"idempotency-key": reference})[0] == 202
+    order_id = f"demo-woo.{reference}"
+    assert wait_for(lambda: local.request("GET", f"/orders/{order_id}")[1].get("status") == "fulfilling", 60)
+    return order_id, mug, tee
+
+
+def _ship(local: Running, order_id: str) -> None:
+    for shipment in local.request("GET", f"/orders/{order_id}/shipments")[1]["shipments"]:
+        if shipment["status"] == "pending":
+            assert local.request("POST", f"/shipments/{shipment['shipment_id']}/ship")[0] == 200
+
+
+def test_staff_find_an_order_by_email_cancel_a_unit_and_refund_a_shipped_one_with_restock(
+    local: Running, browser: Any
+) -> None:
+    email = f"grace-{uuid.uuid4().hex[:8]}@example.com"
+    order_id, mug, tee = _order(local, email)
+    context = browser.new_context()
+    page = context.new_page()
+    _sign_in(page, local, "staff@demo.local")
+    _accessible(page, "orders")
+
+    page.get_by_label("Search").fill(email)
+    page.get_by_role("button", name="Apply").click()
+    assert "q=" in page.url  # the view is saved in the URL
+    number = order_id.split(".", 1)[1]
+    page.get_by_role("link", name=number).click()
+    expect(page.get_by_role("heading", name=f"Order {number}")).to_be_visible()
+    expect(page.get_by_text("Grace <Hopper>")).to_be_visible()  # shown as text, never as markup
+    _accessible(page, "order")
+
+    page.get_by_role("button", name="Cancel units").click()
+    dialog = page.get_by_role("dialog", name="Cancel units")
+    dialog.get_by_role("spinbutton", name="Enamel mug").fill("1")
+    expect(
+        dialog.get_by_text(
+            f"Cancels 1 {TIMES} Enamel mug; their reserved stock is released and their price refunded."
+        )
+    ).to_be_visible()
+    _accessible(page, "cancel-dialog")
+    dialog.get_by_role("button", name="Cancel these units").click()
+    expect(page.get_by_role("status").filter(has_text="Cancelled.")).to_be_visible()
+    lines = page.get_by_role("table", name="Lines")
+    mug_row = lines.get_by_role("row").filter(has_text="Enamel mug")
+    expect(mug_row.locator("td").nth(2)).to_have_text("2")  # ordered
+    expect(mug_row.locator("td").nth(5)).to_have_text("1")  # cancelled
+    order = local.request("GET", f"/orders/{order_id}")[1]
+    mug_line = next(x["line_id"] for x in order["lines"] if x["sku"] == mug)
+    tee_line = next(x["line_id"] for x in order["lines"] if x["sku"] == tee)
+    assert order["cancelled_quantities"] == {mug_line: 1}
+
+    _ship(local, order_id)
+    before = local.request("GET", f"/stock/{tee}")[1]["on_hand"]
+    expect(page.get_by_role("table", name="Shipments")).to_contain_text("shipped", timeout=15_000)
+
+    page.get_by_role("button", name="Refund").click()
+    dialog = page.get_by_role("dialog", name="Refund")
+    dialog.get_by_role("spinbutton", name="Logo tee <M>").fill("1")
+    dialog.get_by_label("Restock Logo tee <M>").check()
+    dialog.get_by_label("Reason").fill("arrived torn")
+    expect(
+        dialog.get_by_text(
+            f"Refunds 1 {TIMES} Logo tee <M>; 1 {TIMES} Logo tee <M> back on hand.", exact=False
+        )
+    ).to_be_visible()
+    _accessible(page, "refund-dialog")
+    dialog.get_by_role("button", name="Refund", exact=True).click()
+    expect(page.get_by_role("status").filter(has_text="Refund")).to_be_visible()
+    _accessible(page, "order-refunded")
+
+    order = local.request("GET", f"/orders/{order_id}")[1]
+    refunds = [
+        (r["reason"], [(x["line_id"], x["quantity"], x["restocked"]) for x in r["lines"]])
+        for r in order["refunds"]
+    ]
+    assert ("arrived torn", [(tee_line, 1, 1)]) in refunds
+    assert local.request("GET", f"/stock/{tee}")[1]["on_hand"] == before + 1
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    context.close()
+
+
+def test_the_warehouse_sees_no_refund_or_cancel_and_the_api_refuses_the_refund(
+    local: Running, browser: Any
+) -> None:
+    email = f"ada-{uuid.uuid4().hex[:8]}@example.com"
+    order_id, _, _ = _order(local, email)
+    context = browser.new_context()
+    page = context.new_page()
+    _sign_in(page, local, "warehouse@demo.local")
+    assert local.app is not None
+    page.goto(f"{local.app.url}/#/orders/{order_id}")
+    expect(page.get_by_role("heading", name=f"Order {order_id.split('.', 1)[1]}")).to_be_visible()
+    actions = page.get_by_role("group", name="Actions")
+    expect(actions.get_by_role("button", name="Refund")).to_have_count(0)
+    expect(actions.get_by_role("button", name="Cancel units")).to_have_count(0)
+    expect(actions.get_by_role("button", name="Add note")).to_have_count(0)
+    _accessible(page, "order-as-warehouse")
+    # The warehouse user's own token (from this tab's refresh token), calling the refund route.
+    answer = page.evaluate(
+        """async ([auth, api, client, order]) => {
+          const form = new URLSearchParams({grant_type: "refresh_token", client_id: client,
+            refresh_token: sessionStorage.getItem("oms.refresh")});
+          const tokens = await (await fetch(`${auth}/oauth2/token`, {method: "POST", body: form})).json();
+          const response = await fetch(`${api}/orders/${encodeURIComponent(order)}/refunds`, {
+            method: "POST",
+            headers: {authorization: `Bearer ${tokens.access_token}`, "content-type": "application/json"},
+            body: JSON.stringify({amount: "1.00", reason: "not allowed"})});
+          return [response.status, await response.json()];
+        }""",
+        [local.api_url, local.api_url, local.app.config["clientId"], order_id],
+    )
+    assert answer[0] == 403
+    assert answer[1]["code"] == "forbidden"
+    assert local.request("GET", f"/orders/{order_id}")[1]["refunds"] == []
+    context.close()
