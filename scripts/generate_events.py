@@ -220,6 +220,11 @@ def _shipment_detail(shipment_id: str, order_id: str, status: str) -> dict[str, 
 
 
 FORGED_LINK = "ZGVtby1zaG9waWZ5LjEwMDE6MQ." + "A" * 24  # demo-shopify.1001, offer 1, a made-up MAC
+# Where the custom resource sample sends CloudFormation's reply (tests/integration/test_events_dir.py
+# listens there while the samples run).
+REPLY_URL = "http://127.0.0.1:48213/cloudformation-reply"
+ACCOUNT = "123456789012"
+PUBLISHER_ARN = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:oms-dev-AdminAppPublisher"
 
 
 def samples() -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
@@ -753,6 +758,28 @@ def samples() -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
         "choice_timeout/scheduled.json": (
             _scheduled("2026-11-23T03:40:00Z", "ChoiceTimeoutFunctionTimeouts"),
             {"result_keys": ["applied", "failed"]},
+        ),
+        # CloudFormation deletes the stack after the app's bucket is already gone: nothing to empty,
+        # and CloudFormation is told so (the reply goes to REPLY_URL, where the test listens).
+        "admin_app_publisher/delete-gone-bucket.json": (
+            {
+                "RequestType": "Delete",
+                "ServiceToken": PUBLISHER_ARN,
+                "ResponseURL": REPLY_URL,
+                "StackId": f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/oms-dev/4e1f0d50",
+                "RequestId": "7b8a2c1e-5d4f-4a3b-9c2d-1e0f9a8b7c6d",
+                "LogicalResourceId": "AdminAppFiles",
+                "PhysicalResourceId": "admin-app-oms-dev-adminappbucket-gone",
+                "ResourceType": "Custom::AdminAppFiles",
+                "ResourceProperties": {
+                    "ServiceToken": PUBLISHER_ARN,
+                    "Bucket": "oms-dev-adminappbucket-gone",
+                    "ApiUrl": "https://abc123.execute-api.us-east-1.amazonaws.com",
+                    "AuthUrl": "https://oms-dev-123456789012.auth.us-east-1.amazoncognito.com",
+                    "ClientId": "1example23456789",
+                },
+            },
+            {"result_keys": ["Status"], "reply": "SUCCESS"},
         ),
         # A link whose signature does not match: the same 404 page as any link that is not valid.
         "choices_api/forged-link.json": (

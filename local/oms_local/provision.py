@@ -7,6 +7,7 @@ the runner brings them to life.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 import uuid
@@ -111,6 +112,17 @@ class Provisioner:
             "AWS::Lambda::EventSourceMapping": lambda lid, p: (str(uuid.uuid4()), {}),
             "AWS::ApiGatewayV2::Api": self._api,
             "AWS::ApiGatewayV2::Stage": lambda lid, p: (p.get("StageName", "$default"), {}),
+            "AWS::Cognito::UserPoolDomain": self._user_pool_domain,
+            "AWS::Cognito::UserPoolGroup": self._user_pool_group,
+            "AWS::CloudFront::OriginAccessControl": self._origin_access_control,
+            # The admin app's CDN: make run serves the files itself (oms_local.app_server, with the
+            # policy's headers), so these are recorded only.
+            "AWS::CloudFront::ResponseHeadersPolicy": lambda lid, p: (lid, {"Id": lid}),
+            "AWS::CloudFront::Distribution": self._distribution,
+            "Custom::AdminAppFiles": lambda lid, p: (f"admin-app-{p.get('Bucket')}", {}),
+            # AutoPublishAlias: each function runs its latest code locally.
+            "AWS::Lambda::Version": lambda lid, p: (f"{p.get('FunctionName')}:1", {"Version": "1"}),
+            "AWS::Lambda::Alias": lambda lid, p: (f"{p.get('FunctionName')}:{p.get('Name')}", {}),
         }
 
     # ------------------------------------------------------------------ data resources
@@ -193,7 +205,11 @@ class Provisioner:
                 for i, r in enumerate(p["LifecycleConfiguration"]["Rules"])
             ]
             s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": rules})
-        return name, {"Arn": f"arn:aws:s3:::{name}", "DomainName": f"{name}.s3.amazonaws.com"}
+        return name, {
+            "Arn": f"arn:aws:s3:::{name}",
+            "DomainName": f"{name}.s3.amazonaws.com",
+            "RegionalDomainName": f"{name}.s3.{REGION}.amazonaws.com",
+        }
 
     def _queue(self, logical: str, p: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         sqs = self.client("sqs")
@@ -343,12 +359,45 @@ class Provisioner:
         }
 
     def _user_pool_client(self, logical: str, p: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        oauth = {
+            k: p[k]
+            for k in (
+                "AllowedOAuthFlows",
+                "AllowedOAuthFlowsUserPoolClient",
+                "AllowedOAuthScopes",
+                "CallbackURLs",
+                "LogoutURLs",
+                "SupportedIdentityProviders",
+            )
+            if k in p
+        }
         response = self.client("cognito-idp").create_user_pool_client(
             UserPoolId=p["UserPoolId"],
             ClientName=p.get("ClientName") or logical,
             ExplicitAuthFlows=p.get("ExplicitAuthFlows", []),
+            **oauth,
         )
         return response["UserPoolClient"]["ClientId"], {}
+
+    def _user_pool_domain(self, logical: str, p: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        self.client("cognito-idp").create_user_pool_domain(Domain=p["Domain"], UserPoolId=p["UserPoolId"])
+        return p["Domain"], {}
+
+    def _user_pool_group(self, logical: str, p: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        extra = {"Description": p["Description"]} if p.get("Description") else {}
+        self.client("cognito-idp").create_group(GroupName=p["GroupName"], UserPoolId=p["UserPoolId"], **extra)
+        return p["GroupName"], {}
+
+    def _origin_access_control(self, logical: str, p: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        response = self.client("cloudfront").create_origin_access_control(
+            OriginAccessControlConfig=p["OriginAccessControlConfig"]
+        )
+        ident = response["OriginAccessControl"]["Id"]
+        return ident, {"Id": ident}
+
+    def _distribution(self, logical: str, p: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        ident = "E" + hashlib.sha256(f"{self.stack.name}/{logical}".encode()).hexdigest()[:12].upper()
+        return ident, {"Id": ident, "DomainName": f"d{ident[1:].lower()}.cloudfront.net"}
 
     def _email_identity(self, logical: str, p: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         identity = p["EmailIdentity"]

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 import pytest
 
 from oms_local.cloud import ROOT
+from scripts.generate_events import REPLY_URL
+from tests.cloudformation_replies import Replies
 from tests.stack import Stack
 
 EVENTS = ROOT / "events"
@@ -20,16 +24,26 @@ def test_every_file_is_in_the_manifest_and_every_function_has_samples(shared_sho
     assert function_dirs <= {entry["function_dir"] for entry in MANIFEST.values()}
 
 
+@pytest.fixture(scope="module")
+def replies() -> Iterator[Replies]:
+    """CloudFormation's response URL, where the custom resource samples reply."""
+    with Replies(port=int(urlsplit(REPLY_URL).port or 0)) as listening:
+        yield listening
+
+
 @pytest.mark.parametrize("name", list(MANIFEST))
-def test_sample_event_is_answered_as_expected(shared_shop: Stack, name: str) -> None:
+def test_sample_event_is_answered_as_expected(shared_shop: Stack, replies: Replies, name: str) -> None:
     expected = MANIFEST[name]
     cloud = shared_shop.cloud
     function = next(
         lid for lid, spec in cloud.specs.items() if spec.code_dir.name == expected["function_dir"]
     )
     event = json.loads((EVENTS / name).read_text())
+    before = len(replies.received)
     result = cloud.invoker.invoke(function, event)
     assert result.ok, result.error
+    if "reply" in expected:
+        assert [r["Status"] for r in replies.received[before:]] == [expected["reply"]]
     if "status" in expected:
         assert result.value["statusCode"] == expected["status"], result.value.get("body")
         headers = {k.lower(): v for k, v in result.value["headers"].items()}
