@@ -14,10 +14,13 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from oms_local.runner import Running, wait_for
+from oms_local.samples import woocommerce_delivery, woocommerce_order
+from oms_local.seed import WOO_STORE
 from tests.e2e.pages import ARGS, CHROMIUM, accessibility_violations, ready, shot
 
 pytestmark = pytest.mark.e2e
 TIMES = "\N{MULTIPLICATION SIGN}"  # how the app writes "2 of"
+LEFT = {"shipped", "in_transit", "out_for_delivery", "delivered"}
 # The local stack shares two cores with the rest of the suite: an answer may take seconds.
 expect.set_options(timeout=30_000)
 
@@ -189,4 +192,149 @@ def test_the_warehouse_sees_no_refund_or_cancel_and_the_api_refuses_the_refund(
     assert answer[0] == 403
     assert answer[1]["code"] == "forbidden"
     assert local.request("GET", f"/orders/{order_id}")[1]["refunds"] == []
+    context.close()
+
+
+def test_the_warehouse_ships_a_woocommerce_order_through_the_fulfilment_screens(
+    local: Running, browser: Any
+) -> None:
+    sku = f"APP-SCAN-{uuid.uuid4().hex[:6].upper()}"
+    counted = {"locations": [{"location": "wh-west", "on_hand": 5}]}
+    assert local.request("PUT", f"/stock/{sku}", counted)[0] == 200
+    number = 880_000 + int(uuid.uuid4().hex[:4], 16)
+    delivery = woocommerce_delivery(
+        woocommerce_order(number, skus={sku: 2}), store_id="demo-woo", secret=str(WOO_STORE["webhook_secret"])
+    )
+    status, _ = local.request("POST", delivery.path, raw=delivery.body, headers=delivery.headers, token="")
+    assert status == 202
+    order_id = f"demo-woo.{number}"
+    assert wait_for(lambda: local.request("GET", f"/orders/{order_id}")[1].get("status") == "fulfilling", 60)
+
+    context = browser.new_context()
+    page = context.new_page()
+    _sign_in(page, local, "warehouse@demo.local")
+    page.get_by_role("link", name="Fulfilment").click()
+    page.get_by_label("Location").select_option("wh-west")
+    expect(page.get_by_role("table", name="Shipments to work")).to_contain_text(str(number))
+    _accessible(page, "fulfilment-queue")
+    # A scanner types the SKU and Enter: the shipment that needs it opens.
+    page.get_by_label("Scan or type an order number, shipment or SKU").fill(sku)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name=f"Shipment {order_id}-S1")).to_be_visible()
+    # The print dialog, as the test sees it: each call counted.
+    page.evaluate("() => { window.printed = 0; window.print = () => { window.printed += 1; }; }")
+    page.get_by_role("button", name="Print pick list").click()
+    assert wait_for(lambda: page.evaluate("window.printed") == 1, 10)
+    pick = page.get_by_role("region", name=f"Pick list {order_id}-S1")
+    expect(pick.get_by_role("row").filter(has_text=sku)).to_contain_text("2")
+    page.emulate_media(media="print")
+    shot(page, "admin-pick-list-printed")
+    page.emulate_media(media="screen")
+    _accessible(page, "shipment")
+
+    page.get_by_role("button", name="Pack", exact=True).click()
+    expect(page.get_by_role("heading", name=f"Shipment {order_id}-S1")).to_contain_text("packed")
+    page.get_by_role("button", name="Rates").click()
+    page.get_by_label("express", exact=False).check()
+    _accessible(page, "rates")
+    page.get_by_role("button", name="Buy label").click()
+    expect(page.get_by_text("Label: Sandbox Post express")).to_be_visible()
+    page.get_by_role("button", name="Ship", exact=True).click()
+    expect(page.get_by_role("heading", name=f"Shipment {order_id}-S1")).to_contain_text("shipped")
+    _accessible(page, "shipped")
+
+    (shipment,) = local.request("GET", f"/orders/{order_id}/shipments")[1]["shipments"]
+    # It left with the label bought on screen (the poller, an hour a second here, may already
+    # have seen the carrier's first scans).
+    assert shipment["status"] in LEFT, shipment["status"]
+    assert shipment["label"]["service"] == "express"
+    assert local.request("GET", f"/orders/{order_id}")[1]["status"] in ("shipped", "delivered")
+    context.close()
+
+
+def test_counting_stock_on_the_stock_screen_releases_an_order_held_for_it(
+    local: Running, browser: Any
+) -> None:
+    sku = f"APP-SHORT-{uuid.uuid4().hex[:6].upper()}"
+    assert (
+        local.request("PUT", f"/stock/{sku}", {"locations": [{"location": "wh-west", "on_hand": 0}]})[0]
+        == 200
+    )
+    reference = f"APP-HOLD-{uuid.uuid4().hex[:6].upper()}"
+    body = {
+        "store_id": "demo-woo",
+        "reference": reference,
+        "currency": "USD",
+        "customer": {"email": "held@example.com"},
+        "shipping_address": {
+            "name": "Held",
+            "line1": "1 Main St",
+            "city": "Reno",
+            "postal_code": "89502",
+            "country_code": "US",
+        },
+        "lines": [{"sku": sku, "name": "Scarce lamp", "quantity": 2, "unit_price": "30.00"}],
+    }
+    assert local.request("POST", "/orders", body, headers={"idempotency-key": reference})[0] == 202
+    order_id = f"demo-woo.{reference}"
+    assert wait_for(lambda: local.request("GET", f"/orders/{order_id}")[1].get("status") == "on_hold", 60)
+
+    context = browser.new_context()
+    page = context.new_page()
+    _sign_in(page, local, "warehouse@demo.local")
+    page.get_by_role("link", name="Stock").click()
+    page.get_by_label("SKU", exact=True).fill(sku)
+    page.get_by_role("button", name="Show").click()
+    panel = page.get_by_role("region", name=f"Stock of {sku}")
+    expect(panel).to_contain_text("0 on hand, 0 reserved, 0 available")
+    _accessible(page, "stock")
+    panel.get_by_label("Counted on hand at wh-west").fill("3")
+    panel.get_by_role("button", name="Save counts").click()
+    expect(panel.get_by_role("status")).to_have_text("Counted: 3 at wh-west.")
+    # The held order is released by the count: its 2 units reserved within seconds.
+    expect(panel).to_contain_text("3 on hand, 2 reserved, 1 available", timeout=60_000)
+    page.goto(f"{local.app.url}/#/orders/{order_id}")  # type: ignore[union-attr]
+    expect(page.get_by_role("heading", name=f"Order {reference}")).not_to_contain_text("on hold")
+    assert local.request("GET", f"/orders/{order_id}")[1]["status"] in ("confirmed", "fulfilling")
+    context.close()
+
+
+def test_the_warehouse_counts_a_returned_parcel_in_and_the_refund_follows(
+    local: Running, browser: Any
+) -> None:
+    order_id, mug, _ = _order(local, f"ret-{uuid.uuid4().hex[:8]}@example.com")
+    _ship(local, order_id)
+    for shipment in local.request("GET", f"/orders/{order_id}/shipments")[1]["shipments"]:
+        local.request("POST", f"/shipments/{shipment['shipment_id']}/delivered")
+    order = local.request("GET", f"/orders/{order_id}")[1]
+    mug_line = next(x["line_id"] for x in order["lines"] if x["sku"] == mug)
+    status, ret = local.request(
+        "POST",
+        f"/orders/{order_id}/returns",
+        {"lines": [{"line_id": mug_line, "quantity": 1, "reason": "damaged"}]},
+    )
+    assert status == 201, ret
+    assert local.request("POST", f"/returns/{ret['return_id']}/approve", {"label": "none"})[0] == 200
+    before = local.request("GET", f"/stock/{mug}")[1]["on_hand"]
+
+    context = browser.new_context()
+    page = context.new_page()
+    _sign_in(page, local, "warehouse@demo.local")
+    page.get_by_role("link", name="Returns").click()
+    page.get_by_role("link", name="approved").click()
+    page.get_by_role("link", name=ret["return_id"]).click()
+    expect(page.get_by_role("heading", name=f"Return {ret['return_id']}")).to_contain_text("approved")
+    _accessible(page, "return")
+    page.get_by_label("Units of Enamel mug counted now").fill("1")
+    page.get_by_label("Location for Enamel mug").select_option("wh-west")
+    page.get_by_role("button", name="Count in").click()
+    expect(page.get_by_role("status")).to_contain_text("Counted in. Return closed; refunded")
+    _accessible(page, "return-received")
+    after = local.request("GET", f"/returns/{ret['return_id']}")[1]
+    assert (after["status"], after["lines"][0]["restocked"], after["refunded"]["amount"]) == (
+        "closed",
+        1,
+        "12.50",
+    )
+    assert local.request("GET", f"/stock/{mug}")[1]["on_hand"] == before + 1
     context.close()

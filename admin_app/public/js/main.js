@@ -4,6 +4,9 @@ import { configure as configureApi, api } from "./api.js";
 import { configure as configureAuth, claims, resume, signIn, signOut } from "./auth.js";
 import { OrdersScreen } from "./orders.js";
 import { OrderScreen } from "./order.js";
+import { FulfilmentScreen, ShipmentScreen } from "./fulfilment.js";
+import { StockScreen } from "./stock.js";
+import { ReturnScreen, ReturnsScreen } from "./returns.js";
 import { Shortcuts } from "./shortcuts.js";
 
 function currentRoute() {
@@ -21,7 +24,17 @@ function useRoute() {
   return route;
 }
 
-const SCREENS = [{ path: "/orders", label: "Orders" }];
+// Each screen and the route it needs: a role that may not call it does not see it.
+const SCREENS = [
+  { path: "/orders", label: "Orders", needs: "GET /orders" },
+  { path: "/fulfilment", label: "Fulfilment", needs: "GET /shipments" },
+  { path: "/stock", label: "Stock", needs: "GET /stock" },
+  { path: "/returns", label: "Returns", needs: "GET /returns" },
+];
+
+function allowed(me, route) {
+  return me.routes.includes("*") || me.routes.includes(route);
+}
 
 function Layout({ me, route, children }) {
   const email = claims().email || me.subject;
@@ -31,7 +44,7 @@ function Layout({ me, route, children }) {
       <span class="brand">OMS</span>
       <nav aria-label="Screens">
         <ul>
-          ${SCREENS.map(
+          ${SCREENS.filter((s) => allowed(me, s.needs)).map(
             (s) => html`<li><a href=${`#${s.path}`} aria-current=${route.path.startsWith(s.path) ? "page" : undefined}>${s.label}</a></li>`,
           )}
         </ul>
@@ -48,10 +61,17 @@ function Layout({ me, route, children }) {
 
 function App({ me }) {
   const route = useRoute();
-  const match = route.path.match(/^\/orders\/(.+)$/);
-  const screen = match
-    ? html`<${OrderScreen} orderId=${decodeURIComponent(match[1])} me=${me} />`
-    : html`<${OrdersScreen} params=${route.params} me=${me} />`;
+  const order = route.path.match(/^\/orders\/(.+)$/);
+  const shipment = route.path.match(/^\/fulfilment\/(.+)$/);
+  let screen;
+  if (order) screen = html`<${OrderScreen} orderId=${decodeURIComponent(order[1])} me=${me} />`;
+  else if (shipment) screen = html`<${ShipmentScreen} shipmentId=${decodeURIComponent(shipment[1])} />`;
+  else if (route.path.match(/^\/returns\/(.+)$/))
+    screen = html`<${ReturnScreen} returnId=${decodeURIComponent(route.path.slice("/returns/".length))} me=${me} />`;
+  else if (route.path.startsWith("/returns")) screen = html`<${ReturnsScreen} params=${route.params} />`;
+  else if (route.path.startsWith("/stock")) screen = html`<${StockScreen} params=${route.params} />`;
+  else if (route.path.startsWith("/fulfilment")) screen = html`<${FulfilmentScreen} params=${route.params} />`;
+  else screen = html`<${OrdersScreen} params=${route.params} me=${me} />`;
   return html`<${Layout} me=${me} route=${route}>${screen}<//>`;
 }
 

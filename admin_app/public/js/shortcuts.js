@@ -1,12 +1,17 @@
-// Keyboard shortcuts, listed on "?": "/" finds, "g o" goes to the orders.
+// Keyboard shortcuts, listed on "?": "/" finds, "g" then a letter goes to a screen.
 import { html, useEffect, useRef, useState } from "./vendor/preact-htm.js";
 
 const KEYS = [
   ["/", "Find an order (number, email, SKU, tag)"],
   ["g then o", "Go to the orders"],
+  ["g then f", "Go to fulfilment (then type or scan into its field)"],
+  ["g then s", "Go to the stock"],
+  ["g then r", "Go to the returns"],
   ["?", "Show these shortcuts"],
   ["Esc", "Close a dialog"],
 ];
+
+const GO = { o: "#/orders", f: "#/fulfilment", s: "#/stock", r: "#/returns" };
 
 function typing(event) {
   const t = event.target;
@@ -31,9 +36,9 @@ export function Shortcuts() {
         setPrefix("g");
         setTimeout(() => setPrefix(""), 1500);
         return;
-      } else if (event.key === "o") {
+      } else if (event.key in GO) {
         setPrefix((p) => {
-          if (p === "g") location.hash = "#/orders";
+          if (p === "g") location.hash = GO[event.key];
           return "";
         });
       }
