@@ -338,3 +338,52 @@ def test_the_warehouse_counts_a_returned_parcel_in_and_the_refund_follows(
     )
     assert local.request("GET", f"/stock/{mug}")[1]["on_hand"] == before + 1
     context.close()
+
+
+def test_a_bulk_tag_job_on_fifty_orders_runs_to_its_end_on_screen(local: Running, browser: Any) -> None:
+    email = f"bulk-{uuid.uuid4().hex[:8]}@example.com"
+    tag = f"wave-{uuid.uuid4().hex[:4]}"
+    sku = f"APP-BULK-{uuid.uuid4().hex[:6].upper()}"
+    assert (
+        local.request("PUT", f"/stock/{sku}", {"locations": [{"location": "wh-west", "on_hand": 100}]})[0]
+        == 200
+    )
+    references = [f"APP-BULK-{uuid.uuid4().hex[:8].upper()}" for _ in range(50)]
+    for reference in references:
+        body = {
+            "store_id": "demo-woo",
+            "reference": reference,
+            "currency": "USD",
+            "customer": {"email": email},
+            "shipping_address": {
+                "name": "Bulk",
+                "line1": "1 Main St",
+                "city": "Reno",
+                "postal_code": "89502",
+                "country_code": "US",
+            },
+            "lines": [{"sku": sku, "name": "Sticker", "quantity": 1, "unit_price": "2.00"}],
+        }
+        assert local.request("POST", "/orders", body, headers={"idempotency-key": reference})[0] == 202
+    # All 50 found by the customer's email (the search index follows the table's stream).
+    assert wait_for(lambda: len(local.request("GET", f"/orders?q={email}&limit=100")[1]["orders"]) == 50, 120)
+
+    context = browser.new_context()
+    page = context.new_page()
+    _sign_in(page, local, "staff@demo.local")
+    page.get_by_label("Search").fill(email)
+    page.get_by_role("button", name="Apply").click()
+    table = page.get_by_role("table", name="Orders")
+    expect(table.get_by_role("row")).to_have_count(51)  # the header and 50 orders
+    page.get_by_label("Select every order on this page").check()
+    expect(page.get_by_text("50 selected")).to_be_visible()
+    page.get_by_label("Tag", exact=True).fill(tag)
+    page.get_by_role("button", name="Add tag to selected").click()
+    expect(page.get_by_role("status").filter(has_text="done:")).to_have_text(
+        "done: 50 tagged, 0 failed", timeout=120_000
+    )
+    expect(page.get_by_label("Bulk job progress")).to_have_attribute("value", "50")
+    _accessible(page, "bulk-job-done")
+    tagged = [local.request("GET", f"/orders/demo-woo.{r}")[1]["tags"] for r in references]
+    assert all(tag in tags for tags in tagged)
+    context.close()
