@@ -52,11 +52,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--orders", type=int, default=1000, help="webhooks for the local throughput run")
     parser.add_argument("--job-orders", type=int, default=10_000, help="orders of the bulk job run")
     parser.add_argument(
-        "--skip", action="append", default=[], choices=["cold", "warm", "calls", "throughput", "bulk", "sync"]
+        "--skip",
+        action="append",
+        default=[],
+        choices=["cold", "warm", "calls", "throughput", "bulk", "sync", "app"],
     )
+    parser.add_argument("--app-orders", type=int, default=10_000, help="orders in the table for the app run")
     parser.add_argument("--sync-skus", type=int, default=40, help="SKUs of the inventory sync run")
     args = parser.parse_args(argv)
-    from benchmarks import bulk, calls, coldstart, cost, harness, sync, throughput, warm
+    from benchmarks import app_screen, bulk, calls, coldstart, cost, harness, sync, throughput, warm
     from oms_local.runner import lambda_python
 
     results: dict[str, Any] = {
@@ -103,6 +107,9 @@ def main(argv: list[str] | None = None) -> int:
     if "sync" not in args.skip:
         print(f"inventory sync: {args.sync_skus} SKUs to three stores...", flush=True)
         results["inventory_sync"] = sync.measure(args.sync_skus)
+    if "app" not in args.skip:
+        print(f"admin app: the orders screen over {args.app_orders} orders...", flush=True)
+        results["admin_app"] = app_screen.measure(args.app_orders)
     previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     merged = {**previous, **results}
     RESULTS.write_text(json.dumps(merged, indent=2) + "\n")
@@ -224,6 +231,18 @@ def report(r: dict[str, Any]) -> str:
             f"  {b['orders']} orders in {b['chunks']} chunks: accepted in {b['accepted_ms']} ms,"
             f" every result after {b['seconds']} s ({b['orders_per_second']} orders/s);"
             f" done {b['done']}, failed {b['failed']}",
+        ]
+    a = r.get("admin_app")
+    if a:
+        fast = a["first_page_ms_median"] < 1000
+        small = a["js_css_transferred_kb"] < 150
+        lines += [
+            "",
+            f"Admin app ({a['note']}):",
+            f"  orders screen over {a['orders']} orders, first page on screen: median "
+            f"{a['first_page_ms_median']} ms, worst {a['first_page_ms_max']} ms of {a['runs']} "
+            f"(target < 1000 ms  {_ok(fast)}); JS + CSS transferred {a['js_css_transferred_kb']} KB "
+            f"compressed (target < 150 KB  {_ok(small)})",
         ]
     s = r.get("inventory_sync")
     if s:

@@ -125,6 +125,7 @@ TOUR: tuple[Step, ...] = (
     ),
     Step("GET /locations"),
     Step("GET /me"),
+    Step("GET /dashboard", query={"late_after_hours": "48"}),
     Step(
         "POST /stores",
         body={

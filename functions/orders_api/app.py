@@ -1,4 +1,5 @@
-"""Admin API for orders (and GET /me: who is signed in, and their role): GET /orders,
+"""Admin API for orders (and GET /me: who is signed in, and their role; GET /dashboard: today's
+counts): GET /orders,
 GET /orders/{order_id}, POST /orders (manual orders),
 POST /orders/{order_id}/retry, /notes, /tags, /cancel, /refunds, /edits and GET /orders/{order_id}/refunds;
 GET /orders?q= searches (number, customer email, SKU, tag) through the search index.
@@ -6,7 +7,7 @@ Every POST with an Idempotency-Key answers a retry with its first answer."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Header, Query
@@ -17,6 +18,7 @@ from oms.admin_requests import NoteRequest, OrderCancelRequest, OrderEditRequest
 from oms.admin_responses import (
     CancellationDone,
     CancelledUnits,
+    DashboardView,
     EditDone,
     Me,
     NoteAdded,
@@ -33,8 +35,10 @@ from oms.data.idempotency_store import RequestOnce
 from oms.data.intake_queue import IntakeQueue
 from oms.data.order_repository import OrderRepository
 from oms.data.order_search_index import OrderSearchIndex
+from oms.data.return_repository import ReturnRepository
 from oms.data.shipment_repository import ShipmentRepository
 from oms.data.store_repository import LocationRepository, StoreRepository
+from oms.errors import BadRequest
 from oms.identifiers import CHANNEL_ORDER_ID_PATTERN, STORE_ID_PATTERN
 from oms.models import Channel, Order, Refund
 from oms.observability import lambda_handler_of, logger
@@ -43,6 +47,7 @@ from oms.order_edits import AddAsk, EditAsk
 from oms.order_lifecycle import OrderStatus
 from oms.refunds import LineAsk, RefundAsk, captured, refunded
 from oms.services.after_sale import AfterSale
+from oms.services.dashboard import Dashboard
 from oms.services.order_desk import OrderDesk
 from oms.services.order_lookup import OrderLookup
 from oms.settings import get_settings
@@ -53,6 +58,7 @@ orders = OrderRepository(finish_pending=False)  # reads show an order in a stage
 stores = StoreRepository(orders.table)
 desk = OrderDesk(orders, stores, IntakeQueue())
 lookup = OrderLookup(OrderSearchIndex(orders.table), orders)
+dashboard = Dashboard(orders, ReturnRepository(orders.table))
 after_sale = AfterSale(ShipmentRepository(orders.table), stores, LocationRepository(orders.table), desk.queue)
 # POSTs with an Idempotency-Key answer a retry with the first answer (a refund is made once).
 once = RequestOnce("orders-api", orders.table, get_settings())
@@ -117,6 +123,24 @@ def who_am_i() -> Any:
     routes = ["*"] if role is Role.STAFF else sorted(WAREHOUSE_ROUTES) if role else []
     subject = str(claims.get("sub") or claims.get("client_id") or "unknown")
     return model_response(200, Me(subject=subject, role=role.value if role else None, routes=routes))
+
+
+@app.get(
+    "/dashboard",
+    summary="Today at a glance: orders in, to ship, late, on hold by reason, returns waiting",
+    tags=["session"],
+    responses=responses(200, 400, model=DashboardView),
+)
+def today(
+    since: Annotated[datetime | None, Query(description="start of the user's day; default: 24 h ago")] = None,
+    late_after_hours: Annotated[int, Query(ge=1, le=720)] = 48,
+) -> Any:
+    now = utcnow()
+    start = since or now - timedelta(hours=24)
+    if start > now:
+        raise BadRequest("'since' is in the future", code="invalid_range")
+    counts = dashboard.today(since=start, late_after=timedelta(hours=late_after_hours), now=now)
+    return model_response(200, DashboardView.model_validate(counts))
 
 
 @app.get(

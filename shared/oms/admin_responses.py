@@ -400,3 +400,16 @@ class Me(Body):
     subject: str
     role: str | None = Field(description="staff, warehouse, or null: a user not yet given a role")
     routes: list[str] = Field(description='route keys ("GET /orders") the role may call; ["*"]: every route')
+
+
+class DashboardView(Body):
+    """Today's counts for the admin app's home; each links to the filtered list."""
+
+    since: UtcDateTime
+    orders_in: int = Field(description="orders placed since `since`")
+    to_ship: dict[str, int] = Field(description="orders per status that still have to ship")
+    late: int = Field(description="orders to ship placed before `late_before`")
+    late_before: UtcDateTime
+    waiting: dict[str, int] = Field(description="placed, awaiting payment, on hold")
+    on_hold_by_reason: dict[str, int]
+    returns_waiting: dict[str, int] = Field(description="returns per status not yet settled")

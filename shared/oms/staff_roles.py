@@ -49,6 +49,7 @@ WAREHOUSE_ROUTES: frozenset[str] = frozenset(
         "GET /returns/{return_id}",
         "POST /returns/{return_id}/receive",
         "GET /me",
+        "GET /dashboard",
     }
 )
 

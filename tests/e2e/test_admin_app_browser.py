@@ -46,8 +46,17 @@ def _sign_in(page: Any, local: Running, email: str) -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(local.users[email].password)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Orders")).to_be_visible(timeout=15_000)
+    expect(page.get_by_role("heading", name="Today")).to_be_visible(timeout=15_000)
     expect(page.get_by_text(f"{email} (")).to_be_visible()
+
+
+def _go(page: Any, screen: str) -> None:
+    page.get_by_role("navigation", name="Screens").get_by_role("link", name=screen).click()
+    expect(page.get_by_role("heading", name=screen)).to_be_visible()
+
+
+def _orders_screen(page: Any) -> None:
+    _go(page, "Orders")
 
 
 def _order(local: Running, email: str) -> tuple[str, str, str]:
@@ -97,6 +106,10 @@ def test_staff_find_an_order_by_email_cancel_a_unit_and_refund_a_shipped_one_wit
     context = browser.new_context()
     page = context.new_page()
     _sign_in(page, local, "staff@demo.local")
+    home = page.get_by_role("list", name="Today's counts")
+    expect(home).to_contain_text("orders in today")
+    _accessible(page, "home")
+    _orders_screen(page)
     _accessible(page, "orders")
 
     page.get_by_label("Search").fill(email)
@@ -213,7 +226,7 @@ def test_the_warehouse_ships_a_woocommerce_order_through_the_fulfilment_screens(
     context = browser.new_context()
     page = context.new_page()
     _sign_in(page, local, "warehouse@demo.local")
-    page.get_by_role("link", name="Fulfilment").click()
+    _go(page, "Fulfilment")
     page.get_by_label("Location").select_option("wh-west")
     expect(page.get_by_role("table", name="Shipments to work")).to_contain_text(str(number))
     _accessible(page, "fulfilment-queue")
@@ -282,7 +295,7 @@ def test_counting_stock_on_the_stock_screen_releases_an_order_held_for_it(
     context = browser.new_context()
     page = context.new_page()
     _sign_in(page, local, "warehouse@demo.local")
-    page.get_by_role("link", name="Stock").click()
+    _go(page, "Stock")
     page.get_by_label("SKU", exact=True).fill(sku)
     page.get_by_role("button", name="Show").click()
     panel = page.get_by_role("region", name=f"Stock of {sku}")
@@ -320,7 +333,7 @@ def test_the_warehouse_counts_a_returned_parcel_in_and_the_refund_follows(
     context = browser.new_context()
     page = context.new_page()
     _sign_in(page, local, "warehouse@demo.local")
-    page.get_by_role("link", name="Returns").click()
+    _go(page, "Returns")
     page.get_by_role("link", name="approved").click()
     page.get_by_role("link", name=ret["return_id"]).click()
     expect(page.get_by_role("heading", name=f"Return {ret['return_id']}")).to_contain_text("approved")
@@ -371,6 +384,7 @@ def test_a_bulk_tag_job_on_fifty_orders_runs_to_its_end_on_screen(local: Running
     context = browser.new_context()
     page = context.new_page()
     _sign_in(page, local, "staff@demo.local")
+    _orders_screen(page)
     page.get_by_label("Search").fill(email)
     page.get_by_role("button", name="Apply").click()
     table = page.get_by_role("table", name="Orders")

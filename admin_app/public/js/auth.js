@@ -38,7 +38,7 @@ export async function signIn() {
   const verifier = randomString(48);
   const state = randomString(16);
   const challenge = base64url(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier)));
-  sessionStorage.setItem(PENDING, JSON.stringify({ verifier, state, back: location.hash || "#/" }));
+  sessionStorage.setItem(PENDING, JSON.stringify({ verifier, state, back: location.hash || "#/home" }));
   const query = new URLSearchParams({
     response_type: "code",
     client_id: config.clientId,

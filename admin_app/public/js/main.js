@@ -2,6 +2,7 @@
 import { html, render, useEffect, useState } from "./vendor/preact-htm.js";
 import { configure as configureApi, api } from "./api.js";
 import { configure as configureAuth, claims, resume, signIn, signOut } from "./auth.js";
+import { HomeScreen } from "./home.js";
 import { OrdersScreen } from "./orders.js";
 import { OrderScreen } from "./order.js";
 import { FulfilmentScreen, ShipmentScreen } from "./fulfilment.js";
@@ -10,7 +11,7 @@ import { ReturnScreen, ReturnsScreen } from "./returns.js";
 import { Shortcuts } from "./shortcuts.js";
 
 function currentRoute() {
-  const [path, query = ""] = (location.hash.replace(/^#/, "") || "/orders").split("?");
+  const [path, query = ""] = (location.hash.replace(/^#/, "") || "/home").split("?");
   return { path, params: new URLSearchParams(query) };
 }
 
@@ -26,6 +27,7 @@ function useRoute() {
 
 // Each screen and the route it needs: a role that may not call it does not see it.
 const SCREENS = [
+  { path: "/home", label: "Home", needs: "GET /dashboard" },
   { path: "/orders", label: "Orders", needs: "GET /orders" },
   { path: "/fulfilment", label: "Fulfilment", needs: "GET /shipments" },
   { path: "/stock", label: "Stock", needs: "GET /stock" },
@@ -70,6 +72,7 @@ function App({ me }) {
     screen = html`<${ReturnScreen} returnId=${decodeURIComponent(route.path.slice("/returns/".length))} me=${me} />`;
   else if (route.path.startsWith("/returns")) screen = html`<${ReturnsScreen} params=${route.params} />`;
   else if (route.path.startsWith("/stock")) screen = html`<${StockScreen} params=${route.params} />`;
+  else if (route.path === "/" || route.path.startsWith("/home")) screen = html`<${HomeScreen} />`;
   else if (route.path.startsWith("/fulfilment")) screen = html`<${FulfilmentScreen} params=${route.params} />`;
   else screen = html`<${OrdersScreen} params=${route.params} me=${me} />`;
   return html`<${Layout} me=${me} route=${route}>${screen}<//>`;

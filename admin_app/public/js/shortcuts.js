@@ -3,6 +3,7 @@ import { html, useEffect, useRef, useState } from "./vendor/preact-htm.js";
 
 const KEYS = [
   ["/", "Find an order (number, email, SKU, tag)"],
+  ["g then h", "Go home (today's counts)"],
   ["g then o", "Go to the orders"],
   ["g then f", "Go to fulfilment (then type or scan into its field)"],
   ["g then s", "Go to the stock"],
@@ -11,7 +12,7 @@ const KEYS = [
   ["Esc", "Close a dialog"],
 ];
 
-const GO = { o: "#/orders", f: "#/fulfilment", s: "#/stock", r: "#/returns" };
+const GO = { h: "#/home", o: "#/orders", f: "#/fulfilment", s: "#/stock", r: "#/returns" };
 
 function typing(event) {
   const t = event.target;

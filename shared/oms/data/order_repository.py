@@ -270,6 +270,64 @@ class OrderRepository:
         if short:
             raise StockShortage(short)
 
+    def count(
+        self,
+        *,
+        status: str | None = None,
+        placed_from: datetime | None = None,
+        placed_to: datetime | None = None,
+        now: datetime,
+    ) -> int:
+        """How many orders (in ``status``) were placed between two times: COUNT queries on the
+        index the listing uses (status, or year), which read index items only."""
+        upper, lower = placed_to or now, placed_from or EARLIEST
+        if status:
+            index, partitions = keys.GSI_BY_STATUS, [keys.status_orders(status)]
+        else:
+            index, partitions = (
+                keys.GSI_BY_YEAR,
+                [f"ORDERS#{y}" for y in range(upper.year, lower.year - 1, -1)],
+            )
+        total = 0
+        for partition in partitions:
+            kwargs: dict[str, Any] = {
+                "IndexName": index,
+                "KeyConditionExpression": f"{index}PK = :pk AND {index}SK BETWEEN :lo AND :hi",
+                "ExpressionAttributeValues": {
+                    ":pk": {"S": partition},
+                    ":lo": {"S": iso(lower)},
+                    ":hi": {"S": iso(upper) + "~"},
+                },
+                "Select": "COUNT",
+            }
+            while True:
+                response = self.table.query(**kwargs)
+                total += int(response.get("Count", 0))
+                if "LastEvaluatedKey" not in response:
+                    break
+                kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return total
+
+    def hold_reasons(self) -> dict[str, int]:
+        """Orders on hold, by their hold's reason (the status index projects the hold)."""
+        counts: dict[str, int] = {}
+        kwargs: dict[str, Any] = {
+            "IndexName": keys.GSI_BY_STATUS,
+            "KeyConditionExpression": "GSI2PK = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": keys.status_orders("on_hold")}},
+            "ProjectionExpression": "#hold",
+            "ExpressionAttributeNames": {"#hold": "hold"},
+        }
+        while True:
+            response = self.table.query(**kwargs)
+            for item in response.get("Items", []):
+                hold = item.get("hold", {}).get("M", {})
+                reason = hold.get("reason", {}).get("S", "unknown")
+                counts[reason] = counts.get(reason, 0) + 1
+            if "LastEvaluatedKey" not in response:
+                return counts
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
     def list(
         self,
         *,

@@ -126,6 +126,22 @@ class ReturnRepository:
         )
         return [item["GSI2SK"]["S"].split("#", 1)[1] for item in response.get("Items", [])]
 
+    def count(self, status: str) -> int:
+        """Returns in ``status`` (a COUNT query on the status index)."""
+        kwargs: dict[str, Any] = {
+            "IndexName": "GSI1",
+            "KeyConditionExpression": "GSI1PK = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": keys.returns_in(status)}},
+            "Select": "COUNT",
+        }
+        total = 0
+        while True:
+            response = self.table.query(**kwargs)
+            total += int(response.get("Count", 0))
+            if "LastEvaluatedKey" not in response:
+                return total
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
     def list(self, *, status: str | None, limit: int, cursor: str | None) -> Page:
         index, pk = ("GSI1", keys.returns_in(status)) if status else ("GSI3", keys.RETURNS)
         kwargs: dict[str, Any] = {

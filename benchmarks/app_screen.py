@@ -1,0 +1,87 @@
+"""The admin app's orders screen with many orders in the table, in Chromium (Debian's, driven by
+Playwright) on the local stack: N orders written straight into the table, a staff user signed in
+through the local hosted UI, then the app opened afresh (browser cache cleared) on the orders
+screen. Measured with the browser's own clocks: the time from navigation start until the first
+page of orders is on screen (its 50 rows rendered), and the JS and CSS transferred (compressed, as
+the resource timings report them)."""
+
+from __future__ import annotations
+
+import io
+import statistics
+import time
+from datetime import timedelta
+from typing import Any
+
+from benchmarks.bulk import _orders
+from oms.data.order_repository import order_item
+from oms_local.logs import LogPrinter
+from oms_local.runner import start
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
+ROWS = "document.querySelectorAll('table[aria-label=Orders] tbody tr a').length"
+
+
+def _write(running: Any, n: int) -> float:
+    ddb, table = running.client("dynamodb"), running.cloud.ref("OmsTable")
+    made = _orders(n)
+    made = [
+        o.model_copy(update={"placed_at": o.placed_at + timedelta(minutes=i)}) for i, o in enumerate(made)
+    ]
+    began = time.perf_counter()
+    items = [{"PutRequest": {"Item": order_item(o, [])}} for o in made]
+    for i in range(0, len(items), 25):
+        request = {table: items[i : i + 25]}
+        while request:
+            request = ddb.batch_write_item(RequestItems=request).get("UnprocessedItems") or {}
+    return time.perf_counter() - began
+
+
+def measure(orders: int = 10_000, runs: int = 5) -> dict[str, Any]:
+    from playwright.sync_api import sync_playwright
+
+    running = start(port=0, printer=LogPrinter(stream=io.StringIO()), paused=("FulfilmentFunction",))
+    try:
+        written = _write(running, orders)
+        app = running.app.url
+        password = running.users["staff@demo.local"].password
+        first_page: list[float] = []
+        transferred: list[int] = []
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            for _ in range(runs + 1):  # the first run warms the stack's functions, not counted
+                context = browser.new_context()
+                page = context.new_page()
+                page.goto(f"{app}/")
+                page.get_by_role("button", name="Sign in").click()
+                page.get_by_label("Email").fill("staff@demo.local")
+                page.get_by_label("Password").fill(password)
+                page.get_by_role("button", name="Sign in").click()
+                page.wait_for_function(f"{ROWS} >= 50", timeout=60_000)
+                cdp = context.new_cdp_session(page)
+                cdp.send("Network.clearBrowserCache")
+                page.goto(f"{app}/?fresh={time.time_ns()}#/orders")
+                page.wait_for_function(f"{ROWS} >= 50", timeout=60_000, polling=10)
+                rendered = page.evaluate("performance.now()")
+                sizes = page.evaluate(
+                    """performance.getEntriesByType('resource')
+                         .filter(e => /\\.(js|css)$/.test(new URL(e.name).pathname))
+                         .reduce((n, e) => n + e.transferSize, 0)"""
+                )
+                first_page.append(float(rendered))
+                transferred.append(int(sizes))
+                context.close()
+            browser.close()
+        first_page, transferred = first_page[1:], transferred[1:]
+        return {
+            "note": "local stack on moto; the first run warms the functions and is not counted",
+            "orders": orders,
+            "orders_written_s": round(written, 1),
+            "runs": runs,
+            "first_page_ms_median": round(statistics.median(first_page), 1),
+            "first_page_ms_max": round(max(first_page), 1),
+            "js_css_transferred_kb": round(statistics.median(transferred) / 1024, 1),
+        }
+    finally:
+        running.close()

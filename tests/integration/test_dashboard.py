@@ -1,0 +1,56 @@
+"""GET /dashboard counts exactly, from COUNT queries: orders in since a time, to ship per status,
+late ones, on hold by reason, returns waiting."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from oms.timeutil import utcnow
+from tests.stack import Stack
+
+
+def _order(shop: Stack, reference: str, sku: str, quantity: int) -> None:
+    body: dict[str, Any] = {
+        "store_id": "demo-woo",
+        "reference": reference,
+        "currency": "USD",
+        "customer": {"email": "dash@example.com"},
+        "shipping_address": {
+            "name": "Dash",
+            "line1": "1 Main St",
+            "city": "Reno",
+            "postal_code": "89502",
+            "country_code": "US",
+        },
+        "lines": [{"sku": sku, "name": "Thing", "quantity": quantity, "unit_price": "5.00"}],
+    }
+    assert shop.api("POST", "/orders", body)[0] == 202
+
+
+def test_the_dashboard_counts_orders_to_ship_holds_by_reason_and_returns_waiting(full_shop: Stack) -> None:
+    before = full_shop.api("GET", "/dashboard")[1]
+    stocked = full_shop.new_sku("DASH", **{"wh-west": 10})
+    _order(full_shop, "DASH-1", stocked, 1)
+    _order(full_shop, "DASH-2", stocked, 2)
+    _order(full_shop, "DASH-3", "DASH-NONE", 1)  # no stock anywhere: held out of stock
+    full_shop.cloud.drain()
+    assert full_shop.order("demo-woo.DASH-3")["status"] == "on_hold"
+    status, day = full_shop.api("GET", "/dashboard")
+    assert status == 200
+    assert day["orders_in"] == before["orders_in"] + 3
+    assert day["to_ship"]["fulfilling"] == before["to_ship"]["fulfilling"] + 2
+    assert day["waiting"]["on_hold"] == before["waiting"]["on_hold"] + 1
+    reason = full_shop.order("demo-woo.DASH-3")["hold"]["reason"]
+    assert day["on_hold_by_reason"][reason] == before["on_hold_by_reason"].get(reason, 0) + 1
+    assert day["late"] == before["late"]  # placed just now: none late
+    since = (utcnow() + timedelta(minutes=1)).isoformat()
+    status, _, answer = full_shop.api.request("GET", "/dashboard", query=urlencode({"since": since}))
+    assert (status, answer["code"]) == (400, "invalid_range")
+
+
+def test_the_dashboard_refuses_bad_parameters_with_the_field_at_fault(full_shop: Stack) -> None:
+    status, _, answer = full_shop.api.request("GET", "/dashboard", query="late_after_hours=0")
+    assert (status, answer["code"]) == (422, "validation_error")
+    assert answer["errors"][0]["field"] == "query.late_after_hours"
