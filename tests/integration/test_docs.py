@@ -21,7 +21,13 @@ def test_openapi_document_is_current_and_covers_every_admin_route() -> None:
     stack = load(ROOT / "template.yaml")
     stack.refs.update({lid: lid for lid in stack.resources})
     stack.attrs.update(
-        {lid: {"Arn": f"arn:aws:lambda:us-east-1:123456789012:function:{lid}"} for lid in stack.resources}
+        {
+            lid: {
+                "Arn": f"arn:aws:lambda:us-east-1:123456789012:function:{lid}",
+                "DomainName": f"{lid.lower()}.example",  # the app's CDN, named by the API's CORS
+            }
+            for lid in stack.resources
+        }
     )
     routes, _ = http_routes(stack)
     admin = {(r.method.lower(), r.path) for r in routes if r.authorizer}
