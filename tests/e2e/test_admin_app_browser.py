@@ -401,3 +401,31 @@ def test_a_bulk_tag_job_on_fifty_orders_runs_to_its_end_on_screen(local: Running
     tagged = [local.request("GET", f"/orders/demo-woo.{r}")[1]["tags"] for r in references]
     assert all(tag in tags for tags in tagged)
     context.close()
+
+
+def test_staff_copy_a_stores_webhook_address_and_change_its_settings(local: Running, browser: Any) -> None:
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    _sign_in(page, local, "staff@demo.local")
+    _go(page, "Stores")
+    page.get_by_role("link", name="Demo WooCommerce", exact=False).first.click()
+    store = page.get_by_role("region", name="Store", exact=False)
+    expect(page.get_by_label("Webhook address")).to_have_value(
+        f"{local.api_url}/webhooks/woocommerce/demo-woo"
+    )
+    store.get_by_role("button", name="Copy").click()
+    expect(store.get_by_role("status")).to_have_text("Webhook address copied.")
+    assert (
+        page.evaluate("() => navigator.clipboard.readText()")
+        == f"{local.api_url}/webhooks/woocommerce/demo-woo"
+    )
+    _accessible(page, "store")
+    window = store.get_by_label("Return window (days from delivery)")
+    old = local.request("GET", "/stores/demo-woo")[1]["settings"]["return_window_days"]
+    window.fill(str(old + 1))
+    expect(store.get_by_text(f"Changes: return window days → {old + 1}.")).to_be_visible()
+    store.get_by_role("button", name="Save settings").click()
+    expect(store.get_by_role("status")).to_have_text("Settings saved.")
+    assert local.request("GET", "/stores/demo-woo")[1]["settings"]["return_window_days"] == old + 1
+    assert local.request("PATCH", "/stores/demo-woo", {"settings": {"return_window_days": old}})[0] == 200
+    context.close()

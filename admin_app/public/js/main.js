@@ -8,6 +8,7 @@ import { OrderScreen } from "./order.js";
 import { FulfilmentScreen, ShipmentScreen } from "./fulfilment.js";
 import { StockScreen } from "./stock.js";
 import { ReturnScreen, ReturnsScreen } from "./returns.js";
+import { StoresScreen } from "./stores.js";
 import { Shortcuts } from "./shortcuts.js";
 
 function currentRoute() {
@@ -32,6 +33,7 @@ const SCREENS = [
   { path: "/fulfilment", label: "Fulfilment", needs: "GET /shipments" },
   { path: "/stock", label: "Stock", needs: "GET /stock" },
   { path: "/returns", label: "Returns", needs: "GET /returns" },
+  { path: "/stores", label: "Stores", needs: "GET /stores" },
 ];
 
 function allowed(me, route) {
@@ -71,6 +73,7 @@ function App({ me }) {
   else if (route.path.match(/^\/returns\/(.+)$/))
     screen = html`<${ReturnScreen} returnId=${decodeURIComponent(route.path.slice("/returns/".length))} me=${me} />`;
   else if (route.path.startsWith("/returns")) screen = html`<${ReturnsScreen} params=${route.params} />`;
+  else if (route.path.startsWith("/stores")) screen = html`<${StoresScreen} params=${route.params} />`;
   else if (route.path.startsWith("/stock")) screen = html`<${StockScreen} params=${route.params} />`;
   else if (route.path === "/" || route.path.startsWith("/home")) screen = html`<${HomeScreen} />`;
   else if (route.path.startsWith("/fulfilment")) screen = html`<${FulfilmentScreen} params=${route.params} />`;
