@@ -429,3 +429,47 @@ def test_staff_copy_a_stores_webhook_address_and_change_its_settings(local: Runn
     assert local.request("GET", "/stores/demo-woo")[1]["settings"]["return_window_days"] == old + 1
     assert local.request("PATCH", "/stores/demo-woo", {"settings": {"return_window_days": old}})[0] == 200
     context.close()
+
+
+def test_staff_edit_an_order_before_it_ships_and_start_a_return_after(local: Running, browser: Any) -> None:
+    order_id, mug, tee = _order(local, f"edit-{uuid.uuid4().hex[:8]}@example.com")
+    context = browser.new_context()
+    page = context.new_page()
+    _sign_in(page, local, "staff@demo.local")
+    page.goto(f"{local.app.url}/#/orders/{order_id}")  # type: ignore[union-attr]
+    page.get_by_role("button", name="Edit").click()
+    dialog = page.get_by_role("dialog", name="Edit the order")
+    dialog.get_by_role("spinbutton", name="Logo tee <M>").fill("2")
+    expect(dialog.get_by_text("Logo tee <M>: 1 → 2", exact=False)).to_be_visible()
+    _accessible(page, "edit-dialog")
+    dialog.get_by_role("button", name="Save the edit").click()
+    expect(page.get_by_role("status").filter(has_text="Order edited.")).to_be_visible()
+    order = local.request("GET", f"/orders/{order_id}")[1]
+    # One more tee is a line of its own (the edit's), reserved like the rest.
+    assert sum(x["quantity"] for x in order["lines"] if x["sku"] == tee) == 2
+    assert len(order["edits"]) == 1
+    assert wait_for(
+        lambda: local.request("GET", f"/orders/{order_id}")[1]["reservation"]["reserved"].get(tee) == 2, 30
+    )
+
+    assert wait_for(
+        lambda: all(
+            s["status"] == "pending"
+            for s in local.request("GET", f"/orders/{order_id}/shipments")[1]["shipments"]
+        ),
+        30,
+    )
+    _ship(local, order_id)
+    page.reload()
+    page.get_by_role("button", name="Start a return").click()
+    dialog = page.get_by_role("dialog", name="Start a return")
+    dialog.get_by_role("spinbutton", name="Enamel mug").fill("1")
+    dialog.get_by_label("Reason").select_option("size_or_fit")
+    expect(dialog.get_by_text(f"Starts a return of 1 {TIMES} Enamel mug", exact=False)).to_be_visible()
+    _accessible(page, "return-dialog")
+    dialog.get_by_role("button", name="Start the return").click()
+    expect(page.get_by_role("status").filter(has_text="Return")).to_contain_text("requested")
+    (ret,) = local.request("GET", f"/orders/{order_id}/returns")[1]["returns"]
+    assert [(x["sku"], x["quantity"], x["reason"]) for x in ret["lines"]] == [(mug, 1, "size_or_fit")]
+    assert ret["source"] == "staff"
+    context.close()

@@ -183,6 +183,78 @@ function RefundForm({ order, q, close, onDone }) {
   </form>`;
 }
 
+function EditForm({ order, q, close, onDone }) {
+  const [quantities, setQuantities] = useState({});
+  const [sku, setSku] = useState("");
+  const [units, setUnits] = useState(1);
+  const [price, setPrice] = useState("");
+  const [refundOwed, setRefundOwed] = useState(true);
+  const change = order.lines
+    .filter((l) => l.line_id in quantities && quantities[l.line_id] !== l.quantity)
+    .map((l) => ({ line_id: l.line_id, quantity: quantities[l.line_id] }));
+  const add = sku ? [{ sku, quantity: units, ...(price ? { unit_price: price } : {}) }] : [];
+  const { problem, busy, submit } = useSubmit(
+    (key) => api("POST", `/orders/${encodeURIComponent(order.order_id)}/edits`, { change, add, refund_owed: refundOwed }, { key }),
+    close,
+    () => onDone("Order edited."),
+  );
+  const words_ = [
+    ...change.map((c) => { const l = order.lines.find((x) => x.line_id === c.line_id); return `${l.name}: ${l.quantity} → ${c.quantity}`; }),
+    ...add.map((a) => `add ${a.quantity} × ${a.sku}${a.unit_price ? ` at ${a.unit_price}` : ""}`),
+  ];
+  return html`<form onSubmit=${submit}>
+    <table><thead><tr><th scope="col">Line</th><th scope="col" class="num">Now</th><th scope="col">New quantity</th></tr></thead>
+      <tbody>${order.lines.map((l) => {
+        const shipped = q[l.line_id].shipped;
+        return html`<tr key=${l.line_id}><td><label for=${`edit-${l.line_id}`}>${l.name}</label></td><td class="num">${l.quantity}</td>
+          <td><input id=${`edit-${l.line_id}`} type="number" min=${shipped} value=${quantities[l.line_id] ?? l.quantity}
+            onInput=${(e) => setQuantities({ ...quantities, [l.line_id]: Math.max(shipped, Number(e.target.value) || 0) })} /></td></tr>`;
+      })}</tbody></table>
+    <fieldset><legend>Add a line</legend>
+      <div><label for="add-sku">SKU</label><input id="add-sku" value=${sku} onInput=${(e) => setSku(e.target.value.trim())} /></div>
+      <div><label for="add-units">Units</label><input id="add-units" type="number" min="1" value=${units} onInput=${(e) => setUnits(Math.max(1, Number(e.target.value) || 1))} /></div>
+      <div><label for="add-price">Unit price (${order.currency}; empty: the store's price)</label><input id="add-price" inputmode="decimal" value=${price} onInput=${(e) => setPrice(e.target.value.trim())} /></div>
+    </fieldset>
+    <div><label><input type="checkbox" checked=${refundOwed} onChange=${(e) => setRefundOwed(e.target.checked)} /> Refund what the order is worth less after the edit</label></div>
+    <p class="effect" aria-live="polite">${words_.length ? `${words_.join("; ")}. Stock is reserved or released to match; the channel is told when the store allows.` : "Change a quantity or add a line."}</p>
+    ${problem && html`<p class="error" role="alert">${problem}</p>`}
+    <div class="bar"><button type="submit" disabled=${busy || !words_.length}>Save the edit</button><button type="button" class="secondary" onClick=${close}>Close</button></div>
+  </form>`;
+}
+
+function ReturnForm({ order, close, onDone }) {
+  const [returnable, setReturnable] = useState(null);
+  const [reasons, setReasons] = useState([]);
+  const [counts, setCounts] = useState({});
+  const [reason, setReason] = useState("");
+  const [problem, setProblem] = useState(null);
+  useEffect(() => {
+    api("GET", `/orders/${encodeURIComponent(order.order_id)}/returns`).then(setReturnable, (e) => setProblem(e.message));
+    api("GET", `/stores/${encodeURIComponent(order.store_id)}`).then(
+      (s) => (setReasons(s.settings.returns.reasons), setReason(s.settings.returns.reasons[0].code)),
+      () => {},
+    );
+  }, []);
+  const chosen = order.lines.filter((l) => counts[l.line_id] > 0);
+  const { problem: refused, busy, submit } = useSubmit(
+    (key) =>
+      api("POST", `/orders/${encodeURIComponent(order.order_id)}/returns`,
+        { lines: chosen.map((l) => ({ line_id: l.line_id, quantity: counts[l.line_id], reason })) }, { key }),
+    close,
+    (r) => onDone(`Return ${r.return_id} ${words(r.status)}.`),
+  );
+  if (!returnable) return html`<p role="status">${problem || "Loading what may come back…"}</p>`;
+  const limits = Object.fromEntries(returnable.lines.map((l) => [l.line_id, l.returnable]));
+  return html`<form onSubmit=${submit}>
+    <${LineCounts} order=${order} limits=${limits} counts=${counts} setCounts=${setCounts} />
+    <div><label for="return-reason">Reason</label>
+      <select id="return-reason" value=${reason} onChange=${(e) => setReason(e.target.value)}>${reasons.map((r) => html`<option value=${r.code}>${r.label}</option>`)}</select></div>
+    <p class="effect" aria-live="polite">${chosen.length ? `Starts a return of ${chosen.map((l) => `${counts[l.line_id]} × ${l.name}`).join(", ")}; approve it to send a label.` : "Choose the units coming back."}${returnable.window_closes ? ` The window closes ${when(returnable.window_closes)}.` : ""}</p>
+    ${(refused || problem) && html`<p class="error" role="alert">${refused || problem}</p>`}
+    <div class="bar"><button type="submit" disabled=${busy || !chosen.length}>Start the return</button><button type="button" class="secondary" onClick=${close}>Close</button></div>
+  </form>`;
+}
+
 function Address({ title, address }) {
   if (!address) return null;
   const lines = [address.name, address.company, address.line1, address.line2,
@@ -232,6 +304,8 @@ export function OrderScreen({ orderId, me }) {
       ${may(me, "POST /orders/{order_id}/notes") && html`<${Action} label="Add note" title="Add a note">${(close) => html`<${NoteForm} order=${order} close=${close} onDone=${done} />`}<//>`}
       ${may(me, "POST /orders/{order_id}/cancel") && html`<${Action} label="Cancel units" title="Cancel units" danger>${(close) => html`<${CancelForm} order=${order} q=${q} close=${close} onDone=${done} />`}<//>`}
       ${may(me, "POST /orders/{order_id}/refunds") && html`<${Action} label="Refund" title="Refund">${(close) => html`<${RefundForm} order=${order} q=${q} close=${close} onDone=${done} />`}<//>`}
+      ${may(me, "POST /orders/{order_id}/edits") && !["shipped", "delivered", "completed", "cancelled", "refunded", "returned"].includes(order.status) && html`<${Action} label="Edit" title="Edit the order">${(close) => html`<${EditForm} order=${order} q=${q} close=${close} onDone=${done} />`}<//>`}
+      ${may(me, "POST /orders/{order_id}/returns") && Object.values(q).some((x) => x.shipped > x.returned) && html`<${Action} label="Start a return" title="Start a return">${(close) => html`<${ReturnForm} order=${order} close=${close} onDone=${done} />`}<//>`}
       ${may(me, "POST /orders/{order_id}/allocate") && (order.status === "on_hold" || order.status === "confirmed") && html`<button type="button" onClick=${async () => {
         try { await api("POST", `${path}/allocate`, undefined, { key: actionKey("allocate") }); done("Allocated."); } catch (e) { setNotice(null); setProblem(e.message); }
       }}>Allocate</button>`}
