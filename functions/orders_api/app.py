@@ -44,7 +44,7 @@ from oms.models import Channel, Order, Refund
 from oms.observability import lambda_handler_of, logger
 from oms.order_changes import Actor
 from oms.order_edits import AddAsk, EditAsk
-from oms.order_lifecycle import OrderStatus
+from oms.order_lifecycle import HoldReason, OrderStatus
 from oms.refunds import LineAsk, RefundAsk, captured, refunded
 from oms.services.after_sale import AfterSale
 from oms.services.dashboard import Dashboard
@@ -83,6 +83,7 @@ def list_orders(
     store: Annotated[str | None, Query(pattern=STORE_ID_PATTERN)] = None,
     placed_from: Annotated[datetime | None, Query(alias="from")] = None,
     placed_to: Annotated[datetime | None, Query(alias="to")] = None,
+    hold: Annotated[HoldReason | None, Query(description="orders on hold for this reason")] = None,
     limit: Limit200 = 50,
     cursor: Cursor = None,
 ) -> Any:
@@ -92,7 +93,7 @@ def list_orders(
             limit=limit,
             cursor=cursor,
             filters={
-                "status": status.value if status else "",
+                "status": "on_hold" if hold else status.value if status else "",
                 "channel": channel.value if channel else "",
                 "store_id": store or "",
             },
@@ -107,6 +108,7 @@ def list_orders(
         limit=limit,
         cursor=cursor,
         now=utcnow(),
+        hold_reason=hold.value if hold else None,
     )
     return json_response(200, {"orders": page.items, "cursor": page.cursor})
 

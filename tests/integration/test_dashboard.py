@@ -45,6 +45,13 @@ def test_the_dashboard_counts_orders_to_ship_holds_by_reason_and_returns_waiting
     reason = full_shop.order("demo-woo.DASH-3")["hold"]["reason"]
     assert day["on_hold_by_reason"][reason] == before["on_hold_by_reason"].get(reason, 0) + 1
     assert day["late"] == before["late"]  # placed just now: none late
+    # The orders list narrows to that hold reason (the home's link).
+    _, _, held = full_shop.api.request("GET", "/orders", query=f"hold={reason}&limit=200")
+    ids = [o["order_id"] for o in held["orders"]]
+    assert "demo-woo.DASH-3" in ids
+    assert all(full_shop.order(i)["hold"]["reason"] == reason for i in ids)
+    _, _, none = full_shop.api.request("GET", "/orders", query="hold=payment_review")
+    assert "demo-woo.DASH-3" not in [o["order_id"] for o in none["orders"]]
     since = (utcnow() + timedelta(minutes=1)).isoformat()
     status, _, answer = full_shop.api.request("GET", "/dashboard", query=urlencode({"since": since}))
     assert (status, answer["code"]) == (400, "invalid_range")

@@ -47,7 +47,7 @@ export function HomeScreen() {
         <ul>${Object.entries(day.to_ship).map(([s, n]) => html`<li><a href=${`#/orders?status=${s}`}>${words(s)}: ${n}</a></li>`)}</ul></section>
       <section class="card" aria-labelledby="hold-title"><h2 id="hold-title">On hold, by reason</h2>
         ${Object.keys(day.on_hold_by_reason).length
-          ? html`<ul>${Object.entries(day.on_hold_by_reason).map(([r, n]) => html`<li><a href="#/orders?status=on_hold">${words(r)}: ${n}</a></li>`)}</ul>`
+          ? html`<ul>${Object.entries(day.on_hold_by_reason).map(([r, n]) => html`<li><a href=${`#/orders?hold=${r}`}>${words(r)}: ${n}</a></li>`)}</ul>`
           : html`<p>Nothing on hold.</p>`}</section>
       <section class="card" aria-labelledby="returns-title"><h2 id="returns-title">Returns waiting</h2>
         <ul>${Object.entries(day.returns_waiting).map(([s, n]) => html`<li><a href=${`#/returns?status=${s}`}>${words(s)}: ${n}</a></li>`)}</ul></section>

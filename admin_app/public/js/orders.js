@@ -9,7 +9,8 @@ const STATUSES = [
   "delivered", "completed", "cancelled", "refunded", "partially_refunded", "returned",
 ];
 const CHANNELS = ["shopify", "woocommerce", "bigcommerce", "manual"];
-const FILTERS = ["q", "status", "channel", "store", "from", "to"];
+const FILTERS = ["q", "status", "hold", "channel", "store", "from", "to"];
+const HOLDS = ["out_of_stock", "unknown_sku", "payment_review", "manual", "no_fulfilment_location"];
 const REFRESH_MS = 4000;
 
 function query(params, cursor) {
@@ -41,6 +42,11 @@ function Filters({ params, stores }) {
       <select id="status" name="status" value=${value("status")}>
         <option value="">any</option>
         ${STATUSES.map((s) => html`<option value=${s}>${words(s)}</option>`)}
+      </select></div>
+    <div><label for="hold">On hold for</label>
+      <select id="hold" name="hold" value=${value("hold")}>
+        <option value="">any reason</option>
+        ${HOLDS.map((h) => html`<option value=${h}>${words(h)}</option>`)}
       </select></div>
     <div><label for="channel">Channel</label>
       <select id="channel" name="channel" value=${value("channel")}>

@@ -339,8 +339,12 @@ class OrderRepository:
         limit: int = 50,
         cursor: str | None = None,
         now: datetime,
+        hold_reason: str | None = None,
     ) -> Page:
-        """Newest first. Served by the index that fits the filters best; never a Scan."""
+        """Newest first. Served by the index that fits the filters best; never a Scan. A hold
+        reason narrows the orders on hold (the indexes project the hold)."""
+        if hold_reason:
+            status = "on_hold"
         upper = placed_to or now
         lower = placed_from or EARLIEST
         if lower > upper:
@@ -382,10 +386,17 @@ class OrderRepository:
                 "ScanIndexForward": False,
                 "Limit": limit - len(found),
             }
-            if filters:
-                kwargs["FilterExpression"] = " AND ".join(f"#{k} = :{k}" for k in filters)
-                kwargs["ExpressionAttributeNames"] = {f"#{k}": k for k in filters}
-                kwargs["ExpressionAttributeValues"].update({f":{k}": {"S": v} for k, v in filters.items()})
+            conditions = [f"#{k} = :{k}" for k in filters]
+            names = {f"#{k}": k for k in filters}
+            values = {f":{k}": {"S": v} for k, v in filters.items()}
+            if hold_reason:
+                conditions.append("#hold.#reason = :reason")
+                names.update({"#hold": "hold", "#reason": "reason"})
+                values[":reason"] = {"S": hold_reason}
+            if conditions:
+                kwargs["FilterExpression"] = " AND ".join(conditions)
+                kwargs["ExpressionAttributeNames"] = names
+                kwargs["ExpressionAttributeValues"].update(values)
             if start_key:
                 kwargs["ExclusiveStartKey"] = start_key
             response = self.table.query(**kwargs)
