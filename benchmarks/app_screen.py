@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import statistics
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from benchmarks.bulk import _orders
@@ -43,9 +43,9 @@ def _wait(page: Any, expression: str, timeout: float = 60) -> Any:
 def _write(running: Any, n: int) -> float:
     ddb, table = running.client("dynamodb"), running.cloud.ref("OmsTable")
     made = _orders(n)
-    made = [
-        o.model_copy(update={"placed_at": o.placed_at + timedelta(minutes=i)}) for i, o in enumerate(made)
-    ]
+    # A store's recent weeks: one order a minute up to now (the fixture's own date is 2008).
+    now = datetime.now(UTC).replace(microsecond=0)
+    made = [o.model_copy(update={"placed_at": now - timedelta(minutes=i)}) for i, o in enumerate(made)]
     began = time.perf_counter()
     items = [{"PutRequest": {"Item": order_item(o, [])}} for o in made]
     for i in range(0, len(items), 25):
