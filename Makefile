@@ -95,5 +95,6 @@ docs: venv ## Regenerate docs/events.md and docs/openapi.json from the code
 
 clean: ## Remove everything the Makefile and its commands created (environments, build output, caches, local stack files)
 	rm -rf .venv .venv-sam .venv-checkov .venv-lambda .aws-sam .pytest_cache .mypy_cache .ruff_cache \
-		.hypothesis .oms-local .oms-local.json benchmarks/.work mutants
+		.hypothesis .oms-local .oms-local.json benchmarks/.work mutants admin_app/node_modules \
+		admin_app/public/js/vendor tests/e2e/browser/node_modules test-output
 	find . -name __pycache__ -type d -prune -not -path './.git/*' -exec rm -rf {} +
