@@ -473,3 +473,39 @@ def test_staff_edit_an_order_before_it_ships_and_start_a_return_after(local: Run
     assert [(x["sku"], x["quantity"], x["reason"]) for x in ret["lines"]] == [(mug, 1, "size_or_fit")]
     assert ret["source"] == "staff"
     context.close()
+
+
+def test_staff_approve_one_return_with_a_label_and_decline_another_saying_why(
+    local: Running, browser: Any
+) -> None:
+    order_id, mug, tee = _order(local, f"rma-{uuid.uuid4().hex[:8]}@example.com")
+    _ship(local, order_id)
+    for shipment in local.request("GET", f"/orders/{order_id}/shipments")[1]["shipments"]:
+        local.request("POST", f"/shipments/{shipment['shipment_id']}/delivered")
+    lines = {x["sku"]: x["line_id"] for x in local.request("GET", f"/orders/{order_id}")[1]["lines"]}
+    asked = []
+    for sku in (mug, tee):
+        ask = {"lines": [{"line_id": lines[sku], "quantity": 1, "reason": "changed_mind"}]}
+        status, ret = local.request("POST", f"/orders/{order_id}/returns", ask)
+        assert status == 201, ret
+        asked.append(ret["return_id"])
+
+    context = browser.new_context()
+    page = context.new_page()
+    _sign_in(page, local, "staff@demo.local")
+    page.goto(f"{local.app.url}/#/returns/{asked[0]}")  # type: ignore[union-attr]
+    expect(page.get_by_role("heading", name=f"Return {asked[0]}")).to_contain_text("requested")
+    _accessible(page, "return-requested")
+    page.get_by_role("button", name="Approve with a label").click()
+    expect(page.get_by_role("status")).to_contain_text("Approved; label SBX")
+    expect(page.get_by_role("heading", name=f"Return {asked[0]}")).to_contain_text("approved")
+
+    page.goto(f"{local.app.url}/#/returns/{asked[1]}")  # type: ignore[union-attr]
+    page.get_by_label("Decline because").fill("worn <twice>")
+    page.get_by_role("button", name="Decline", exact=True).click()
+    expect(page.get_by_role("status")).to_have_text("Declined; the customer is told why.")
+    approved, declined = (local.request("GET", f"/returns/{r}")[1] for r in asked)
+    assert approved["status"] == "approved"
+    assert approved["label"]["tracking_number"].startswith("SBX")
+    assert (declined["status"], declined["declined_reason"]) == ("declined", "worn <twice>")
+    context.close()

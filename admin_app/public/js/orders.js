@@ -102,6 +102,18 @@ function BulkTag({ selected, onDone }) {
   </form>`;
 }
 
+function StatusCounts({ tick }) {
+  const [day, setDay] = useState(null);
+  useEffect(() => {
+    api("GET", "/dashboard").then(setDay, () => setDay(null));
+  }, [tick]);
+  if (!day) return null;
+  const counts = { ...day.waiting, ...day.to_ship };
+  return html`<nav class="tabs" aria-label="Orders per status">${Object.entries(counts).map(
+    ([s, n]) => html`<a href=${`#/orders?status=${s}`}>${words(s)}: ${n}</a>`,
+  )}</nav>`;
+}
+
 export function OrdersScreen({ params, me }) {
   const [stores, setStores] = useState([]);
   const [page, setPage] = useState(null);
@@ -146,6 +158,7 @@ export function OrdersScreen({ params, me }) {
     setSelected(next);
   };
   return html`<h1>Orders</h1>
+    ${(me.routes.includes("*") || me.routes.includes("GET /dashboard")) && html`<${StatusCounts} tick=${tick} />`}
     <${Filters} params=${params} stores=${stores} />
     ${mayTag && html`<${BulkTag} selected=${selected} onDone=${() => setTick((n) => n + 1)} />`}
     ${problem && html`<p class="error" role="alert">${problem}</p>`}

@@ -69,8 +69,34 @@ export function ReturnScreen({ returnId, me }) {
       setProblem(e.message);
     }
   };
+  const may = (route) => me.routes.includes("*") || me.routes.includes(route);
+  const act = (what, body, message) => async () => {
+    setProblem(null);
+    try {
+      const after = await api("POST", `${path}/${what}`, body, { key: actionKey(what) });
+      setRet(after);
+      setNotice(message(after));
+    } catch (e) {
+      setProblem(e.message);
+    }
+  };
+  const decline = (event) => {
+    event.preventDefault();
+    act("decline", { reason: new FormData(event.target).get("why") }, () => "Declined; the customer is told why.")();
+  };
   return html`<p><a href="#/returns">← Returns</a></p>
     <h1>Return ${ret.return_id} <span class=${`status ${ret.status}`}>${words(ret.status)}</span></h1>
+    <div class="bar" role="group" aria-label="Return actions">
+      ${ret.status === "requested" && may("POST /returns/{return_id}/approve") && html`
+        <button type="button" onClick=${act("approve", { label: "carrier" }, (r) => `Approved; label ${r.label ? r.label.tracking_number : ""} sent to the customer.`)}>Approve with a label</button>
+        <button type="button" class="secondary" onClick=${act("approve", { label: "none" }, () => "Approved without a label.")}>Approve, no label</button>`}
+      ${ret.status === "requested" && may("POST /returns/{return_id}/decline") && html`
+        <form class="bar" onSubmit=${decline}><label for="why">Decline because</label><input id="why" name="why" required /><button type="submit" class="danger">Decline</button></form>`}
+      ${["approved", "in_transit", "received"].includes(ret.status) && !ret.refund_id && may("POST /returns/{return_id}/refund") && html`
+        <button type="button" class="secondary" onClick=${act("refund", undefined, (r) => `Refunded ${money(r.refunded)}.`)}>Refund now</button>`}
+      ${["requested", "approved", "in_transit"].includes(ret.status) && may("POST /returns/{return_id}/cancel") && html`
+        <button type="button" class="secondary" onClick=${act("cancel", { reason: "cancelled by staff" }, () => "Cancelled; its units may be returned again.")}>Cancel the return</button>`}
+    </div>
     <p class="muted">Order <a href=${`#/orders/${encodeURIComponent(ret.order_id)}`}>${ret.number}</a> · ${ret.store_id}${ret.label ? ` · ${ret.label.carrier} ${ret.label.tracking_number}` : ""}</p>
     ${notice && html`<p class="notice" role="status">${notice}</p>`}
     ${problem && html`<p class="error" role="alert">${problem}</p>`}
