@@ -50,7 +50,9 @@ browser: ## What the browser tests drive: Debian's chromium (installed if missin
 
 test: venv lambda-env tools browser app lint ## Lint, then every test (unit, integration, end-to-end, reliability, security)
 	@echo "==> tests: unit, integration, end-to-end, reliability, security (2 workers)"
-	@$(PY) -m pytest -n 2 --dist loadfile $(ARGS)
+	@$(PY) -m pytest -n 2 --dist loadfile -m "not browser" $(ARGS)
+	@echo "==> browser tests (Chromium), alone"
+	@$(PY) -m pytest -m browser $(ARGS) || [ $$? -eq 5 ]  # 5: ARGS chose no browser test
 
 test-fast: venv ## The unit tier: the pure core through in-memory ports (seconds)
 	@$(PY) -m pytest tests/unit -q $(ARGS)

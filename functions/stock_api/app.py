@@ -66,7 +66,7 @@ def put_stock(sku: Sku, body: StockUpdate) -> Any:
     counts = {count.location: count.on_hand for count in body.locations}
     if len(counts) != len(body.locations):
         raise BadRequest("a location appears more than once", code="duplicate_location")
-    desk.count(sku, counts, at=utcnow(), actor=staff_actor(app))
+    desk.count(sku, counts, at=utcnow(), actor=staff_actor(app), reason=body.reason)
     logger.info("stock counted", extra={"sku": sku, "locations": sorted(counts)})
     return model_response(200, _levels(sku))
 

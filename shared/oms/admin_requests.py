@@ -134,6 +134,11 @@ class StockUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     locations: list[LocationCount] = Field(min_length=1, max_length=50)
+    # Why the shelf changed (a cycle count, goods received, damaged, found): carried by each
+    # StockAdjusted event, so the archive and ERP subscribers see it.
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)] | None = (
+        None
+    )
 
 
 class ShipFrom(Address):

@@ -571,6 +571,7 @@ class StockEventDetail(BaseModel):
     available: int
     previous_on_hand: int | None = None
     threshold: int | None = None
+    reason: str | None = Field(default=None, description="why staff changed the count, when they said")
     occurred_at: UtcDateTime
 
 

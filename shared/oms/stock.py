@@ -36,9 +36,16 @@ class CountPlan:
         return max(0, -self.total_delta)
 
 
-def plan_count(sku: str, counts: dict[str, int], current: dict[str, StockLevel], at: datetime) -> CountPlan:
+def plan_count(
+    sku: str,
+    counts: dict[str, int],
+    current: dict[str, StockLevel],
+    at: datetime,
+    *,
+    reason: str | None = None,
+) -> CountPlan:
     """Set the counted on-hand at each location; a count below what a location has reserved for
-    shipments is refused (409 ``on_hand_below_reserved``)."""
+    shipments is refused (409 ``on_hand_below_reserved``). ``reason`` goes with each event."""
     out = []
     delta = 0
     for location, on_hand in sorted(counts.items()):
@@ -62,6 +69,7 @@ def plan_count(sku: str, counts: dict[str, int], current: dict[str, StockLevel],
                 reserved=reserved,
                 available=on_hand - reserved,
                 previous_on_hand=old.on_hand if old else None,
+                reason=reason,
                 occurred_at=at,
             ).model_dump(mode="json"),
         )

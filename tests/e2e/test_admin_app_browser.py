@@ -18,7 +18,7 @@ from oms_local.samples import woocommerce_delivery, woocommerce_order
 from oms_local.seed import WOO_STORE
 from tests.e2e.pages import ARGS, CHROMIUM, accessibility_violations, ready, shot
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 TIMES = "\N{MULTIPLICATION SIGN}"  # how the app writes "2 of"
 LEFT = {"shipped", "in_transit", "out_for_delivery", "delivered"}
 # The local stack shares two cores with the rest of the suite: an answer may take seconds.
@@ -302,8 +302,9 @@ def test_counting_stock_on_the_stock_screen_releases_an_order_held_for_it(
     expect(panel).to_contain_text("0 on hand, 0 reserved, 0 available")
     _accessible(page, "stock")
     panel.get_by_label("Counted on hand at wh-west").fill("3")
+    panel.get_by_label("Reason").select_option("goods received")
     panel.get_by_role("button", name="Save counts").click()
-    expect(panel.get_by_role("status")).to_have_text("Counted: 3 at wh-west.")
+    expect(panel.get_by_role("status")).to_have_text("Counted: 3 at wh-west (goods received).")
     # The held order is released by the count: its 2 units reserved within seconds.
     expect(panel).to_contain_text("3 on hand, 2 reserved, 1 available", timeout=60_000)
     page.goto(f"{local.app.url}/#/orders/{order_id}")  # type: ignore[union-attr]

@@ -19,7 +19,7 @@ from oms_local.runner import Running, wait_for
 from oms_local.samples import shopify_delivery, shopify_order
 from tests.e2e.pages import ARGS, CHROMIUM, SHOTS, accessibility_violations, ready
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 SECRET = "browser-choice-webhook-secret"
 LINK = re.compile(r"(https?://\S+/choices/[A-Za-z0-9_.-]+)")

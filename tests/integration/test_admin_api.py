@@ -119,7 +119,8 @@ def test_stock_counts_set_on_hand_per_location_and_never_touch_reserved(shop: St
     )
     shop.cloud.drain()
     assert (shop.stock(sku)["reserved"], shop.stock(sku)["available"]) == (4, 8)
-    status, body = shop.api("PUT", f"/stock/{sku}", {"locations": [{"location": "wh-east", "on_hand": 7}]})
+    count = {"locations": [{"location": "wh-east", "on_hand": 7}], "reason": "3 damaged in the warehouse"}
+    status, body = shop.api("PUT", f"/stock/{sku}", count)
     assert status == 200, body
     assert (body["on_hand"], body["reserved"], body["available"]) == (9, 4, 5)
     assert [(lv["location"], lv["on_hand"]) for lv in body["locations"]] == [("wh-east", 7), ("wh-west", 2)]
@@ -130,6 +131,12 @@ def test_stock_counts_set_on_hand_per_location_and_never_touch_reserved(shop: St
         if e["detail"]["sku"] == sku
     ]
     assert sorted(adjusted, key=str) == [("wh-east", 10, 7), ("wh-east", None, 10), ("wh-west", None, 2)]
+    reasons = {
+        e["detail"]["previous_on_hand"]: e["detail"]["reason"]
+        for e in shop.events.of_type("StockAdjusted")
+        if e["detail"]["sku"] == sku and e["detail"]["location"] == "wh-east"
+    }
+    assert reasons == {10: "3 damaged in the warehouse", None: None}  # the seed's count gave none
 
 
 def test_each_change_of_a_skus_available_stock_is_published_once_in_version_order(shop: Stack) -> None:

@@ -6,10 +6,13 @@ import { api, actionKey } from "./api.js";
 import { when } from "./format.js";
 
 const LOW = 5;
+// Why a count changed the shelf: sent with it, and carried by its StockAdjusted events.
+const REASONS = ["cycle count", "goods received", "damaged", "lost or stolen", "found", "correction"];
 
 function Sku({ sku, onChanged }) {
   const [level, setLevel] = useState(null);
   const [counts, setCounts] = useState({});
+  const [reason, setReason] = useState(REASONS[0]);
   const [locations, setLocations] = useState([]);
   const [problem, setProblem] = useState(null);
   const [notice, setNotice] = useState(null);
@@ -37,8 +40,8 @@ function Sku({ sku, onChanged }) {
       .map(([location, on_hand]) => ({ location, on_hand }));
     if (!changed.length) return;
     try {
-      await api("PUT", `/stock/${encodeURIComponent(sku)}`, { locations: changed }, { key: actionKey("count") });
-      setNotice(`Counted: ${changed.map((c) => `${c.on_hand} at ${c.location}`).join(", ")}.`);
+      await api("PUT", `/stock/${encodeURIComponent(sku)}`, { locations: changed, reason }, { key: actionKey("count") });
+      setNotice(`Counted: ${changed.map((c) => `${c.on_hand} at ${c.location}`).join(", ")} (${reason}).`);
       await load();
       onChanged();
     } catch (e) {
@@ -62,6 +65,8 @@ function Sku({ sku, onChanged }) {
             onInput=${(e) => setCounts({ ...counts, [l.location]: Math.max(0, Number(e.target.value) || 0) })} /></td>
           <td>${when(l.updated_at)}</td></tr>`)}</tbody>
       </table>
+      <div class="bar"><label for="count-reason">Reason</label>
+        <select id="count-reason" value=${reason} onChange=${(e) => setReason(e.target.value)}>${REASONS.map((r) => html`<option value=${r}>${r}</option>`)}</select></div>
       <p class="effect">A count sets what is on the shelf; reserved units stay reserved, and orders waiting for ${sku} are released when it covers them.</p>
       <button type="submit">Save counts</button>
     </form>

@@ -22,7 +22,9 @@ class StockDesk:
     def __init__(self, stock: CountStore) -> None:
         self.stock = stock
 
-    def count(self, sku: str, counts: dict[str, int], *, at: datetime, actor: str) -> None:
+    def count(
+        self, sku: str, counts: dict[str, int], *, at: datetime, actor: str, reason: str | None = None
+    ) -> None:
         if not counts:
             return
         for _ in range(ATTEMPTS):
@@ -30,7 +32,9 @@ class StockDesk:
                 str(lv.location): lv for lv in self.stock.levels_or_empty(sku)[1] if lv.location in counts
             }
             try:
-                self.stock.write_count(plan_count(sku, counts, current, at), at=at, actor=actor)
+                self.stock.write_count(
+                    plan_count(sku, counts, current, at, reason=reason), at=at, actor=actor
+                )
             except ConcurrentModification:
                 continue
             return
