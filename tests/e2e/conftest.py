@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -39,3 +40,17 @@ def local(logs: Captured) -> Iterator[Running]:
         running.close()
         os.environ.clear()
         os.environ.update(saved)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, driven by Playwright (tests/e2e/pages.py)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.pages import ARGS, CHROMIUM, ready
+
+    ready()
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()

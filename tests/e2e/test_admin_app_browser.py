@@ -7,31 +7,21 @@ Every screen is checked with axe-core and kept as a screenshot."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from oms_local.runner import Running, wait_for
 from oms_local.samples import woocommerce_delivery, woocommerce_order
 from oms_local.seed import WOO_STORE
-from tests.e2e.pages import ARGS, CHROMIUM, accessibility_violations, ready, shot
+from tests.e2e.pages import accessibility_violations, shot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 TIMES = "\N{MULTIPLICATION SIGN}"  # how the app writes "2 of"
 LEFT = {"shipped", "in_transit", "out_for_delivery", "delivered"}
 # The local stack shares two cores with the rest of the suite: an answer may take seconds.
 expect.set_options(timeout=30_000)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    ready()
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _accessible(page: Any, name: str) -> None:
@@ -59,20 +49,19 @@ def _orders_screen(page: Any) -> None:
     _go(page, "Orders")
 
 
-def _order(local: Running, email: str) -> tuple[str, str, str]:
-    """A phone order of two SKUs of its own, allocated and waiting to ship."""
-    tag = uuid.uuid4().hex[:6].upper()
-    mug, tee = f"APP-MUG-{tag}", f"APP-TEE-{tag}"
-    for sku in (mug, tee):
-        assert (
-            local.request("PUT", f"/stock/{sku}", {"locations": [{"location": "wh-west", "on_hand": 10}]})[0]
-            == 200
-        )
-    reference = f"APP-{tag}"
+def _stock(local: Running, sku: str, on_hand: int) -> None:
+    counted = {"locations": [{"location": "wh-west", "on_hand": on_hand}]}
+    assert local.request("PUT", f"/stock/{sku}", counted)[0] == 200
+
+
+def _place(
+    local: Running, reference: str, email: str, lines: list[dict[str, Any]], *, currency: str = "USD"
+) -> str:
+    """A phone order on the demo WooCommerce store (its reference is its Idempotency-Key)."""
     body = {
         "store_id": "demo-woo",
         "reference": reference,
-        "currency": "EUR",
+        "currency": currency,
         "customer": {"email": email, "first_name": "Grace"},
         "shipping_address": {
             "name": "Grace <Hopper>",
@@ -81,13 +70,23 @@ def _order(local: Running, email: str) -> tuple[str, str, str]:
             "postal_code": "02110",
             "country_code": "US",
         },
-        "lines": [
-            {"sku": mug, "name": "Enamel mug", "quantity": 2, "unit_price": "12.50"},
-            {"sku": tee, "name": "Logo tee <M>", "quantity": 1, "unit_price": "20.00"},
-        ],
+        "lines": lines,
     }
     assert local.request("POST", "/orders", body, headers={"idempotency-key": reference})[0] == 202
-    order_id = f"demo-woo.{reference}"
+    return f"demo-woo.{reference}"
+
+
+def _order(local: Running, email: str) -> tuple[str, str, str]:
+    """A phone order of two SKUs of its own, allocated and waiting to ship."""
+    tag = uuid.uuid4().hex[:6].upper()
+    mug, tee = f"APP-MUG-{tag}", f"APP-TEE-{tag}"
+    for sku in (mug, tee):
+        _stock(local, sku, 10)
+    lines = [
+        {"sku": mug, "name": "Enamel mug", "quantity": 2, "unit_price": "12.50"},
+        {"sku": tee, "name": "Logo tee <M>", "quantity": 1, "unit_price": "20.00"},
+    ]
+    order_id = _place(local, f"APP-{tag}", email, lines, currency="EUR")
     assert wait_for(lambda: local.request("GET", f"/orders/{order_id}")[1].get("status") == "fulfilling", 60)
     return order_id, mug, tee
 
@@ -212,8 +211,7 @@ def test_the_warehouse_ships_a_woocommerce_order_through_the_fulfilment_screens(
     local: Running, browser: Any
 ) -> None:
     sku = f"APP-SCAN-{uuid.uuid4().hex[:6].upper()}"
-    counted = {"locations": [{"location": "wh-west", "on_hand": 5}]}
-    assert local.request("PUT", f"/stock/{sku}", counted)[0] == 200
+    _stock(local, sku, 5)
     number = 880_000 + int(uuid.uuid4().hex[:4], 16)
     delivery = woocommerce_delivery(
         woocommerce_order(number, skus={sku: 2}), store_id="demo-woo", secret=str(WOO_STORE["webhook_secret"])
@@ -269,27 +267,10 @@ def test_counting_stock_on_the_stock_screen_releases_an_order_held_for_it(
     local: Running, browser: Any
 ) -> None:
     sku = f"APP-SHORT-{uuid.uuid4().hex[:6].upper()}"
-    assert (
-        local.request("PUT", f"/stock/{sku}", {"locations": [{"location": "wh-west", "on_hand": 0}]})[0]
-        == 200
-    )
+    _stock(local, sku, 0)
     reference = f"APP-HOLD-{uuid.uuid4().hex[:6].upper()}"
-    body = {
-        "store_id": "demo-woo",
-        "reference": reference,
-        "currency": "USD",
-        "customer": {"email": "held@example.com"},
-        "shipping_address": {
-            "name": "Held",
-            "line1": "1 Main St",
-            "city": "Reno",
-            "postal_code": "89502",
-            "country_code": "US",
-        },
-        "lines": [{"sku": sku, "name": "Scarce lamp", "quantity": 2, "unit_price": "30.00"}],
-    }
-    assert local.request("POST", "/orders", body, headers={"idempotency-key": reference})[0] == 202
-    order_id = f"demo-woo.{reference}"
+    lamp = {"sku": sku, "name": "Scarce lamp", "quantity": 2, "unit_price": "30.00"}
+    order_id = _place(local, reference, "held@example.com", [lamp])
     assert wait_for(lambda: local.request("GET", f"/orders/{order_id}")[1].get("status") == "on_hold", 60)
 
     context = browser.new_context()
@@ -358,27 +339,12 @@ def test_a_bulk_tag_job_on_fifty_orders_runs_to_its_end_on_screen(local: Running
     email = f"bulk-{uuid.uuid4().hex[:8]}@example.com"
     tag = f"wave-{uuid.uuid4().hex[:4]}"
     sku = f"APP-BULK-{uuid.uuid4().hex[:6].upper()}"
-    assert (
-        local.request("PUT", f"/stock/{sku}", {"locations": [{"location": "wh-west", "on_hand": 100}]})[0]
-        == 200
-    )
+    _stock(local, sku, 100)
     references = [f"APP-BULK-{uuid.uuid4().hex[:8].upper()}" for _ in range(50)]
     for reference in references:
-        body = {
-            "store_id": "demo-woo",
-            "reference": reference,
-            "currency": "USD",
-            "customer": {"email": email},
-            "shipping_address": {
-                "name": "Bulk",
-                "line1": "1 Main St",
-                "city": "Reno",
-                "postal_code": "89502",
-                "country_code": "US",
-            },
-            "lines": [{"sku": sku, "name": "Sticker", "quantity": 1, "unit_price": "2.00"}],
-        }
-        assert local.request("POST", "/orders", body, headers={"idempotency-key": reference})[0] == 202
+        _place(
+            local, reference, email, [{"sku": sku, "name": "Sticker", "quantity": 1, "unit_price": "2.00"}]
+        )
     # All 50 found by the customer's email (the search index follows the table's stream).
     assert wait_for(lambda: len(local.request("GET", f"/orders?q={email}&limit=100")[1]["orders"]) == 50, 120)
 

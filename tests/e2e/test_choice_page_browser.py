@@ -8,31 +8,20 @@ import http.client
 import json
 import re
 import uuid
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from oms_local.runner import Running, wait_for
 from oms_local.samples import shopify_delivery, shopify_order
-from tests.e2e.pages import ARGS, CHROMIUM, SHOTS, accessibility_violations, ready
+from tests.e2e.pages import SHOTS, accessibility_violations
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 SECRET = "browser-choice-webhook-secret"
 LINK = re.compile(r"(https?://\S+/choices/[A-Za-z0-9_.-]+)")
 TIMES = "\N{MULTIPLICATION SIGN}"  # how the page writes "2 of"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    ready()
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 def deliver(local: Running, payload: dict[str, Any], store_id: str) -> None:
