@@ -25,10 +25,11 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def handle(record: SQSRecord, lambda_context: LambdaContext) -> None:
-    outcome = service.run(
+    outcome = service.attempt(
         ReconcileRun.model_validate_json(record.body),
         utcnow(),
         lambda: lambda_context.get_remaining_time_in_millis() / 1000,
+        int(record.attributes.approximate_receive_count),
     )
     run = outcome.run
     if outcome.finished and not outcome.problem:

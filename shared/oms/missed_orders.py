@@ -36,6 +36,11 @@ from oms.timeutil import UtcDateTime
 OVERLAP = timedelta(minutes=10)
 SETTLE = timedelta(minutes=1)
 LONGEST_WINDOW = timedelta(days=90)  # an on-demand window; channels keep order search this far at least
+# A run is received from the reconcile queue this many times (its maxReceiveCount) before its DLQ
+# keeps it; the last failure is recorded. A scheduled run neither finished nor recorded this long
+# after it was queued (its Lambda timed out on every receive) no longer holds the store's schedule.
+RUN_ATTEMPTS = 5
+RUN_LOST_AFTER = timedelta(hours=24)
 
 
 class MissedKind(StrEnum):
@@ -91,6 +96,8 @@ class Reconciliation(Model):
     last_stale: int = 0
     last_error: str | None = None
     last_scheduled_at: UtcDateTime | None = None  # when the schedule last queued a run
+    scheduled_run_id: str | None = None  # the run it queued
+    scheduled_finished_id: str | None = None  # the last scheduled run that finished
 
 
 def scheduled_window(
@@ -104,12 +111,20 @@ def scheduled_window(
 
 
 def is_due(record: Reconciliation | None, now: datetime, every_minutes: int) -> bool:
-    """A store reconciles every ``every_minutes`` (0: never on a schedule)."""
+    """A store reconciles every ``every_minutes`` (0: never on a schedule), one scheduled run at a
+    time: while its last one waits on the queue or runs (a slow channel, a queue behind), the next
+    is not queued beside it, so the queue never fills with one store's runs and a run staff ask
+    for does not wait behind them. A run lost for ``RUN_LOST_AFTER`` no longer holds the store."""
     if every_minutes <= 0:
         return False
     last = record.last_scheduled_at if record else None
+    if record is None or last is None:
+        return True
+    running = record.scheduled_run_id not in (None, record.scheduled_finished_id)
+    if running and now - last < RUN_LOST_AFTER:
+        return False
     # A little early is on time: the schedule ticks every few minutes, never exactly on the hour.
-    return last is None or now - last >= timedelta(minutes=every_minutes) - timedelta(minutes=2)
+    return now - last >= timedelta(minutes=every_minutes) - timedelta(minutes=2)
 
 
 def check_window(since: datetime, until: datetime | None, now: datetime) -> tuple[datetime, datetime]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 from collections.abc import Iterator
 from typing import Any
@@ -21,10 +22,41 @@ class Captured:
     def __call__(self, function: str, line: str) -> None:
         self.lines.append((function, line))
 
+    def troubles(self, since: int, most: int = 40) -> list[str]:
+        """The functions' warnings, errors and unformatted lines (tracebacks) from ``since`` on."""
+        kept = []
+        for function, line in self.lines[since:]:
+            try:
+                level = json.loads(line).get("level", "INFO")
+            except (ValueError, AttributeError):
+                level = "TEXT"
+            if level not in ("DEBUG", "INFO"):
+                kept.append(f"{function}: {line}")
+        return kept[-most:]
+
+
+_captured = Captured()
+
 
 @pytest.fixture(scope="package")
 def logs() -> Captured:
-    return Captured()
+    return _captured
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A failed test of the local stack shows what its functions complained of meanwhile."""
+    if call.when == "setup":
+        item.stash[_LOG_START] = len(_captured.lines)
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if report.failed and call.when == "call":
+        troubles = _captured.troubles(item.stash.get(_LOG_START, 0))
+        if troubles:
+            report.sections.append(("local stack: function warnings and errors", "\n".join(troubles)))
+
+
+_LOG_START = pytest.StashKey[int]()
 
 
 @pytest.fixture(scope="package")

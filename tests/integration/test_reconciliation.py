@@ -9,6 +9,7 @@ import copy
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from oms.missed_orders import RUN_ATTEMPTS
 from oms_local.samples import fixture
 from tests.replay import Replay, recorded
 from tests.stack import Stack
@@ -85,6 +86,7 @@ def test_a_shopify_order_whose_webhook_was_lost_is_found_by_reconciliation_and_c
     _, record = full_shop.api("GET", "/stores/recon-shop/reconciliation")
     assert (record["last_missing"], record["last_stale"]) == (0, 0)
     assert record["watermark"] is not None
+    assert record["scheduled_finished_id"] == record["scheduled_run_id"] is not None
     assert full_shop.queue_depth("ReconcileQueue") == 0
     assert full_shop.queue_depth("ReconcileDLQ") == 0
 
@@ -218,6 +220,35 @@ def test_credentials_the_channel_refuses_leave_the_watermark_and_say_why(full_sh
     assert record["watermark"] is None
     assert "401" in record["last_error"]
     assert full_shop.queue_depth("ReconcileDLQ") == 0
+
+
+def test_a_shop_down_for_every_attempt_leaves_the_run_in_the_dlq_and_its_reason_on_the_record(
+    full_shop: Stack,
+) -> None:
+    _store(
+        full_shop,
+        {
+            "store_id": "recon-down",
+            "channel": "shopify",
+            "name": "Down shop",
+            "webhook_secret": "recon-down-webhook-secret",
+            "shop_domain": "recon-down.myshopify.com",
+            "api_credentials": {"access_token": SHOPIFY_TOKEN},
+        },
+    )
+    replay = Replay([], fail_at=dict.fromkeys(range(40), 503))
+    _recovery_replays(full_shop, replay)
+    result = full_shop.cloud.invoker.invoke("OrderRecoveryFunction", SCHEDULE_TICK)
+    assert result.ok, result
+    full_shop.cloud.drain()
+
+    attempts = full_shop.cloud.stack.resources["ReconcileQueue"]["Properties"]["RedrivePolicy"]
+    assert attempts["maxReceiveCount"] == RUN_ATTEMPTS
+    assert full_shop.queue_depth("ReconcileDLQ") == 1
+    _, record = full_shop.api("GET", "/stores/recon-down/reconciliation")
+    assert record["last_error"].startswith(f"gave up after {RUN_ATTEMPTS} attempts: HttpError")
+    assert record["watermark"] is None
+    assert record["scheduled_finished_id"] == record["scheduled_run_id"] is not None
 
 
 def test_a_window_not_in_the_past_or_a_store_without_order_reads_is_refused(full_shop: Stack) -> None:

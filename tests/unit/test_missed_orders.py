@@ -16,6 +16,8 @@ from oms.integrations.http_transport import HttpError
 from oms.integrations.shopify_order_reads import rest_order, window_query
 from oms.missed_orders import (
     OVERLAP,
+    RUN_ATTEMPTS,
+    RUN_LOST_AFTER,
     SETTLE,
     ChannelOrderVersion,
     MissedKind,
@@ -81,6 +83,16 @@ def test_a_store_is_due_after_its_interval_and_never_with_zero() -> None:
     assert is_due(record, NOW + timedelta(minutes=29), 60)
     assert is_due(None, NOW, 60)
     assert not is_due(None, NOW, 0)
+
+
+def test_a_store_whose_scheduled_run_has_not_finished_is_not_due_until_the_run_counts_as_lost() -> None:
+    queued = Reconciliation(
+        store_id="s", last_scheduled_at=NOW - timedelta(minutes=70), scheduled_run_id="r1"
+    )
+    assert not is_due(queued, NOW, 60)
+    assert is_due(queued.model_copy(update={"scheduled_finished_id": "r1"}), NOW, 60)
+    assert not is_due(queued, NOW - timedelta(minutes=70) + RUN_LOST_AFTER - timedelta(seconds=1), 60)
+    assert is_due(queued, NOW - timedelta(minutes=70) + RUN_LOST_AFTER, 60)
 
 
 def test_an_on_demand_window_is_in_the_past_and_at_most_ninety_days_long() -> None:
@@ -228,11 +240,13 @@ class FakeRecords:
     def many(self, store_ids: list[str]) -> dict[str, Reconciliation]:
         return {s: r for s, r in self.records.items() if s in store_ids}
 
-    def mark_scheduled(self, store_id: str, at: datetime, previous: datetime | None) -> bool:
+    def mark_scheduled(self, store_id: str, run_id: str, at: datetime, previous: datetime | None) -> bool:
         record = self.records.get(store_id) or Reconciliation(store_id=store_id)
         if record.last_scheduled_at != previous:
             return False
-        self.records[store_id] = record.model_copy(update={"last_scheduled_at": at})
+        self.records[store_id] = record.model_copy(
+            update={"last_scheduled_at": at, "scheduled_run_id": run_id}
+        )
         return True
 
     def finish(
@@ -240,6 +254,8 @@ class FakeRecords:
     ) -> None:
         record = self.records.get(run.store_id) or Reconciliation(store_id=run.store_id)
         update: dict[str, Any] = {"last_run_id": run.run_id, "last_error": error, "last_missing": run.missing}
+        if run.scheduled:
+            update["scheduled_finished_id"] = run.run_id
         if move_watermark and (record.watermark is None or record.watermark < run.until):
             update["watermark"] = run.until
         self.records[run.store_id] = record.model_copy(update=update)
@@ -379,6 +395,26 @@ def test_an_outage_is_raised_for_the_queue_to_retry() -> None:
         service.run(run(scheduled=True), NOW, lambda: 300.0)
 
 
+def test_an_outage_on_a_runs_last_attempt_is_recorded_before_the_dlq_keeps_it() -> None:
+    reads = FakeReads([[]], {})
+    reads.fail = HttpError("Shopify answered 503", status=503, retryable=True)
+    shop = store().model_copy(update={"api_connected": True})
+    service, _, _, _, records = recovery(reads, {}, shop)
+    (queued,) = service.schedule(NOW)
+    later = NOW + timedelta(hours=2)
+    for attempt in range(1, RUN_ATTEMPTS):
+        with pytest.raises(HttpError):
+            service.attempt(queued, later, lambda: 300.0, attempt)
+    assert records.records["unit-shop"].last_error is None
+    assert service.schedule(later) == []  # still being retried
+    with pytest.raises(HttpError):
+        service.attempt(queued, later, lambda: 300.0, RUN_ATTEMPTS)
+    record = records.records["unit-shop"]
+    assert record.last_error == "gave up after 5 attempts: HttpError: Shopify answered 503"
+    assert record.watermark is None
+    assert [r.store_id for r in service.schedule(later)] == ["unit-shop"]
+
+
 def test_the_schedule_queues_each_due_store_once_however_many_ticks_run() -> None:
     shop = store().model_copy(update={"api_connected": True})
     unconnected = store().model_copy(update={"store_id": "no-keys", "api_connected": False})
@@ -388,6 +424,18 @@ def test_the_schedule_queues_each_due_store_once_however_many_ticks_run() -> Non
     (queued,) = queue.items
     assert queued.scheduled
     assert queued.until == NOW - SETTLE
+
+
+def test_the_schedule_queues_a_stores_next_run_only_once_its_last_one_finished() -> None:
+    shop = store().model_copy(update={"api_connected": True})
+    service, _, queue, _, _ = recovery(FakeReads([[]], {}), {}, shop)
+    (first,) = service.schedule(NOW)
+    an_hour_on = NOW + timedelta(hours=1)
+    assert service.schedule(an_hour_on) == []  # the first is still on the queue
+    service.run(first, an_hour_on, lambda: 300.0)
+    (second,) = service.schedule(an_hour_on + timedelta(minutes=5))
+    assert second.run_id != first.run_id
+    assert [r.run_id for r in queue.items] == [first.run_id, second.run_id]
 
 
 def test_staff_may_ask_for_a_window_of_a_connected_shopify_or_woocommerce_store() -> None:

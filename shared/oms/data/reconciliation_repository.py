@@ -28,11 +28,12 @@ class ReconciliationRepository:
         items = self.table.batch_get([(keys.store_pk(s), keys.RECONCILIATION_SK) for s in store_ids])
         return {r.store_id: r for r in map(_record, items)}
 
-    def mark_scheduled(self, store_id: str, at: datetime, previous: datetime | None) -> bool:
+    def mark_scheduled(self, store_id: str, run_id: str, at: datetime, previous: datetime | None) -> bool:
         """Claim the schedule's run of the store: False when another tick claimed it first."""
         condition = "attribute_not_exists(last_scheduled_at)"
         values: dict[str, Any] = {
             ":at": to_attr(iso(at)),
+            ":run": to_attr(run_id),
             ":store": to_attr(store_id),
             ":e": to_attr("reconciliation"),
         }
@@ -42,7 +43,7 @@ class ReconciliationRepository:
         return self.table.update_if(
             keys.store_pk(store_id),
             keys.RECONCILIATION_SK,
-            update="SET last_scheduled_at = :at, store_id = :store, #e = :e",
+            update="SET last_scheduled_at = :at, scheduled_run_id = :run, store_id = :store, #e = :e",
             condition=condition,
             values=values,
             names={"#e": "entity"},
@@ -70,6 +71,8 @@ class ReconciliationRepository:
             " last_until = :until, last_listed = :listed, last_missing = :missing, last_stale = :stale,"
             " last_error = :error"
         )
+        if run.scheduled:
+            update += ", scheduled_finished_id = :run"
         pk, sk = keys.store_pk(run.store_id), keys.RECONCILIATION_SK
         if move_watermark and self.table.update_if(
             pk,

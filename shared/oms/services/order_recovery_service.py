@@ -6,11 +6,14 @@ versions, then each missing or stale order read in full and put on the intake qu
 webhook would be. A run that is running out of time queues the rest of itself (the channel's
 cursor and its counts so far). The watermark moves, and the run is recorded, only when its last
 page is on the intake queue; a failure the channel may recover from is raised (the queue retries
-the message, from the page it carries: every page again is a no-op for what was queued).
+the message, from the page it carries: every page again is a no-op for what was queued). Its last
+attempt's failure is recorded before the run goes to the DLQ: the store's record says why, and the
+schedule, which queues one run per store at a time, moves on to the store's next.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
 from collections.abc import Callable
@@ -23,6 +26,7 @@ from oms.identifiers import order_id_for
 from oms.intake_message import IntakeMessage
 from oms.integrations.http_transport import HttpError
 from oms.missed_orders import (
+    RUN_ATTEMPTS,
     ChannelOrderVersion,
     MissedKind,
     ReconcileRun,
@@ -71,7 +75,7 @@ class Records(Protocol):
 
     def many(self, store_ids: list[str]) -> dict[str, Reconciliation]: ...
 
-    def mark_scheduled(self, store_id: str, at: datetime, previous: datetime | None) -> bool: ...
+    def mark_scheduled(self, store_id: str, run_id: str, at: datetime, previous: datetime | None) -> bool: ...
 
     def finish(
         self, run: ReconcileRun, at: datetime, *, move_watermark: bool, error: str | None = None
@@ -160,18 +164,31 @@ class OrderRecovery:
             )
             if window is None:
                 continue
-            if not self.records.mark_scheduled(
-                store.store_id, now, record.last_scheduled_at if record else None
-            ):
-                continue  # another tick queued it
             run = ReconcileRun(
                 run_id=_run_id(), store_id=store.store_id, since=window[0], until=window[1], scheduled=True
             )
+            if not self.records.mark_scheduled(
+                store.store_id, run.run_id, now, record.last_scheduled_at if record else None
+            ):
+                continue  # another tick queued it
             self.queue.send(run)
             queued.append(run)
         return queued
 
     # ----------------------------------------------------------------- running
+    def attempt(
+        self, run: ReconcileRun, now: datetime, time_left: Callable[[], float], attempt: int
+    ) -> RunOutcome:
+        """One receive of a run from the reconcile queue (``attempt`` counts them from 1)."""
+        try:
+            return self.run(run, now, time_left)
+        except Exception as exc:
+            if attempt >= RUN_ATTEMPTS:
+                problem = f"gave up after {attempt} attempts: {type(exc).__name__}: {exc}"[:300]
+                with contextlib.suppress(Exception):  # the DLQ keeps the run either way
+                    self.records.finish(run, now, move_watermark=False, error=problem)
+            raise
+
     def run(self, run: ReconcileRun, now: datetime, time_left: Callable[[], float]) -> RunOutcome:
         store = self.stores.find(run.store_id)
         if store is None:
