@@ -123,7 +123,24 @@ class JsonApiResolver(APIGatewayHttpResolver):
         if refused is not None:
             return refused
         result: dict[str, Any] = super().resolve(event, context)
+        if event.get("requestContext", {}).get("http", {}).get("method") == "GET":
+            return _validated(result, headers.get("if-none-match"))
         return result
+
+
+def _validated(result: dict[str, Any], if_none_match: str | None) -> dict[str, Any]:
+    """A read answers with its body's ETag; asked again with that tag (a screen polling a list, its
+    browser revalidating), 304 and no body: the read still runs, the unchanged answer is not sent.
+    Each revalidation goes to the API (no-cache), so a tag never outlives a change."""
+    if result.get("statusCode") != 200 or result.get("isBase64Encoded"):
+        return result
+    body = result.get("body") or ""
+    tag = f'"{hashlib.sha256(body.encode()).hexdigest()[:32]}"'
+    headers = {**(result.get("headers") or {}), "ETag": tag, "Cache-Control": "private, no-cache"}
+    offered = {t.strip().removeprefix("W/") for t in (if_none_match or "").split(",")}
+    if tag in offered:
+        return {"statusCode": 304, "headers": headers, "body": "", "isBase64Encoded": False}
+    return {**result, "headers": headers}
 
 
 def _refused_role(event: Mapping[str, Any]) -> dict[str, Any] | None:

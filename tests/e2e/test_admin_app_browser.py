@@ -112,9 +112,29 @@ def test_staff_find_an_order_by_email_cancel_a_unit_and_refund_a_shipped_one_wit
     _accessible(page, "orders")
 
     page.get_by_label("Search").fill(email)
+    polled: list[tuple[str | None, str | None, str | None]] = []
+
+    def listed(response: Any) -> None:
+        if "/orders?q=" in response.url:
+            sent = response.all_headers()
+            asked = response.request.all_headers().get("if-none-match")
+            polled.append((asked, sent.get("etag"), sent.get("content-length")))
+
+    page.on("response", listed)
     page.get_by_role("button", name="Apply").click()
     assert "q=" in page.url  # the view is saved in the URL
     number = order_id.split(".", 1)[1]
+    expect(page.get_by_role("link", name=number)).to_be_visible()
+    # The list polls every 4 s: unchanged, it is revalidated by its tag and no body comes back.
+    def revalidated() -> bool:
+        return any((asked, size) == (polled[0][1], "0") for asked, _, size in polled[1:])
+
+    for _ in range(80):
+        if revalidated():
+            break
+        page.wait_for_timeout(250)
+    assert polled[0][0] is None
+    assert revalidated(), polled
     page.get_by_role("link", name=number).click()
     expect(page.get_by_role("heading", name=f"Order {number}")).to_be_visible()
     expect(page.get_by_text("Grace <Hopper>")).to_be_visible()  # shown as text, never as markup

@@ -61,3 +61,34 @@ def test_the_dashboard_refuses_bad_parameters_with_the_field_at_fault(full_shop:
     status, _, answer = full_shop.api.request("GET", "/dashboard", query="late_after_hours=0")
     assert (status, answer["code"]) == (422, "validation_error")
     assert answer["errors"][0]["field"] == "query.late_after_hours"
+
+
+def test_a_polled_list_answers_304_until_it_changes_and_then_its_new_body_and_tag(full_shop: Stack) -> None:
+    query = "store=demo-woo&limit=5"
+    status, headers, first = full_shop.api.request("GET", "/orders", query=query)
+    assert status == 200
+    tag = headers["etag"]
+    assert headers["cache-control"] == "private, no-cache"
+    status, headers, body = full_shop.api.request(
+        "GET", "/orders", query=query, headers={"if-none-match": tag}
+    )
+    assert (status, headers["etag"], body) == (304, tag, None)
+    status, _, _ = full_shop.api.request(
+        "GET", "/orders", query=query, headers={"if-none-match": f'W/{tag}, "other"'}
+    )
+    assert status == 304  # a weak or listed tag matches too
+
+    _order(full_shop, "ETAG-1", full_shop.new_sku("ETAG", **{"wh-west": 3}), 1)
+    full_shop.cloud.drain()
+    status, headers, changed = full_shop.api.request(
+        "GET", "/orders", query=query, headers={"if-none-match": tag}
+    )
+    assert status == 200
+    assert headers["etag"] != tag
+    assert changed["orders"][0]["order_id"] == "demo-woo.ETAG-1"
+    assert changed != first
+    # A refusal is never 304, whatever tag is offered.
+    status, headers, refused = full_shop.api.request(
+        "GET", "/orders", query="limit=zero", headers={"if-none-match": tag}
+    )
+    assert (status, "etag" in headers) == (422, False)

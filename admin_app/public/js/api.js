@@ -24,6 +24,8 @@ export async function api(method, path, body, { key } = {}) {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
+      // A read revalidates its last answer by ETag: an unchanged list comes back as 304, no body.
+      cache: method === "GET" ? "no-cache" : "no-store",
     });
     if (response.status === 401 && attempt === 0) {
       await refresh(); // an expired access token: once more with a fresh one
