@@ -125,6 +125,7 @@ def test_staff_find_an_order_by_email_cancel_a_unit_and_refund_a_shipped_one_wit
     assert "q=" in page.url  # the view is saved in the URL
     number = order_id.split(".", 1)[1]
     expect(page.get_by_role("link", name=number)).to_be_visible()
+
     # The list polls every 4 s: unchanged, it is revalidated by its tag and no body comes back.
     def revalidated() -> bool:
         return any((asked, size) == (polled[0][1], "0") for asked, _, size in polled[1:])
