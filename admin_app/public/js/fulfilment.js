@@ -3,6 +3,7 @@
 // number, a shipment id or a SKU and Enter jumps to the shipment (a SKU: the oldest that needs it).
 import { html, useEffect, useRef, useState } from "./vendor/preact-htm.js";
 import { api, actionKey } from "./api.js";
+import { useLive } from "./live.js";
 import { money, when, words } from "./format.js";
 
 const QUEUES = [["pending", "To pick"], ["packed", "Packed"]];
@@ -38,11 +39,9 @@ function PackingSlip({ doc }) {
 
 export function FulfilmentScreen({ params }) {
   const [locations, setLocations] = useState([]);
-  const [page, setPage] = useState(null);
-  const [problem, setProblem] = useState(null);
+  const [refused, setProblem] = useState(null); // locations unread, a scan that matched nothing
   const [selected, setSelected] = useState(new Set());
   const [printing, setPrinting] = useState(null); // pick lists to print
-  const [tick, setTick] = useState(0);
   const location = params.get("location") || "";
   const status = params.get("status") || "pending";
   const scan = useRef(null);
@@ -53,19 +52,12 @@ export function FulfilmentScreen({ params }) {
   useEffect(() => {
     if (!location && locations.length) location_(locations[0].location_id, status);
   }, [locations]);
-  useEffect(() => {
-    if (!location) return undefined;
-    let live = true;
-    api("GET", `/shipments?location=${encodeURIComponent(location)}&status=${status}&limit=100`).then(
-      (r) => live && (setPage(r), setProblem(null)),
-      (e) => live && setProblem(e.message),
-    );
-    const t = setTimeout(() => document.visibilityState === "visible" && setTick((n) => n + 1), 4000);
-    return () => {
-      live = false;
-      clearTimeout(t);
-    };
-  }, [location, status, tick]);
+  const { data: page, problem: unread } = useLive(
+    () => location && api("GET", `/shipments?location=${encodeURIComponent(location)}&status=${status}&limit=100`),
+    [location, status],
+    4000,
+  );
+  const problem = refused || unread;
   useEffect(() => {
     if (printing) printNow();
   }, [printing]);

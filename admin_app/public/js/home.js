@@ -1,7 +1,8 @@
 // Home: today's counts, each a link to the list it counts (orders in since the user's midnight,
 // to ship per status, late, waiting, on hold by reason, returns waiting). Refreshed every 5 s.
-import { html, useEffect, useState } from "./vendor/preact-htm.js";
+import { html } from "./vendor/preact-htm.js";
 import { api } from "./api.js";
+import { useLive } from "./live.js";
 import { when, words } from "./format.js";
 
 function midnight() {
@@ -15,21 +16,10 @@ function Tile({ label, count, href }) {
 }
 
 export function HomeScreen() {
-  const [day, setDay] = useState(null);
-  const [problem, setProblem] = useState(null);
-  const [tick, setTick] = useState(0);
-  useEffect(() => {
-    let live = true;
-    api("GET", `/dashboard?since=${encodeURIComponent(midnight().toISOString())}`).then(
-      (d) => live && (setDay(d), setProblem(null)),
-      (e) => live && setProblem(e.message),
-    );
-    const t = setTimeout(() => document.visibilityState === "visible" && setTick((n) => n + 1), 5000);
-    return () => {
-      live = false;
-      clearTimeout(t);
-    };
-  }, [tick]);
+  const { data: day, problem } = useLive(
+    () => api("GET", `/dashboard?since=${encodeURIComponent(midnight().toISOString())}`),
+    [],
+  );
   if (!day) return problem ? html`<h1>Today</h1><p class="error" role="alert">${problem}</p>` : html`<p role="status">Loading today…</p>`;
   const today = midnight().toISOString().slice(0, 10);
   const toShip = Object.values(day.to_ship).reduce((a, b) => a + b, 0);

@@ -4,6 +4,7 @@
 // dialog that states its effect and shows the API's words when it refuses.
 import { html, useEffect, useRef, useState } from "./vendor/preact-htm.js";
 import { api, actionKey } from "./api.js";
+import { useLive } from "./live.js";
 import { money, when, words } from "./format.js";
 
 const LEFT = new Set(["shipped", "in_transit", "out_for_delivery", "delivered", "exception", "returned_to_sender"]);
@@ -263,34 +264,27 @@ function Address({ title, address }) {
 }
 
 export function OrderScreen({ orderId, me }) {
-  const [data, setData] = useState(null);
-  const [problem, setProblem] = useState(null);
+  const [refused, setProblem] = useState(null); // an action the API refused
   const [notice, setNotice] = useState(null);
-  const [tick, setTick] = useState(0);
   const path = `/orders/${encodeURIComponent(orderId)}`;
-  useEffect(() => {
-    let live = true;
-    Promise.all([
-      api("GET", path),
-      api("GET", `${path}/shipments`).catch(() => ({ shipments: [] })),
-      api("GET", `${path}/returns`).catch(() => ({ returns: [] })),
-    ]).then(
-      ([order, s, r]) => live && (setData({ order, shipments: s.shipments || [], returns: r.returns || [] }), setProblem(null)),
-      (e) => live && setProblem(e.message),
-    );
-    const t = setTimeout(() => document.visibilityState === "visible" && setTick((n) => n + 1), 5000);
-    return () => {
-      live = false;
-      clearTimeout(t);
-    };
-  }, [orderId, tick]);
+  const { data, problem: unread, reload } = useLive(
+    () =>
+      Promise.all([
+        api("GET", path),
+        api("GET", `${path}/shipments`).catch(() => ({ shipments: [] })),
+        api("GET", `${path}/returns`).catch(() => ({ returns: [] })),
+      ]).then(([order, s, r]) => ({ order, shipments: s.shipments || [], returns: r.returns || [] })),
+    [orderId],
+  );
+  const problem = refused || unread;
   if (problem && !data) return html`<h1>Order</h1><p class="error" role="alert">${problem}</p>`;
   if (!data) return html`<p role="status">Loading the order…</p>`;
   const { order, shipments, returns } = data;
   const q = quantities(order, shipments);
   const done = (message) => {
     setNotice(message);
-    setTick((n) => n + 1);
+    setProblem(null);
+    reload();
   };
   const events = [
     ...order.timeline.map((t) => ({ at: t.at, text: `${words(t.from_status || "new")} → ${words(t.to_status)}: ${t.reason || ""}`, actor: t.actor })),

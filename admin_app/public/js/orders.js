@@ -1,7 +1,8 @@
 // Orders: filters and search saved in the URL, cursor paging, refreshed every 5 s without losing
 // the selection or the scroll, and a bulk job on the selected orders with its progress.
-import { html, useEffect, useRef, useState } from "./vendor/preact-htm.js";
+import { html, useEffect, useState } from "./vendor/preact-htm.js";
 import { api, actionKey } from "./api.js";
+import { useLive } from "./live.js";
 import { money, when, words } from "./format.js";
 
 const STATUSES = [
@@ -102,11 +103,8 @@ function BulkTag({ selected, onDone }) {
   </form>`;
 }
 
-function StatusCounts({ tick }) {
-  const [day, setDay] = useState(null);
-  useEffect(() => {
-    api("GET", "/dashboard").then(setDay, () => setDay(null));
-  }, [tick]);
+function StatusCounts() {
+  const { data: day } = useLive(() => api("GET", "/dashboard"), [], REFRESH_MS);
   if (!day) return null;
   const counts = { ...day.waiting, ...day.to_ship };
   return html`<nav class="tabs" aria-label="Orders per status">${Object.entries(counts).map(
@@ -116,11 +114,8 @@ function StatusCounts({ tick }) {
 
 export function OrdersScreen({ params, me }) {
   const [stores, setStores] = useState([]);
-  const [page, setPage] = useState(null);
-  const [problem, setProblem] = useState(null);
   const [cursors, setCursors] = useState([null]); // the cursor of each page seen, for Back
   const [selected, setSelected] = useState(new Set());
-  const [tick, setTick] = useState(0);
   const key = params.toString();
   const cursor = cursors[cursors.length - 1];
   const mayTag = me.routes.includes("*") || me.routes.includes("POST /jobs");
@@ -132,18 +127,7 @@ export function OrdersScreen({ params, me }) {
     setCursors([null]);
     setSelected(new Set());
   }, [key]);
-  useEffect(() => {
-    let live = true;
-    api("GET", `/orders?${query(params, cursor)}`).then(
-      (r) => live && (setPage(r), setProblem(null)),
-      (e) => live && setProblem(e.message),
-    );
-    const t = setTimeout(() => document.visibilityState === "visible" && setTick((n) => n + 1), REFRESH_MS);
-    return () => {
-      live = false;
-      clearTimeout(t);
-    };
-  }, [key, cursor, tick]);
+  const { data: page, problem, reload } = useLive(() => api("GET", `/orders?${query(params, cursor)}`), [key, cursor], REFRESH_MS);
 
   const toggle = (id) => {
     const next = new Set(selected);
@@ -158,9 +142,9 @@ export function OrdersScreen({ params, me }) {
     setSelected(next);
   };
   return html`<h1>Orders</h1>
-    ${(me.routes.includes("*") || me.routes.includes("GET /dashboard")) && html`<${StatusCounts} tick=${tick} />`}
+    ${(me.routes.includes("*") || me.routes.includes("GET /dashboard")) && html`<${StatusCounts} />`}
     <${Filters} params=${params} stores=${stores} />
-    ${mayTag && html`<${BulkTag} selected=${selected} onDone=${() => setTick((n) => n + 1)} />`}
+    ${mayTag && html`<${BulkTag} selected=${selected} onDone=${reload} />`}
     ${problem && html`<p class="error" role="alert">${problem}</p>`}
     ${!page && !problem && html`<p role="status">Loading orders…</p>`}
     ${page && html`<table aria-label="Orders">

@@ -2,27 +2,14 @@
 // (restock at a location, damaged, missing); the refund follows as the store's policy says.
 import { html, useEffect, useState } from "./vendor/preact-htm.js";
 import { api, actionKey } from "./api.js";
+import { useLive } from "./live.js";
 import { money, when, words } from "./format.js";
 
 const STATUSES = ["requested", "approved", "in_transit", "received", "refunded", "closed", "declined", "cancelled"];
 
 export function ReturnsScreen({ params }) {
   const status = params.get("status") || "in_transit";
-  const [page, setPage] = useState(null);
-  const [problem, setProblem] = useState(null);
-  const [tick, setTick] = useState(0);
-  useEffect(() => {
-    let live = true;
-    api("GET", `/returns?status=${status}&limit=100`).then(
-      (r) => live && (setPage(r), setProblem(null)),
-      (e) => live && setProblem(e.message),
-    );
-    const t = setTimeout(() => document.visibilityState === "visible" && setTick((n) => n + 1), 5000);
-    return () => {
-      live = false;
-      clearTimeout(t);
-    };
-  }, [status, tick]);
+  const { data: page, problem } = useLive(() => api("GET", `/returns?status=${status}&limit=100`), [status]);
   return html`<h1>Returns</h1>
     <nav class="tabs" aria-label="Return status">${STATUSES.map(
       (s) => html`<a href=${`#/returns?status=${s}`} aria-current=${s === status ? "page" : undefined}>${words(s)}</a>`,

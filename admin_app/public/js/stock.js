@@ -3,6 +3,7 @@
 // count; orders held for the SKU are released by it). Orders waiting for stock: the on-hold list.
 import { html, useEffect, useState } from "./vendor/preact-htm.js";
 import { api, actionKey } from "./api.js";
+import { useLive } from "./live.js";
 import { when } from "./format.js";
 
 const LOW = 5;
@@ -10,39 +11,31 @@ const LOW = 5;
 const REASONS = ["cycle count", "goods received", "damaged", "lost or stolen", "found", "correction"];
 
 function Sku({ sku, onChanged }) {
-  const [level, setLevel] = useState(null);
-  const [counts, setCounts] = useState({});
+  // Live: reservations change as orders come and go; the counts being typed are kept.
+  const { data: level, problem: unread, reload } = useLive(() => api("GET", `/stock/${encodeURIComponent(sku)}`), [sku], 4000);
+  const [typed, setTyped] = useState({}); // counts typed since the last save, by location
   const [reason, setReason] = useState(REASONS[0]);
   const [locations, setLocations] = useState([]);
-  const [problem, setProblem] = useState(null);
+  const [refused, setProblem] = useState(null);
   const [notice, setNotice] = useState(null);
-  const load = () =>
-    api("GET", `/stock/${encodeURIComponent(sku)}`).then(
-      (l) => (setLevel(l), setCounts(Object.fromEntries(l.locations.map((x) => [x.location, x.on_hand])))),
-      (e) => setProblem(e.message),
-    );
   useEffect(() => {
-    load();
+    setTyped({});
     api("GET", "/locations").then((r) => setLocations(r.locations || []), () => {});
   }, [sku]);
-  useEffect(() => {
-    // Live: reservations change as orders come and go (the counts being typed are kept).
-    const t = setInterval(() => {
-      if (document.visibilityState === "visible") api("GET", `/stock/${encodeURIComponent(sku)}`).then(setLevel, () => {});
-    }, 4000);
-    return () => clearInterval(t);
-  }, [sku]);
+  const problem = refused || unread;
+  const counts = { ...Object.fromEntries((level ? level.locations : []).map((x) => [x.location, x.on_hand])), ...typed };
   const save = async (event) => {
     event.preventDefault();
     setProblem(null);
-    const changed = Object.entries(counts)
+    const changed = Object.entries(typed)
       .filter(([loc, n]) => !level.locations.some((x) => x.location === loc && x.on_hand === n))
       .map(([location, on_hand]) => ({ location, on_hand }));
     if (!changed.length) return;
     try {
       await api("PUT", `/stock/${encodeURIComponent(sku)}`, { locations: changed, reason }, { key: actionKey("count") });
       setNotice(`Counted: ${changed.map((c) => `${c.on_hand} at ${c.location}`).join(", ")} (${reason}).`);
-      await load();
+      setTyped({});
+      reload();
       onChanged();
     } catch (e) {
       setProblem(e.message);
@@ -62,7 +55,7 @@ function Sku({ sku, onChanged }) {
         <tbody>${rows.map((l) => html`<tr key=${l.location}>
           <td>${l.location}</td><td class="num">${l.reserved}</td><td class="num">${l.available}</td>
           <td><input type="number" min="0" aria-label=${`Counted on hand at ${l.location}`} value=${counts[l.location] ?? 0}
-            onInput=${(e) => setCounts({ ...counts, [l.location]: Math.max(0, Number(e.target.value) || 0) })} /></td>
+            onInput=${(e) => setTyped({ ...typed, [l.location]: Math.max(0, Number(e.target.value) || 0) })} /></td>
           <td>${when(l.updated_at)}</td></tr>`)}</tbody>
       </table>
       <div class="bar"><label for="count-reason">Reason</label>
@@ -74,24 +67,13 @@ function Sku({ sku, onChanged }) {
 }
 
 export function StockScreen({ params }) {
-  const [page, setPage] = useState(null);
   const [cursors, setCursors] = useState([null]);
-  const [problem, setProblem] = useState(null);
-  const [tick, setTick] = useState(0);
   const sku = params.get("sku") || "";
   const cursor = cursors[cursors.length - 1];
-  useEffect(() => {
-    let live = true;
-    api("GET", `/stock?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`).then(
-      (r) => live && (setPage(r), setProblem(null)),
-      (e) => live && setProblem(e.message),
-    );
-    const t = setTimeout(() => document.visibilityState === "visible" && setTick((n) => n + 1), 5000);
-    return () => {
-      live = false;
-      clearTimeout(t);
-    };
-  }, [cursor, tick]);
+  const { data: page, problem, reload } = useLive(
+    () => api("GET", `/stock?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`),
+    [cursor],
+  );
   const find = (event) => {
     event.preventDefault();
     const value = new FormData(event.target).get("sku").trim();
@@ -103,7 +85,7 @@ export function StockScreen({ params }) {
       <button type="submit">Show</button>
       <a href="#/orders?status=on_hold">Orders on hold, waiting for stock</a>
     </form>
-    ${sku && html`<${Sku} sku=${sku} onChanged=${() => setTick((n) => n + 1)} />`}
+    ${sku && html`<${Sku} sku=${sku} onChanged=${reload} />`}
     ${problem && html`<p class="error" role="alert">${problem}</p>`}
     ${page && html`<table aria-label="Stock">
       <thead><tr><th scope="col">SKU</th><th scope="col" class="num">On hand</th><th scope="col" class="num">Reserved</th><th scope="col" class="num">Available</th><th scope="col">Level</th></tr></thead>
