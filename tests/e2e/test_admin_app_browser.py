@@ -7,13 +7,14 @@ Every screen is checked with axe-core and kept as a screenshot."""
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
 from oms_local.runner import Running, wait_for
-from oms_local.samples import woocommerce_delivery, woocommerce_order
+from oms_local.samples import shopify_order, woocommerce_delivery, woocommerce_order
 from oms_local.seed import WOO_STORE
 from tests.e2e.pages import accessibility_violations, shot
 
@@ -416,6 +417,54 @@ def test_staff_copy_a_stores_webhook_address_and_change_its_settings(local: Runn
     expect(store.get_by_role("status")).to_have_text("Settings saved.")
     assert local.request("GET", "/stores/demo-woo")[1]["settings"]["return_window_days"] == old + 1
     assert local.request("PATCH", "/stores/demo-woo", {"settings": {"return_window_days": old}})[0] == 200
+    # A store without API keys cannot be reconciled: the API's reason is shown.
+    store.get_by_role("button", name="Reconcile now").click()
+    expect(store.get_by_role("alert")).to_have_text(
+        "the store has no API credentials to read its orders with"
+    )
+    context.close()
+
+
+def test_staff_reconcile_a_shop_on_screen_and_see_the_order_its_lost_webhook_never_brought(
+    local: Running, browser: Any
+) -> None:
+    shop_domain, token = "screen-recon.myshopify.com", "shpat_local_screen_recon"
+    shop = local.channels.shopify(shop_domain, token)
+    store = {
+        "store_id": "screen-recon",
+        "channel": "shopify",
+        "name": "Screen reconciled shop",
+        "webhook_secret": "screen-recon-webhook-secret",
+        "shop_domain": shop_domain,
+        "api_credentials": {"access_token": token},
+        "settings": {"location_priority": ["wh-east"], "reconcile_every_minutes": 0},
+    }
+    assert local.request("POST", "/stores", store)[0] == 201
+    sku = f"SCREEN-{uuid.uuid4().hex[:6].upper()}"
+    assert (
+        local.request("PUT", f"/stock/{sku}", {"locations": [{"location": "wh-east", "on_hand": 3}]})[0]
+        == 200
+    )
+    placed = (datetime.now(UTC) - timedelta(minutes=5)).replace(microsecond=0).isoformat()
+    shop.place(shopify_order(93_001, skus={sku: 1}, updated_at=placed))  # its webhook never comes
+
+    context = browser.new_context()
+    page = context.new_page()
+    _sign_in(page, local, "staff@demo.local")
+    _go(page, "Stores")
+    page.get_by_role("link", name="Screen reconciled shop").click()
+    region = page.get_by_role("region", name="Store Screen reconciled shop")
+    expect(region.get_by_text("Newest order received")).to_be_visible()
+    expect(region.locator("dd").first).to_have_text("none yet")
+    region.get_by_label("Look for missed orders changed in").select_option(label="the last hour")
+    region.get_by_role("button", name="Reconcile now").click()
+    expect(region.get_by_role("status")).to_contain_text("Reconciliation queued")
+    # The screen follows: the order reconciliation found, and the warning that webhooks are lost.
+    expect(region.get_by_text("1 — webhooks may be failing")).to_be_visible(timeout=60_000)
+    expect(region.get_by_role("link", name="93001")).to_be_visible(timeout=60_000)
+    _accessible(page, "store-reconciled")
+    region.get_by_role("link", name="93001").click()
+    expect(page.get_by_role("heading", name="Order #93001")).to_be_visible()
     context.close()
 
 

@@ -1,9 +1,83 @@
-// Stores: each store's webhook address (with a copy button), its connection health (the last
-// reconciliation: orders found only by it mean webhooks are being missed; its error; the catalogue
-// sync), and the settings staff change most, saved through PATCH /stores/{id}.
+// Stores: each store's webhook address (with a copy button), its connection health (the newest
+// order it sent; the last reconciliation: orders found only by it mean webhooks are being missed;
+// its error; the catalogue sync and the SKUs on one side only), reconciliation and catalogue sync
+// on demand, and the settings staff change most, saved through PATCH /stores/{id}.
 import { html, useEffect, useState } from "./vendor/preact-htm.js";
 import { api, actionKey } from "./api.js";
 import { when, words } from "./format.js";
+import { useLive } from "./live.js";
+
+const LOOK_BACK = [
+  { hours: 1, label: "the last hour" },
+  { hours: 24, label: "the last 24 hours" },
+  { hours: 24 * 7, label: "the last 7 days" },
+];
+
+// What the connection looks like: the newest order, the reconciliation, the catalogue sync.
+function Connection({ storeId, onProblem }) {
+  const path = `/stores/${encodeURIComponent(storeId)}`;
+  const { data } = useLive(
+    () =>
+      Promise.all([
+        api("GET", `/orders?store=${encodeURIComponent(storeId)}&limit=1`).catch(() => ({ orders: [] })),
+        api("GET", `${path}/reconciliation`).catch(() => null),
+        api("GET", `${path}/catalog-sync`).catch(() => null),
+      ]),
+    [storeId],
+  );
+  const [hours, setHours] = useState(24);
+  const [repush, setRepush] = useState(false);
+  const [notice, setNotice] = useState(null);
+  if (!data) return html`<p class="muted">Reading the connection…</p>`;
+  const [newest, health, catalog] = data;
+  const latest = newest.orders[0];
+  const reconcile = async (event) => {
+    event.preventDefault();
+    onProblem(null);
+    try {
+      const since = new Date(Date.now() - hours * 3600_000).toISOString();
+      const run = await api("POST", `${path}/reconcile`, { since }, { key: actionKey("reconcile") });
+      setNotice(`Reconciliation queued: orders changed from ${when(run.since)} to ${when(run.until)}.`);
+    } catch (e) {
+      onProblem(e.message);
+    }
+  };
+  const readCatalogue = async (event) => {
+    event.preventDefault();
+    onProblem(null);
+    try {
+      await api("POST", `${path}/catalog-sync`, { repush }, { key: actionKey("catalog") });
+      setNotice("Catalogue sync started.");
+    } catch (e) {
+      onProblem(e.message);
+    }
+  };
+  return html`<div>
+    ${notice && html`<p class="notice" role="status">${notice}</p>`}
+    <dl>
+      <dt>Newest order received</dt><dd>${latest ? html`<a href=${`#/orders/${encodeURIComponent(latest.order_id)}`}>${latest.number}</a>, placed ${when(latest.placed_at)}` : "none yet"}</dd>
+      <dt>Last reconciliation</dt><dd>${health && health.last_run_at ? when(health.last_run_at) : "never"}</dd>
+      ${health && health.last_run_at && html`<dt>Orders the channel listed</dt><dd>${health.last_listed}</dd>
+        <dt>Found only by reconciliation</dt><dd>${health.last_missing + health.last_stale}${health.last_missing + health.last_stale ? " — webhooks may be failing" : ""}</dd>`}
+      <dt>Reconciliation error</dt><dd>${(health && health.last_error) || "none"}</dd>
+      <dt>Catalogue sync</dt><dd>${catalog && catalog.status ? `${words(catalog.status)}${catalog.finished_at ? `, ${when(catalog.finished_at)}` : ""}` : "never"}</dd>
+      ${catalog && catalog.status && html`<dt>SKUs on the channel</dt><dd>${catalog.listed}, ${catalog.matched} of them stocked here</dd>
+        <dt>Sold there, never counted here</dt><dd>${catalog.channel_only}${catalog.channel_only_skus.length ? `: ${catalog.channel_only_skus.join(", ")}` : ""}</dd>
+        <dt>Counted here, not sold there</dt><dd>${catalog.ours_only}${catalog.ours_only_skus.length ? `: ${catalog.ours_only_skus.join(", ")}` : ""}</dd>
+        ${catalog.problem && html`<dt>Catalogue sync error</dt><dd>${catalog.problem}</dd>`}`}
+    </dl>
+    <form class="bar" onSubmit=${reconcile} aria-label="Reconcile">
+      <label for="look-back">Look for missed orders changed in</label>
+      <select id="look-back" value=${hours} onChange=${(e) => setHours(Number(e.target.value))}>
+        ${LOOK_BACK.map((o) => html`<option value=${o.hours}>${o.label}</option>`)}</select>
+      <button type="submit" class="secondary">Reconcile now</button>
+    </form>
+    <form class="bar" onSubmit=${readCatalogue} aria-label="Catalogue sync">
+      <label><input type="checkbox" checked=${repush} onChange=${(e) => setRepush(e.target.checked)} /> Push every level again</label>
+      <button type="submit" class="secondary">Read the catalogue</button>
+    </form>
+  </div>`;
+}
 
 const FIELDS = [
   { name: "auto_fulfil", label: "Buy the label and ship as soon as an order is allocated", kind: "bool" },
@@ -19,8 +93,6 @@ const FIELDS = [
 
 function Store({ storeId }) {
   const [store, setStore] = useState(null);
-  const [health, setHealth] = useState(null);
-  const [catalog, setCatalog] = useState(null);
   const [draft, setDraft] = useState({});
   const [problem, setProblem] = useState(null);
   const [notice, setNotice] = useState(null);
@@ -29,8 +101,6 @@ function Store({ storeId }) {
     setStore(null);
     setDraft({});
     api("GET", path).then(setStore, (e) => setProblem(e.message));
-    api("GET", `${path}/reconciliation`).then(setHealth, () => setHealth(null));
-    api("GET", `${path}/catalog-sync`).then(setCatalog, () => setCatalog(null));
   }, [storeId]);
   if (!store) return problem ? html`<p class="error" role="alert">${problem}</p>` : html`<p role="status">Loading the store…</p>`;
   const value = (f) => (f.name in draft ? draft[f.name] : store.settings[f.name]);
@@ -62,15 +132,7 @@ function Store({ storeId }) {
       <input id="hook" readonly value=${store.webhook_url} size="60" onFocus=${(e) => e.target.select()} />
       <button type="button" class="secondary" onClick=${copy}>Copy</button></div>
     <h3>Connection</h3>
-    ${health
-      ? html`<dl>
-          <dt>Last reconciliation</dt><dd>${health.last_run_at ? when(health.last_run_at) : "never"}</dd>
-          <dt>Orders the channel listed</dt><dd>${health.last_listed}</dd>
-          <dt>Found only by reconciliation</dt><dd>${health.last_missing}${health.last_missing ? " — webhooks may be failing" : ""}</dd>
-          <dt>Error</dt><dd>${health.last_error || "none"}</dd>
-        </dl>`
-      : html`<p class="muted">No reconciliation yet.</p>`}
-    ${catalog && catalog.status && html`<p>Catalogue sync: ${words(catalog.status)}${catalog.finished_at ? `, ${when(catalog.finished_at)}` : ""}</p>`}
+    <${Connection} storeId=${store.store_id} onProblem=${setProblem} />
     <h3>Settings</h3>
     <form onSubmit=${save}>
       ${FIELDS.map((f) => {
