@@ -232,31 +232,54 @@ def test_the_warehouse_sees_no_refund_or_cancel_and_the_api_refuses_the_refund(
 def test_the_warehouse_ships_a_woocommerce_order_through_the_fulfilment_screens(
     local: Running, browser: Any
 ) -> None:
-    sku = f"APP-SCAN-{uuid.uuid4().hex[:6].upper()}"
+    sku, other_sku = (f"APP-SCAN-{uuid.uuid4().hex[:6].upper()}" for _ in range(2))
     _stock(local, sku, 5)
+    _stock(local, other_sku, 5)
     number = 880_000 + int(uuid.uuid4().hex[:4], 16)
-    delivery = woocommerce_delivery(
-        woocommerce_order(number, skus={sku: 2}), store_id="demo-woo", secret=str(WOO_STORE["webhook_secret"])
-    )
-    status, _ = local.request("POST", delivery.path, raw=delivery.body, headers=delivery.headers, token="")
-    assert status == 202
-    order_id = f"demo-woo.{number}"
-    assert wait_for(lambda: local.request("GET", f"/orders/{order_id}")[1].get("status") == "fulfilling", 60)
+    # The second order only has its packing slip printed, in a batch with the first's.
+    for n, s in ((number, sku), (number + 70_000, other_sku)):
+        delivery = woocommerce_delivery(
+            woocommerce_order(n, skus={s: 2}), store_id="demo-woo", secret=str(WOO_STORE["webhook_secret"])
+        )
+        status, _ = local.request(
+            "POST", delivery.path, raw=delivery.body, headers=delivery.headers, token=""
+        )
+        assert status == 202
+    order_id, other_id = f"demo-woo.{number}", f"demo-woo.{number + 70_000}"
+    for oid in (order_id, other_id):
+        assert wait_for(
+            lambda o=oid: local.request("GET", f"/orders/{o}")[1].get("status") == "fulfilling", 60
+        )
 
     context = browser.new_context()
     page = context.new_page()
     _sign_in(page, local, "warehouse@demo.local")
     _go(page, "Fulfilment")
     page.get_by_label("Location").select_option("wh-west")
-    expect(page.get_by_role("table", name="Shipments to work")).to_contain_text(str(number))
+    queue = page.get_by_role("table", name="Shipments to work")
+    expect(queue).to_contain_text(str(number))
+    expect(queue).to_contain_text(str(number + 70_000))
     _accessible(page, "fulfilment-queue")
+    # Both selected, their packing slips printed as one batch, a page each.
+    page.evaluate("() => { window.printed = 0; window.print = () => { window.printed += 1; }; }")
+    for oid in (order_id, other_id):
+        page.get_by_label(f"Select {oid}-S1").check()
+    page.get_by_role("button", name="Print 2 packing slip(s)").click()
+    assert wait_for(lambda: page.evaluate("window.printed") == 1, 10)
+    for oid, s in ((order_id, sku), (other_id, other_sku)):
+        slip = page.get_by_role("region", name=f"Packing slip {oid}-S1")
+        expect(slip.get_by_role("row").filter(has_text=s)).to_contain_text("2")
+    page.emulate_media(media="print")
+    shot(page, "admin-packing-slips-printed")
+    page.emulate_media(media="screen")
+    page.get_by_role("button", name="Close print view").click()
     # A scanner types the SKU and Enter: the shipment that needs it opens.
     page.get_by_label("Scan or type an order number, shipment or SKU").fill(sku)
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name=f"Shipment {order_id}-S1")).to_be_visible()
     # The print dialog, as the test sees it: each call counted.
     page.evaluate("() => { window.printed = 0; window.print = () => { window.printed += 1; }; }")
-    page.get_by_role("button", name="Print pick list").click()
+    page.get_by_role("button", name="Print pick list", exact=True).click()
     assert wait_for(lambda: page.evaluate("window.printed") == 1, 10)
     pick = page.get_by_role("region", name=f"Pick list {order_id}-S1")
     expect(pick.get_by_role("row").filter(has_text=sku)).to_contain_text("2")

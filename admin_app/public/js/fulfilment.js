@@ -41,7 +41,7 @@ export function FulfilmentScreen({ params }) {
   const [locations, setLocations] = useState([]);
   const [refused, setProblem] = useState(null); // locations unread, a scan that matched nothing
   const [selected, setSelected] = useState(new Set());
-  const [printing, setPrinting] = useState(null); // pick lists to print
+  const [printing, setPrinting] = useState(null); // { kind: "pick" | "slip", docs } to print
   const location = params.get("location") || "";
   const status = params.get("status") || "pending";
   const scan = useRef(null);
@@ -84,9 +84,16 @@ export function FulfilmentScreen({ params }) {
     }
     setProblem(`Nothing in this queue matches ${code}.`);
   };
-  const printSelected = async () => {
-    const docs = await Promise.all([...selected].map((id) => api("GET", `/shipments/${encodeURIComponent(id)}/pick-list`)));
-    setPrinting(docs);
+  // The selected shipments' pick lists or packing slips, one per printed page.
+  const printSelected = async (kind) => {
+    setProblem(null);
+    const doc = kind === "pick" ? "pick-list" : "packing-slip";
+    try {
+      const docs = await Promise.all([...selected].map((id) => api("GET", `/shipments/${encodeURIComponent(id)}/${doc}`)));
+      setPrinting({ kind, docs });
+    } catch (e) {
+      setProblem(e.message);
+    }
   };
   const toggle = (id) => {
     const next = new Set(selected);
@@ -107,7 +114,8 @@ export function FulfilmentScreen({ params }) {
         <nav class="tabs" aria-label="Queue">${QUEUES.map(
           ([s, label]) => html`<a href=${`#/fulfilment?location=${encodeURIComponent(location)}&status=${s}`} aria-current=${s === status ? "page" : undefined}>${label}</a>`,
         )}</nav>
-        <button type="button" class="secondary" disabled=${!selected.size} onClick=${printSelected}>Print ${selected.size || ""} pick list(s)</button>
+        <button type="button" class="secondary" disabled=${!selected.size} onClick=${() => printSelected("pick")}>Print ${selected.size || ""} pick list(s)</button>
+        <button type="button" class="secondary" disabled=${!selected.size} onClick=${() => printSelected("slip")}>Print ${selected.size || ""} packing slip(s)</button>
       </div>
       ${problem && html`<p class="error" role="alert">${problem}</p>`}
       <table aria-label="Shipments to work">
@@ -121,7 +129,7 @@ export function FulfilmentScreen({ params }) {
         </tbody>
       </table>
     </div>
-    ${printing && html`<div aria-label="Print view">${printing.map((d) => html`<${PickList} doc=${d} />`)}
+    ${printing && html`<div aria-label="Print view">${printing.docs.map((d) => (printing.kind === "pick" ? html`<${PickList} doc=${d} />` : html`<${PackingSlip} doc=${d} />`))}
       <p class="no-print"><button type="button" class="secondary" onClick=${() => setPrinting(null)}>Close print view</button></p></div>`}`;
 }
 
