@@ -6,6 +6,7 @@ Every screen is checked with axe-core and kept as a screenshot."""
 
 from __future__ import annotations
 
+import urllib.request
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -402,9 +403,11 @@ def test_a_bulk_tag_job_on_fifty_orders_runs_to_its_end_on_screen(local: Running
     table = page.get_by_role("table", name="Orders")
     expect(table.get_by_role("row")).to_have_count(51)  # the header and 50 orders
     page.get_by_label("Select every order on this page").check()
-    expect(page.get_by_text("50 selected")).to_be_visible()
+    expect(page.get_by_text("50 selected", exact=True)).to_be_visible()
+    page.get_by_label("Action", exact=True).select_option(label="Add a tag")
     page.get_by_label("Tag", exact=True).fill(tag)
-    page.get_by_role("button", name="Add tag to selected").click()
+    expect(page.get_by_text("Add a tag: adds the tag, for the 50 selected order(s)")).to_be_visible()
+    page.get_by_role("button", name="Run on selected").click()
     expect(page.get_by_role("status").filter(has_text="done:")).to_have_text(
         "done: 50 tagged, 0 failed", timeout=120_000
     )
@@ -412,6 +415,17 @@ def test_a_bulk_tag_job_on_fifty_orders_runs_to_its_end_on_screen(local: Running
     _accessible(page, "bulk-job-done")
     tagged = [local.request("GET", f"/orders/demo-woo.{r}")[1]["tags"] for r in references]
     assert all(tag in tags for tags in tagged)
+
+    # Then a CSV of the same orders, from the same selection: the job's file is offered.
+    page.get_by_label("Action", exact=True).select_option(label="Export as CSV")
+    page.get_by_role("button", name="Run on selected").click()
+    expect(page.get_by_role("status").filter(has_text="done:")).to_have_text(
+        "done: 50 exported, 0 failed", timeout=120_000
+    )
+    download = page.get_by_role("link", name="Download the CSV")
+    expect(download).to_be_visible()
+    csv = urllib.request.urlopen(download.get_attribute("href"), timeout=30).read().decode()
+    assert sum(reference in csv for reference in references) == 50
     context.close()
 
 

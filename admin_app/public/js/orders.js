@@ -66,13 +66,50 @@ function Filters({ params, stores }) {
   </form>`;
 }
 
-function BulkTag({ selected, onDone }) {
+// Bulk jobs (POST /jobs): an action over the selected orders or every order the view lists.
+const ACTIONS = [
+  { action: "add_tag", label: "Add a tag", done: "tagged", effect: "adds the tag" },
+  { action: "remove_tag", label: "Remove a tag", done: "untagged", effect: "removes the tag" },
+  { action: "allocate", label: "Allocate", done: "allocated", effect: "allocates each to a location" },
+  { action: "mark_packed", label: "Mark packed", done: "packed", effect: "marks their open shipments packed" },
+  { action: "buy_labels", label: "Buy labels", done: "labelled", effect: "buys a label for each packed shipment" },
+  { action: "print_pick_lists", label: "Print pick lists", done: "listed", effect: "makes one document of their pick lists", file: "Open the pick lists" },
+  { action: "export", label: "Export as CSV", done: "exported", effect: "writes one CSV of them", file: "Download the CSV" },
+  { action: "cancel", label: "Cancel", done: "cancelled", effect: "cancels every unit not shipped, releases its stock and tells the customer" },
+];
+
+// The view's filters as a job's filter: only a view bounded by a status, a store or a date.
+function jobFilter(params) {
+  const f = {};
+  for (const name of ["status", "channel", "store"]) if (params.get(name)) f[name] = params.get(name);
+  if (params.get("from")) f.from = new Date(`${params.get("from")}T00:00:00`).toISOString();
+  if (params.get("to")) f.to = new Date(new Date(`${params.get("to")}T00:00:00`).getTime() + 86_400_000).toISOString();
+  const bounded = (f.status || f.store || f.from) && !params.get("q") && !params.get("hold");
+  return bounded ? f : null;
+}
+
+function BulkJob({ selected, params, onDone }) {
+  const [action, setAction] = useState("add_tag");
   const [tag, setTag] = useState("");
+  const [refund, setRefund] = useState(false);
+  const [scope, setScope] = useState("selected");
   const [job, setJob] = useState(null);
   const [problem, setProblem] = useState(null);
+  const chosen = ACTIONS.find((a) => a.action === action);
+  const filter = jobFilter(params);
+  const everything = scope === "view" && filter;
+  const jobAction = job && ACTIONS.find((a) => a.action === job.action);
+  // A file action's document is written once the last result is in: it is waited for too.
+  const writing = job && job.status === "done" && jobAction.file && !job.document_url && job.done > 0;
   useEffect(() => {
-    if (!job || job.status === "done") return undefined;
-    const t = setTimeout(async () => setJob(await api("GET", `/jobs/${encodeURIComponent(job.job_id)}`)), 700);
+    if (!job || (job.status === "done" && !writing)) return undefined;
+    const t = setTimeout(async () => {
+      try {
+        setJob(await api("GET", `/jobs/${encodeURIComponent(job.job_id)}?outcome=failed`));
+      } catch (e) {
+        setProblem(e.message);
+      }
+    }, writing ? 1500 : 700);
     return () => clearTimeout(t);
   }, [job]);
   useEffect(() => {
@@ -81,24 +118,51 @@ function BulkTag({ selected, onDone }) {
   const start = async (event) => {
     event.preventDefault();
     setProblem(null);
+    const body = { action, params: {} };
+    if (action.endsWith("_tag")) body.params.tag = tag;
+    if (action === "cancel") body.params.refund = refund;
+    if (everything) body.filter = filter;
+    else body.order_ids = [...selected];
     try {
-      setJob(
-        await api("POST", "/jobs", { action: "add_tag", order_ids: [...selected], params: { tag } }, { key: actionKey("tag") }),
-      );
+      setJob(await api("POST", "/jobs", body, { key: actionKey("job") }));
     } catch (error) {
       setProblem(error.message);
     }
   };
+  const retry = async () => {
+    setProblem(null);
+    try {
+      setJob(await api("POST", `/jobs/${encodeURIComponent(job.job_id)}/retry`, undefined, { key: actionKey("retry") }));
+    } catch (error) {
+      setProblem(error.message);
+    }
+  };
+  const count = everything ? "every order this view lists" : `the ${selected.size} selected order(s)`;
   const total = job ? job.total || selected.size : 0;
+  const running = job && (job.status !== "done" || writing);
   return html`<form class="bar" onSubmit=${start} aria-label="Bulk action">
     <span>${selected.size} selected</span>
-    <label for="bulk-tag">Tag</label>
-    <input id="bulk-tag" value=${tag} onInput=${(e) => setTag(e.target.value)} required pattern="[A-Za-z0-9 _.:\\-]{1,40}" />
-    <button type="submit" disabled=${!selected.size || (job && job.status !== "done")}>Add tag to selected</button>
+    <label for="bulk-action">Action</label>
+    <select id="bulk-action" value=${action} onChange=${(e) => setAction(e.target.value)}>
+      ${ACTIONS.map((a) => html`<option value=${a.action}>${a.label}</option>`)}</select>
+    ${action.endsWith("_tag") && html`<label for="bulk-tag">Tag</label>
+      <input id="bulk-tag" value=${tag} onInput=${(e) => setTag(e.target.value)} required pattern="[A-Za-z0-9 _.:\\-]{1,40}" />`}
+    ${action === "cancel" && html`<label><input type="checkbox" checked=${refund} onChange=${(e) => setRefund(e.target.checked)} /> Refund what the cancelled units were paid</label>`}
+    ${filter && html`<label for="bulk-scope">On</label>
+      <select id="bulk-scope" value=${scope} onChange=${(e) => setScope(e.target.value)}>
+        <option value="selected">the selected orders</option><option value="view">every order this view lists</option></select>`}
+    <button type="submit" class=${action === "cancel" ? "danger" : undefined} disabled=${(!everything && !selected.size) || running}>Run on ${everything ? "the view" : "selected"}</button>
+    <p class="effect">${chosen.label}: ${chosen.effect}, for ${count}; each order it fails on is listed with the reason.</p>
     ${job && html`<span role="status" aria-live="polite">
       <progress max=${total} value=${job.done + job.failed} aria-label="Bulk job progress"></progress>
-      ${" "}${job.status === "done" ? `done: ${job.done - job.failed} tagged, ${job.failed} failed` : `${job.done + job.failed} of ${total}`}
+      ${" "}${job.status === "done" ? `done: ${job.done} ${jobAction.done}, ${job.failed} failed` : `${job.done + job.failed} of ${total}`}
     </span>`}
+    ${writing && html`<span class="muted">Writing the file…</span>`}
+    ${job && job.status === "done" && job.document_url && html`<a href=${job.document_url} target="_blank" rel="noopener">${jobAction.file}</a>`}
+    ${job && job.results.length > 0 && html`<table aria-label="Orders the job could not act on">
+      <thead><tr><th scope="col">Order</th><th scope="col">Why</th></tr></thead>
+      <tbody>${job.results.map((r) => html`<tr key=${r.order_id}><td><a href=${`#/orders/${encodeURIComponent(r.order_id)}`}>${r.order_id.split(".").slice(1).join(".")}</a></td><td>${r.message || words(r.code || r.outcome)}</td></tr>`)}</tbody></table>`}
+    ${job && job.status === "done" && job.failed > 0 && html`<button type="button" class="secondary" onClick=${retry}>Retry the failed</button>`}
     ${problem && html`<span class="error" role="alert">${problem}</span>`}
   </form>`;
 }
@@ -118,7 +182,7 @@ export function OrdersScreen({ params, me }) {
   const [selected, setSelected] = useState(new Set());
   const key = params.toString();
   const cursor = cursors[cursors.length - 1];
-  const mayTag = me.routes.includes("*") || me.routes.includes("POST /jobs");
+  const mayJob = me.routes.includes("*") || me.routes.includes("POST /jobs");
 
   useEffect(() => {
     api("GET", "/stores").then((r) => setStores(r.stores || []), () => setStores([]));
@@ -144,7 +208,7 @@ export function OrdersScreen({ params, me }) {
   return html`<h1>Orders</h1>
     ${(me.routes.includes("*") || me.routes.includes("GET /dashboard")) && html`<${StatusCounts} />`}
     <${Filters} params=${params} stores=${stores} />
-    ${mayTag && html`<${BulkTag} selected=${selected} onDone=${reload} />`}
+    ${mayJob && html`<${BulkJob} selected=${selected} params=${params} onDone=${reload} />`}
     ${problem && html`<p class="error" role="alert">${problem}</p>`}
     ${!page && !problem && html`<p role="status">Loading orders…</p>`}
     ${page && html`<table aria-label="Orders">
