@@ -334,7 +334,7 @@ def test_counting_stock_on_the_stock_screen_releases_an_order_held_for_it(
     expect(panel.get_by_role("status")).to_have_text("Counted: 3 at wh-west (goods received).")
     # The held order is released by the count: its 2 units reserved within seconds.
     expect(panel).to_contain_text("3 on hand, 2 reserved, 1 available", timeout=60_000)
-    page.goto(f"{local.app.url}/#/orders/{order_id}")  # type: ignore[union-attr]
+    page.goto(f"{local.app.url}/#/orders/{order_id}")
     expect(page.get_by_role("heading", name=f"Order {reference}")).not_to_contain_text("on hold")
     assert local.request("GET", f"/orders/{order_id}")[1]["status"] in ("confirmed", "fulfilling")
     context.close()
@@ -510,7 +510,7 @@ def test_staff_edit_an_order_before_it_ships_and_start_a_return_after(local: Run
     context = browser.new_context()
     page = context.new_page()
     _sign_in(page, local, "staff@demo.local")
-    page.goto(f"{local.app.url}/#/orders/{order_id}")  # type: ignore[union-attr]
+    page.goto(f"{local.app.url}/#/orders/{order_id}")
     page.get_by_role("button", name="Edit").click()
     dialog = page.get_by_role("dialog", name="Edit the order")
     dialog.get_by_role("spinbutton", name="Logo tee <M>").fill("2")
@@ -567,14 +567,14 @@ def test_staff_approve_one_return_with_a_label_and_decline_another_saying_why(
     context = browser.new_context()
     page = context.new_page()
     _sign_in(page, local, "staff@demo.local")
-    page.goto(f"{local.app.url}/#/returns/{asked[0]}")  # type: ignore[union-attr]
+    page.goto(f"{local.app.url}/#/returns/{asked[0]}")
     expect(page.get_by_role("heading", name=f"Return {asked[0]}")).to_contain_text("requested")
     _accessible(page, "return-requested")
     page.get_by_role("button", name="Approve with a label").click()
     expect(page.get_by_role("status")).to_contain_text("Approved; label SBX")
     expect(page.get_by_role("heading", name=f"Return {asked[0]}")).to_contain_text("approved")
 
-    page.goto(f"{local.app.url}/#/returns/{asked[1]}")  # type: ignore[union-attr]
+    page.goto(f"{local.app.url}/#/returns/{asked[1]}")
     page.get_by_label("Decline because").fill("worn <twice>")
     page.get_by_role("button", name="Decline", exact=True).click()
     expect(page.get_by_role("status")).to_have_text("Declined; the customer is told why.")
@@ -582,4 +582,52 @@ def test_staff_approve_one_return_with_a_label_and_decline_another_saying_why(
     assert approved["status"] == "approved"
     assert approved["label"]["tracking_number"].startswith("SBX")
     assert (declined["status"], declined["declined_reason"]) == ("declined", "worn <twice>")
+    context.close()
+
+
+def test_the_warehouse_ships_a_parcel_another_way_confirms_its_delivery_and_cancels_another(
+    local: Running, browser: Any
+) -> None:
+    sku = f"APP-HAND-{uuid.uuid4().hex[:6].upper()}"
+    _stock(local, sku, 4)
+    line = [{"sku": sku, "name": "Hand-delivered vase", "quantity": 1, "unit_price": "30.00"}]
+    handed, cancelled = (
+        _place(local, f"APP-HAND-{uuid.uuid4().hex[:8].upper()}", "vase@example.com", line) for _ in range(2)
+    )
+    for oid in (handed, cancelled):
+        assert wait_for(
+            lambda o=oid: local.request("GET", f"/orders/{o}")[1].get("status") == "fulfilling", 60
+        )
+
+    context = browser.new_context()
+    page = context.new_page()
+    _sign_in(page, local, "warehouse@demo.local")
+    page.goto(f"{local.app.url}/#/fulfilment/{handed}-S1")
+    heading = page.get_by_role("heading", name=f"Shipment {handed}-S1")
+    expect(heading).to_contain_text("pending")
+    page.get_by_role("button", name="Shipped another way").click()
+    form = page.get_by_role("form", name="Shipped another way")
+    form.get_by_label("Carrier").fill("City Courier")
+    form.get_by_label("Tracking number").fill("CC 2026 0001")
+    expect(form.get_by_text("Records City Courier CC 2026 0001")).to_be_visible()
+    _accessible(page, "shipment-tracking-form")
+    form.get_by_role("button", name="Record tracking").click()
+    expect(page.get_by_role("status")).to_have_text("Tracking CC 2026 0001 recorded.")
+    expect(page.get_by_text("Label: City Courier")).to_be_visible()
+    page.get_by_role("button", name="Ship", exact=True).click()
+    expect(heading).to_contain_text("shipped")
+    page.get_by_role("button", name="Confirm delivery").click()
+    expect(page.get_by_role("status")).to_have_text("Delivery confirmed.")
+    expect(heading).to_contain_text("delivered")
+    assert local.request("GET", f"/orders/{handed}")[1]["status"] == "delivered"
+
+    page.goto(f"{local.app.url}/#/fulfilment/{cancelled}-S1")
+    page.get_by_role("button", name="Cancel shipment").click()
+    form = page.get_by_role("form", name="Cancel shipment")
+    form.get_by_label("Why (kept on the order's timeline)").fill("vase cracked on the shelf")
+    _accessible(page, "shipment-cancel-form")
+    form.get_by_role("button", name="Cancel this shipment").click()
+    expect(page.get_by_role("status")).to_have_text("Shipment cancelled.")
+    expect(page.get_by_role("heading", name=f"Shipment {cancelled}-S1")).to_contain_text("cancelled")
+    assert local.request("GET", f"/stock/{sku}")[1]["reserved"] == 1  # still the order's
     context.close()

@@ -133,6 +133,38 @@ export function FulfilmentScreen({ params }) {
       <p class="no-print"><button type="button" class="secondary" onClick=${() => setPrinting(null)}>Close print view</button></p></div>`}`;
 }
 
+// A parcel that left without a label bought here (a courier, the channel's own label): its carrier
+// and tracking number, so the customer can follow it and the order can ship.
+function TrackingForm({ busy, close, send }) {
+  const [carrier, setCarrier] = useState("");
+  const [number, setNumber] = useState("");
+  const [url, setUrl] = useState("");
+  const submit = (event) => {
+    event.preventDefault();
+    send({ carrier, tracking_number: number, ...(url ? { tracking_url: url } : {}) });
+  };
+  return html`<form class="no-print card" onSubmit=${submit} aria-label="Shipped another way">
+    <div><label for="t-carrier">Carrier</label> <input id="t-carrier" required maxlength="60" value=${carrier} onInput=${(e) => setCarrier(e.target.value)} /></div>
+    <div><label for="t-number">Tracking number</label> <input id="t-number" required pattern="[A-Za-z0-9 \\-]{4,64}" value=${number} onInput=${(e) => setNumber(e.target.value)} /></div>
+    <div><label for="t-url">Tracking page (https, optional)</label> <input id="t-url" type="url" pattern="https://.*" value=${url} onInput=${(e) => setUrl(e.target.value)} /></div>
+    <p class="effect">Records ${carrier || "the carrier"} ${number} as this shipment's parcel; then ship it.</p>
+    <button type="submit" disabled=${busy}>Record tracking</button> <button type="button" class="secondary" onClick=${close}>Back</button>
+  </form>`;
+}
+
+function CancelShipmentForm({ busy, close, send }) {
+  const [reason, setReason] = useState("");
+  const submit = (event) => {
+    event.preventDefault();
+    send(reason ? { reason } : {});
+  };
+  return html`<form class="no-print card" onSubmit=${submit} aria-label="Cancel shipment">
+    <div><label for="c-reason">Why (kept on the order's timeline)</label> <input id="c-reason" maxlength="300" size="40" value=${reason} onInput=${(e) => setReason(e.target.value)} /></div>
+    <p class="effect">Cancels this shipment: its label, if any, is voided at the carrier; its units stay reserved for the order.</p>
+    <button type="submit" class="danger" disabled=${busy}>Cancel this shipment</button> <button type="button" class="secondary" onClick=${close}>Back</button>
+  </form>`;
+}
+
 export function ShipmentScreen({ shipmentId }) {
   const [shipment, setShipment] = useState(null);
   const [pick, setPick] = useState(null);
@@ -142,6 +174,8 @@ export function ShipmentScreen({ shipmentId }) {
   const [showing, setShowing] = useState("pick");
   const [problem, setProblem] = useState(null);
   const [busy, setBusy] = useState(false);
+  const [form, setForm] = useState(null); // "tracking" | "cancel": the form open
+  const [notice, setNotice] = useState(null);
   const path = `/shipments/${encodeURIComponent(shipmentId)}`;
   const load = async () => {
     try {
@@ -156,12 +190,15 @@ export function ShipmentScreen({ shipmentId }) {
   useEffect(() => {
     load();
   }, [shipmentId]);
-  const act = (what, body) => async () => {
+  const act = (what, body, done) => async () => {
     setBusy(true);
     setProblem(null);
+    setNotice(null);
     try {
       await api("POST", `${path}/${what}`, body, { key: actionKey(what) });
       await load();
+      setForm(null);
+      if (done) setNotice(done);
     } catch (e) {
       setProblem(e.message);
     } finally {
@@ -183,8 +220,17 @@ export function ShipmentScreen({ shipmentId }) {
       ${["pending", "packed"].includes(shipment.status) && !label && html`<button type="button" class="secondary" disabled=${busy}
         onClick=${async () => { try { setRates(await api("GET", `${path}/rates`)); } catch (e) { setProblem(e.message); } }}>Rates</button>`}
       ${["pending", "packed"].includes(shipment.status) && label && html`<button type="button" disabled=${busy} onClick=${act("ship")}>Ship</button>`}
+      ${["pending", "packed"].includes(shipment.status) && !label && html`<button type="button" class="secondary" onClick=${() => setForm("tracking")}>Shipped another way</button>`}
+      ${["shipped", "in_transit", "out_for_delivery"].includes(shipment.status) && html`<button type="button" class="secondary" disabled=${busy}
+        onClick=${act("delivered", undefined, "Delivery confirmed.")}>Confirm delivery</button>`}
+      ${["pending", "packed"].includes(shipment.status) && html`<button type="button" class="danger" onClick=${() => setForm("cancel")}>Cancel shipment</button>`}
     </div>
+    ${notice && html`<p class="notice no-print" role="status">${notice}</p>`}
     ${problem && html`<p class="error no-print" role="alert">${problem}</p>`}
+    ${form === "tracking" && html`<${TrackingForm} busy=${busy} close=${() => setForm(null)}
+      send=${(body) => act("tracking", body, `Tracking ${body.tracking_number} recorded.`)()} />`}
+    ${form === "cancel" && html`<${CancelShipmentForm} busy=${busy} close=${() => setForm(null)}
+      send=${(body) => act("cancel", body, "Shipment cancelled.")()} />`}
     ${rates && !label && html`<form class="no-print card" onSubmit=${(e) => { e.preventDefault(); act("label", service ? { service } : undefined)(); }}>
       <fieldset><legend>Rates</legend>
         ${rates.rates.map((r) => html`<div><label><input type="radio" name="service" value=${r.service} checked=${service === r.service} onChange=${() => setService(r.service)} />
