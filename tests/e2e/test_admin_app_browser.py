@@ -631,3 +631,43 @@ def test_the_warehouse_ships_a_parcel_another_way_confirms_its_delivery_and_canc
     expect(page.get_by_role("heading", name=f"Shipment {cancelled}-S1")).to_contain_text("cancelled")
     assert local.request("GET", f"/stock/{sku}")[1]["reserved"] == 1  # still the order's
     context.close()
+
+
+def test_staff_open_a_claim_for_a_unit_that_arrived_broken_and_it_is_sent_again_free(
+    local: Running, browser: Any
+) -> None:
+    order_id, _, _ = _order(local, f"claim-{uuid.uuid4().hex[:8]}@example.com")
+    _ship(local, order_id)
+    number = order_id.split(".", 1)[1]
+
+    context = browser.new_context()
+    page = context.new_page()
+    _sign_in(page, local, "staff@demo.local")
+    page.goto(f"{local.app.url}/#/orders/{order_id}")
+    expect(page.get_by_role("heading", name=f"Order {number}")).to_be_visible()
+    page.get_by_role("button", name="Open a claim").click()
+    dialog = page.get_by_role("dialog", name="Open a claim")
+    dialog.get_by_role("spinbutton", name="Enamel mug").fill("1")
+    dialog.get_by_label("What happened").select_option(label="Arrived damaged")
+    dialog.get_by_label("sending them again, free").check()
+    dialog.get_by_label("Note").fill("handle snapped in the post")
+    expect(
+        dialog.get_by_text(f"Sends 1 {TIMES} Enamel mug again in a new order at no charge")
+    ).to_be_visible()
+    _accessible(page, "claim-dialog")
+    dialog.get_by_role("button", name="Open the claim").click()
+    expect(page.get_by_role("status").filter(has_text="sent again as order")).to_be_visible()
+    claims = page.get_by_role("table", name="Claims")
+    expect(claims).to_contain_text("damaged in transit")
+    expect(claims).to_contain_text(f"1 {TIMES} Enamel mug")
+    (claim,) = local.request("GET", f"/orders/{order_id}")[1]["claims"]
+    assert (claim["type"], claim["resolution"], claim["note"]) == (
+        "damaged_in_transit",
+        "reship",
+        "handle snapped in the post",
+    )
+    claims.get_by_role("link").click()  # the replacement order, free
+    replacement = local.request("GET", f"/orders/{claim['replacement_order_id']}")[1]
+    expect(page.get_by_role("heading", name=f"Order {replacement['number']}")).to_be_visible()
+    assert replacement["totals"]["total"]["amount"] in ("0", "0.00")
+    context.close()

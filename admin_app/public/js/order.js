@@ -256,6 +256,48 @@ function ReturnForm({ order, close, onDone }) {
   </form>`;
 }
 
+const CLAIM_TYPES = [["damaged_in_transit", "Arrived damaged"], ["missing_item", "Missing from the parcel"], ["wrong_item", "Wrong item sent"]];
+
+// A claim: units that left and arrived missing, wrong or broken, sent again free or refunded,
+// with no return. Each line's limit is what left less what earlier claims named.
+function ClaimForm({ order, q, close, onDone }) {
+  const claimed = {};
+  for (const c of order.claims || []) for (const l of c.lines) claimed[l.line_id] = (claimed[l.line_id] || 0) + l.quantity;
+  const limits = Object.fromEntries(order.lines.map((l) => [l.line_id, Math.max(0, q[l.line_id].shipped - (claimed[l.line_id] || 0))]));
+  const [counts, setCounts] = useState({});
+  const [type, setType] = useState(CLAIM_TYPES[0][0]);
+  const [resolution, setResolution] = useState("reship");
+  const [note, setNote] = useState("");
+  const [evidence, setEvidence] = useState("");
+  const chosen = order.lines.filter((l) => counts[l.line_id] > 0);
+  const { problem, busy, submit } = useSubmit(
+    (key) =>
+      api("POST", `/orders/${encodeURIComponent(order.order_id)}/claims`, {
+        lines: chosen.map((l) => ({ line_id: l.line_id, quantity: counts[l.line_id] })),
+        type,
+        resolution,
+        ...(note ? { note } : {}),
+        ...(evidence ? { evidence_urls: [evidence] } : {}),
+      }, { key }),
+    close,
+    (r) => onDone(r.claim.resolution === "reship" ? `Claim ${r.claim.claim_id}: sent again as order ${r.claim.replacement_order_id.split(".").slice(1).join(".")}.` : `Claim ${r.claim.claim_id}: refunded.`),
+  );
+  const units = chosen.map((l) => `${counts[l.line_id]} × ${l.name}`).join(", ");
+  return html`<form onSubmit=${submit}>
+    <${LineCounts} order=${order} limits=${limits} counts=${counts} setCounts=${setCounts} />
+    <div><label for="claim-type">What happened</label>
+      <select id="claim-type" value=${type} onChange=${(e) => setType(e.target.value)}>${CLAIM_TYPES.map(([v, label]) => html`<option value=${v}>${label}</option>`)}</select></div>
+    <fieldset><legend>Put it right by</legend>
+      <label><input type="radio" name="resolution" checked=${resolution === "reship"} onChange=${() => setResolution("reship")} /> sending them again, free</label>
+      <label><input type="radio" name="resolution" checked=${resolution === "refund"} onChange=${() => setResolution("refund")} /> refunding them</label></fieldset>
+    <div><label for="claim-note">Note</label> <input id="claim-note" maxlength="1000" size="40" value=${note} onInput=${(e) => setNote(e.target.value)} /></div>
+    <div><label for="claim-evidence">Photo or evidence (https link, optional)</label> <input id="claim-evidence" type="url" pattern="https://.*" size="40" value=${evidence} onInput=${(e) => setEvidence(e.target.value)} /></div>
+    <p class="effect" aria-live="polite">${chosen.length ? (resolution === "reship" ? `Sends ${units} again in a new order at no charge; its stock is reserved now.` : `Refunds what ${units} were paid; never more than was captured.`) : "Choose the units the customer did not get in good order."}</p>
+    ${problem && html`<p class="error" role="alert">${problem}</p>`}
+    <div class="bar"><button type="submit" disabled=${busy || !chosen.length}>Open the claim</button><button type="button" class="secondary" onClick=${close}>Close</button></div>
+  </form>`;
+}
+
 function Address({ title, address }) {
   if (!address) return null;
   const lines = [address.name, address.company, address.line1, address.line2,
@@ -299,6 +341,7 @@ export function OrderScreen({ orderId, me }) {
       ${may(me, "POST /orders/{order_id}/cancel") && html`<${Action} label="Cancel units" title="Cancel units" danger>${(close) => html`<${CancelForm} order=${order} q=${q} close=${close} onDone=${done} />`}<//>`}
       ${may(me, "POST /orders/{order_id}/refunds") && html`<${Action} label="Refund" title="Refund">${(close) => html`<${RefundForm} order=${order} q=${q} close=${close} onDone=${done} />`}<//>`}
       ${may(me, "POST /orders/{order_id}/edits") && !["shipped", "delivered", "completed", "cancelled", "refunded", "returned"].includes(order.status) && html`<${Action} label="Edit" title="Edit the order">${(close) => html`<${EditForm} order=${order} q=${q} close=${close} onDone=${done} />`}<//>`}
+      ${may(me, "POST /orders/{order_id}/claims") && Object.values(q).some((x) => x.shipped > 0) && html`<${Action} label="Open a claim" title="Open a claim">${(close) => html`<${ClaimForm} order=${order} q=${q} close=${close} onDone=${done} />`}<//>`}
       ${may(me, "POST /orders/{order_id}/returns") && Object.values(q).some((x) => x.shipped > x.returned) && html`<${Action} label="Start a return" title="Start a return">${(close) => html`<${ReturnForm} order=${order} close=${close} onDone=${done} />`}<//>`}
       ${may(me, "POST /orders/{order_id}/allocate") && (order.status === "on_hold" || order.status === "confirmed") && html`<button type="button" onClick=${async () => {
         try { await api("POST", `${path}/allocate`, undefined, { key: actionKey("allocate") }); done("Allocated."); } catch (e) { setNotice(null); setProblem(e.message); }
@@ -340,6 +383,13 @@ export function OrderScreen({ orderId, me }) {
     ${returns.length ? html`<table aria-label="Returns"><thead><tr><th scope="col">Return</th><th scope="col">Status</th><th scope="col">Units</th><th scope="col" class="num">Refunded</th></tr></thead>
       <tbody>${returns.map((r) => html`<tr key=${r.return_id}><td>${r.return_id}</td><td><span class=${`status ${r.status}`}>${words(r.status)}</span></td>
         <td>${r.lines.map((l) => `${l.quantity} × line ${l.line_id} (${words(l.reason)})`).join(", ")}</td><td class="num">${money(r.refunded)}</td></tr>`)}</tbody></table>`
+      : html`<p class="muted">None.</p>`}
+    <h2>Claims</h2>
+    ${(order.claims || []).length ? html`<table aria-label="Claims"><thead><tr><th scope="col">Claim</th><th scope="col">What happened</th><th scope="col">Units</th><th scope="col">Put right by</th><th scope="col">When</th></tr></thead>
+      <tbody>${order.claims.map((c) => html`<tr key=${c.claim_id}><td>${c.claim_id}</td><td>${words(c.type)}</td>
+        <td>${c.lines.map((l) => `${l.quantity} × ${(order.lines.find((x) => x.line_id === l.line_id) || { name: l.line_id }).name}`).join(", ")}</td>
+        <td>${c.replacement_order_id ? html`<a href=${`#/orders/${encodeURIComponent(c.replacement_order_id)}`}>order ${c.replacement_order_id.split(".").slice(1).join(".")}</a>` : c.refund_id ? `refund ${c.refund_id}` : words(c.resolution)}</td>
+        <td>${when(c.created_at)}</td></tr>`)}</tbody></table>`
       : html`<p class="muted">None.</p>`}
     <h2>Timeline</h2>
     <ol class="timeline">${events.map((e) => html`<li><time datetime=${e.at}>${when(e.at)}</time> — ${e.text} <span class="muted">(${e.actor})</span></li>`)}</ol>`;
