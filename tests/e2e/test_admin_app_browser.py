@@ -671,3 +671,38 @@ def test_staff_open_a_claim_for_a_unit_that_arrived_broken_and_it_is_sent_again_
     expect(page.get_by_role("heading", name=f"Order {replacement['number']}")).to_be_visible()
     assert replacement["totals"]["total"]["amount"] in ("0", "0.00")
     context.close()
+
+
+def test_staff_record_what_the_customer_paid_for_a_dearer_exchange_and_the_replacement_is_released(
+    local: Running, browser: Any
+) -> None:
+    order_id, mug, tee = _order(local, f"swap-{uuid.uuid4().hex[:8]}@example.com")
+    _ship(local, order_id)
+    order = local.request("GET", f"/orders/{order_id}")[1]
+    mug_line = next(line["line_id"] for line in order["lines"] if line["sku"] == mug)
+    asked = {
+        "lines": [{"line_id": mug_line, "quantity": 1, "reason": "size_or_fit"}],
+        "exchange": [{"sku": tee, "quantity": 1, "unit_price": "20.00"}],  # a mug (12.50) for a tee
+    }
+    status, ret = local.request("POST", f"/orders/{order_id}/returns", asked)
+    assert status == 201, ret
+    status, ret = local.request("POST", f"/returns/{ret['return_id']}/approve", {"label": "none"})
+    assert status == 200, ret
+    assert ret["exchange_owed"]["amount"] == "7.50"
+
+    context = browser.new_context()
+    page = context.new_page()
+    _sign_in(page, local, "staff@demo.local")
+    page.goto(f"{local.app.url}/#/returns/{ret['return_id']}")
+    expect(page.get_by_text("the customer owes €7.50, not paid yet: the replacement waits")).to_be_visible()
+    form = page.get_by_role("form", name="Exchange payment")
+    form.get_by_label("Payment reference (link, transaction id)").fill("pay-link-7731")
+    _accessible(page, "exchange-payment")
+    form.get_by_role("button", name="Record the payment of €7.50").click()
+    expect(page.get_by_role("status")).to_have_text("Payment recorded; the replacement is released.")
+    expect(page.get_by_text("the customer owes €7.50, paid")).to_be_visible()
+    expect(page.get_by_role("form", name="Exchange payment")).to_have_count(0)
+    after = local.request("GET", f"/returns/{ret['return_id']}")[1]
+    assert after["exchange_paid_at"] is not None
+    assert any("pay-link-7731" in (t.get("reason") or "") for t in after["timeline"])
+    context.close()

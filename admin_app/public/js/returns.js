@@ -71,6 +71,11 @@ export function ReturnScreen({ returnId, me }) {
     event.preventDefault();
     act("decline", { reason: new FormData(event.target).get("why") }, () => "Declined; the customer is told why.")();
   };
+  const paid = (event) => {
+    event.preventDefault();
+    act("payment", { reference: new FormData(event.target).get("reference") }, () => "Payment recorded; the replacement is released.")();
+  };
+  const owes = ret.exchange_owed && Number(ret.exchange_owed.amount) > 0 && !ret.exchange_paid_at;
   return html`<p><a href="#/returns">← Returns</a></p>
     <h1>Return ${ret.return_id} <span class=${`status ${ret.status}`}>${words(ret.status)}</span></h1>
     <div class="bar" role="group" aria-label="Return actions">
@@ -85,6 +90,12 @@ export function ReturnScreen({ returnId, me }) {
         <button type="button" class="secondary" onClick=${act("cancel", { reason: "cancelled by staff" }, () => "Cancelled; its units may be returned again.")}>Cancel the return</button>`}
     </div>
     <p class="muted">Order <a href=${`#/orders/${encodeURIComponent(ret.order_id)}`}>${ret.number}</a> · ${ret.store_id}${ret.label ? ` · ${ret.label.carrier} ${ret.label.tracking_number}` : ""}</p>
+    ${ret.replacement_order_id && html`<p>Exchange: replacement order <a href=${`#/orders/${encodeURIComponent(ret.replacement_order_id)}`}>${ret.replacement_order_id.split(".").slice(1).join(".")}</a>${
+      ret.exchange_owed && Number(ret.exchange_owed.amount) > 0 ? `; the customer owes ${money(ret.exchange_owed)}${ret.exchange_paid_at ? `, paid ${when(ret.exchange_paid_at)}` : ", not paid yet: the replacement waits"}` : ""}${
+      ret.exchange_short.length ? `; short, refunded instead: ${ret.exchange_short.join(", ")}` : ""}.</p>`}
+    ${owes && may("POST /returns/{return_id}/payment") && html`<form class="bar" onSubmit=${paid} aria-label="Exchange payment">
+      <label for="pay-ref">Payment reference (link, transaction id)</label><input id="pay-ref" name="reference" required maxlength="300" size="30" />
+      <button type="submit">Record the payment of ${money(ret.exchange_owed)}</button></form>`}
     ${notice && html`<p class="notice" role="status">${notice}</p>`}
     ${problem && html`<p class="error" role="alert">${problem}</p>`}
     <form onSubmit=${receive}>
