@@ -142,6 +142,15 @@ def test_staff_find_an_order_by_email_cancel_a_unit_and_refund_a_shipped_one_wit
     expect(page.get_by_role("heading", name=f"Order {number}")).to_be_visible()
     expect(page.get_by_text("Grace <Hopper>")).to_be_visible()  # shown as text, never as markup
     _accessible(page, "order")
+    # A tag added on the order, then taken off again.
+    tags = page.get_by_role("group", name="Tags")
+    tags.get_by_label("New tag").fill("VIP call back")
+    tags.get_by_role("button", name="Add tag").click()
+    expect(page.get_by_role("status")).to_have_text("Tagged VIP call back.")
+    assert "VIP call back" in local.request("GET", f"/orders/{order_id}")[1]["tags"]
+    tags.get_by_role("button", name="Remove tag VIP call back").click()
+    expect(page.get_by_role("status")).to_have_text("Tag VIP call back removed.")
+    expect(tags).to_contain_text("none")
 
     page.get_by_role("button", name="Cancel units").click()
     dialog = page.get_by_role("dialog", name="Cancel units")

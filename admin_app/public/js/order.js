@@ -298,6 +298,33 @@ function ClaimForm({ order, q, close, onDone }) {
   </form>`;
 }
 
+// The order's tags (kept over the channel's later updates): each removable, one added at a time.
+function Tags({ order, editable, onDone, onProblem }) {
+  const [tag, setTag] = useState("");
+  const change = async (body, message) => {
+    onProblem(null);
+    try {
+      await api("POST", `/orders/${encodeURIComponent(order.order_id)}/tags`, body, { key: actionKey("tags") });
+      setTag("");
+      onDone(message);
+    } catch (e) {
+      onProblem(e.message);
+    }
+  };
+  const add = (event) => {
+    event.preventDefault();
+    change({ add: [tag] }, `Tagged ${tag}.`);
+  };
+  return html`<div class="bar" aria-label="Tags" role="group">
+    <span>Tags:</span>
+    ${order.tags.length ? order.tags.map((t) => html`<span class="tag" key=${t}>${t}${editable && html` <button type="button" class="link" aria-label=${`Remove tag ${t}`}
+      onClick=${() => change({ remove: [t] }, `Tag ${t} removed.`)}>×</button>`}</span>`) : html`<span class="muted">none</span>`}
+    ${editable && html`<form class="bar" onSubmit=${add}><label for="add-tag" class="visually-hidden">New tag</label>
+      <input id="add-tag" value=${tag} onInput=${(e) => setTag(e.target.value)} required pattern="[^,]{1,40}" size="14" placeholder="new tag" />
+      <button type="submit" class="secondary">Add tag</button></form>`}
+  </div>`;
+}
+
 function Address({ title, address }) {
   if (!address) return null;
   const lines = [address.name, address.company, address.line1, address.line2,
@@ -336,6 +363,7 @@ export function OrderScreen({ orderId, me }) {
     <h1>Order ${order.number} <span class=${`status ${order.status}`}>${words(order.status)}</span></h1>
     <p class="muted">${order.store_id} · ${order.channel} · placed ${when(order.placed_at)}${order.hold ? ` · on hold: ${words(order.hold.reason)}` : ""}</p>
     ${notice && html`<p class="notice" role="status">${notice}</p>`}
+    <${Tags} order=${order} editable=${may(me, "POST /orders/{order_id}/tags")} onDone=${done} onProblem=${setProblem} />
     <div class="bar" role="group" aria-label="Actions">
       ${may(me, "POST /orders/{order_id}/notes") && html`<${Action} label="Add note" title="Add a note">${(close) => html`<${NoteForm} order=${order} close=${close} onDone=${done} />`}<//>`}
       ${may(me, "POST /orders/{order_id}/cancel") && html`<${Action} label="Cancel units" title="Cancel units" danger>${(close) => html`<${CancelForm} order=${order} q=${q} close=${close} onDone=${done} />`}<//>`}
@@ -346,6 +374,9 @@ export function OrderScreen({ orderId, me }) {
       ${may(me, "POST /orders/{order_id}/allocate") && (order.status === "on_hold" || order.status === "confirmed") && html`<button type="button" onClick=${async () => {
         try { await api("POST", `${path}/allocate`, undefined, { key: actionKey("allocate") }); done("Allocated."); } catch (e) { setNotice(null); setProblem(e.message); }
       }}>Allocate</button>`}
+      ${may(me, "POST /orders/{order_id}/retry") && order.status === "on_hold" && html`<button type="button" class="secondary" onClick=${async () => {
+        try { await api("POST", `${path}/retry`, undefined, { key: actionKey("retry") }); done("Queued to be decided again."); } catch (e) { setNotice(null); setProblem(e.message); }
+      }}>Decide again</button>`}
     </div>
     ${problem && html`<p class="error" role="alert">${problem}</p>`}
     <h2>Lines</h2>
