@@ -318,6 +318,7 @@ TOUR: tuple[Step, ...] = (
     # Reconciliation: the store's record (none yet), then a window staff ask for once the store's
     # API token is saved (the recorded times are rebased, so the window stays in the past).
     Step("GET /stores/{store_id}/reconciliation", {"store_id": STORE}),
+    Step("GET /stores/{store_id}/stock-sync", {"store_id": STORE}),
     Step(
         "PATCH /stores/{store_id}",
         {"store_id": STORE},

@@ -79,7 +79,7 @@ def data_request(body: PrivacyAsk, idempotency_key: KeyHeader = None) -> Any:
     "/stores/<store_id>/erase",
     summary="Erase a store: every order's personal data, its secrets; its books stay",
     tags=["privacy"],
-    responses=responses(202, 404, model=PrivacyRequestView),
+    responses=responses(202, 400, 404, model=PrivacyRequestView),
 )
 def erase_store(store_id: StoreId, body: StoreErasure, idempotency_key: KeyHeader = None) -> Any:
     if body.confirm != store_id:

@@ -1,7 +1,8 @@
 """Admin API for stores: POST /stores, GET /stores, GET|PATCH /stores/{store_id}, and a store's
 variant map: GET /stores/{store_id}/variants, PUT /stores/{store_id}/variants/{variant_key}, and
-reconciliation: POST /stores/{store_id}/reconcile, GET /stores/{store_id}/reconciliation; and the
-catalogue sync: POST|GET /stores/{store_id}/catalog-sync."""
+reconciliation: POST /stores/{store_id}/reconcile, GET /stores/{store_id}/reconciliation; the
+catalogue sync: POST|GET /stores/{store_id}/catalog-sync; and the stock sync's health:
+GET /stores/{store_id}/stock-sync."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from oms.admin_responses import (
     CatalogSyncView,
     ReconcileRunView,
     ReconciliationView,
+    StockSyncView,
     StorePage,
     StoreView,
     VariantPage,
@@ -29,10 +31,12 @@ from oms.admin_responses import (
 from oms.api_params import Cursor, Limit100, StoreId
 from oms.data.catalog_queue import CatalogQueue
 from oms.data.catalog_sync_repository import CatalogSyncRepository
+from oms.data.listing_repository import ListingRepository
 from oms.data.reconcile_queue import ReconcileQueue
 from oms.data.reconciliation_repository import ReconciliationRepository
 from oms.data.store_repository import StoreRepository
 from oms.data.variant_repository import VariantRepository
+from oms.inventory_sync import store_syncs
 from oms.line_identity import VARIANT_KEY_PATTERN, VariantMapping
 from oms.models import Store
 from oms.observability import lambda_handler_of, logger
@@ -55,6 +59,7 @@ admin = StoreAdmin(
 )
 runs = ReconcileQueue()
 reconciliations = ReconciliationRepository(stores.table)
+listings = ListingRepository(stores.table)
 
 
 def _public(store: Store, secret: str | None = None) -> StoreView:
@@ -192,6 +197,22 @@ def catalog_sync(store_id: StoreId, body: CatalogSyncRequest) -> Any:
 def get_catalog_sync(store_id: StoreId) -> Any:
     stores.get(store_id)
     return model_response(200, CatalogSyncView.of(catalogs.get(store_id), store_id))
+
+
+@app.get(
+    "/stores/<store_id>/stock-sync",
+    summary="Whether the store's stock is set from ours, and the last push its channel refused",
+    tags=["stores"],
+    responses=responses(200, 404, model=StockSyncView),
+)
+def get_stock_sync(store_id: StoreId) -> Any:
+    store = stores.get(store_id)
+    return model_response(
+        200,
+        StockSyncView(
+            store_id=store_id, syncs=store_syncs(store), last_problem=listings.last_problem(store_id)
+        ),
+    )
 
 
 @lambda_handler_of

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from oms.bulk_jobs import Job, JobAction, JobParams, JobResult
 from oms.carriers.carrier import Rate
 from oms.catalog_sync import CatalogStatus, CatalogSync
+from oms.inventory_sync import SyncProblem
 from oms.line_identity import VariantMapping
 from oms.missed_orders import Reconciliation
 from oms.models import Claim, Hold, Location, Note, OrderEdit, Refund, StockLevel, Store, Totals
@@ -163,6 +164,16 @@ class ReconcileRunView(Body):
     since: UtcDateTime
     until: UtcDateTime
     status: str = Field(description="queued: the run reads the channel's orders shortly")
+
+
+class StockSyncView(Body):
+    """Whether the store's stock is set from ours (its ``inventory_sync`` setting, API keys and a
+    channel we push to) and the last push its channel refused (a pushed SKU's refusal, or the
+    store's credentials); a wait the channel asked for is retried, never shown here."""
+
+    store_id: str
+    syncs: bool
+    last_problem: SyncProblem | None = None
 
 
 class ReconciliationView(Reconciliation):

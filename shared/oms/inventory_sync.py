@@ -62,6 +62,16 @@ class StockPush:
     quantities: dict[str, int]  # AGGREGATE, or a Shopify location id -> available
 
 
+class SyncProblem(Model):
+    """A store's last stock push its channel refused (a SKU's push, or every push: credentials),
+    for staff to see on the store's screen; a transient failure (retried) is not one."""
+
+    store_id: str
+    problem: str
+    sku: str | None = None
+    at: UtcDateTime
+
+
 @dataclass
 class SkuView:
     """A SKU's stock as it stands (None: never counted), its version, and the stores' listings."""

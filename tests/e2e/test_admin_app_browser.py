@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from oms_local.channel_emulator import Fault
 from oms_local.runner import Running, wait_for
 from oms_local.samples import shopify_order, woocommerce_delivery, woocommerce_order
 from oms_local.seed import WOO_STORE
@@ -483,10 +484,15 @@ def test_staff_reconcile_a_shop_on_screen_and_see_the_order_its_lost_webhook_nev
         "webhook_secret": "screen-recon-webhook-secret",
         "shop_domain": shop_domain,
         "api_credentials": {"access_token": token},
-        "settings": {"location_priority": ["wh-east"], "reconcile_every_minutes": 0},
+        "settings": {
+            "location_priority": ["wh-east"],
+            "reconcile_every_minutes": 0,
+            "inventory_sync": True,
+        },
     }
     assert local.request("POST", "/stores", store)[0] == 201
     sku = f"SCREEN-{uuid.uuid4().hex[:6].upper()}"
+    shop.sell(sku)
     assert (
         local.request("PUT", f"/stock/{sku}", {"locations": [{"location": "wh-east", "on_hand": 3}]})[0]
         == 200
@@ -501,6 +507,7 @@ def test_staff_reconcile_a_shop_on_screen_and_see_the_order_its_lost_webhook_nev
     page.get_by_role("link", name="Screen reconciled shop").click()
     region = page.get_by_role("region", name="Store Screen reconciled shop")
     expect(region.get_by_text("Newest order received")).to_be_visible()
+    expect(region.get_by_text("Last push the channel refused")).to_be_visible()
     expect(region.locator("dd").first).to_have_text("none yet")
     region.get_by_label("Look for missed orders changed in").select_option(label="the last hour")
     region.get_by_role("button", name="Reconcile now").click()
@@ -508,6 +515,15 @@ def test_staff_reconcile_a_shop_on_screen_and_see_the_order_its_lost_webhook_nev
     # The screen follows: the order reconciliation found, and the warning that webhooks are lost.
     expect(region.get_by_text("1 — webhooks may be failing")).to_be_visible(timeout=60_000)
     expect(region.get_by_role("link", name="93001")).to_be_visible(timeout=60_000)
+    # The shop stops taking the OMS's token: the next stock push is refused, and the screen says so.
+    local.channels.fail_next(shop_domain, *(Fault(status=401) for _ in range(3)))
+    assert (
+        local.request("PUT", f"/stock/{sku}", {"locations": [{"location": "wh-east", "on_hand": 5}]})[0]
+        == 200
+    )
+    expect(region.get_by_text("shopify refused the store's API credentials (401)")).to_be_visible(
+        timeout=60_000
+    )
     _accessible(page, "store-reconciled")
     region.get_by_role("link", name="93001").click()
     expect(page.get_by_role("heading", name="Order #93001")).to_be_visible()

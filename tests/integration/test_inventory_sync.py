@@ -121,3 +121,31 @@ def test_stock_for_a_sku_the_store_does_not_sell_is_not_pushed_and_not_looked_up
     full_shop.cloud.drain()
     assert replay.done()
     assert len(replay.sent) == 1
+
+
+def test_a_push_shopify_refuses_is_shown_as_the_stores_last_stock_sync_problem(
+    full_shop: Stack,
+) -> None:
+    refused = set_to(9)  # 0 at east + 10 at west, less the store's buffer of 1
+    refused["response"]["json"]["data"]["inventorySetQuantities"]["userErrors"] = [
+        {"field": ["input"], "message": "The item is not stocked at the location.", "code": "NOT_STOCKED"}
+    ]
+    replay = Replay([lookup("IPOD2009BLACK"), FIRST_LOCATION, refused])
+    syncing_shop(full_shop, replay)
+    status, health = full_shop.api("GET", "/stores/sync-shop/stock-sync")
+    assert (status, health["syncs"], health["last_problem"]) == (200, True, None)
+
+    count(full_shop, "IPOD2009BLACK", 0)
+    full_shop.cloud.drain()
+    assert replay.done()
+    _, health = full_shop.api("GET", "/stores/sync-shop/stock-sync")
+    problem = health["last_problem"]
+    assert problem["sku"] == "IPOD2009BLACK"
+    assert problem["problem"] == "Shopify refused it: NOT_STOCKED"
+    assert full_shop.queue_depth("InventorySyncDLQ") == 0  # a refusal is recorded, not retried
+    assert full_shop.api("GET", "/stores/demo-shopify/stock-sync")[1] == {
+        "store_id": "demo-shopify",
+        "syncs": False,
+        "last_problem": None,
+    }
+    assert full_shop.api("GET", "/stores/no-such-store/stock-sync")[0] == 404

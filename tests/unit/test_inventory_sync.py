@@ -20,6 +20,7 @@ from oms.inventory_sync import (
     Claim,
     SkuView,
     StockPush,
+    SyncProblem,
     needs_lookup,
     needs_push,
     quantities,
@@ -91,6 +92,7 @@ class MemoryListings:
     listings: dict[str, ChannelListing] = field(default_factory=dict)
     leases: dict[str, int] = field(default_factory=dict)
     alerts: set[tuple[str, str]] = field(default_factory=set)
+    problems: list[SyncProblem] = field(default_factory=list)
     reads: int = 0
 
     def sku_view(self, sku: str) -> SkuView:
@@ -133,6 +135,9 @@ class MemoryListings:
         new = (store_id, kind) not in self.alerts
         self.alerts.add((store_id, kind))
         return new
+
+    def note_problem(self, problem: SyncProblem) -> None:
+        self.problems.append(problem)
 
 
 @dataclass
@@ -219,6 +224,7 @@ def test_a_throttled_store_returns_its_skus_with_the_wait_it_asked_for_and_frees
     report = service(listings, channel)[0].sync(["MUG"])
     assert (report.retry, report.retry_after, listings.leases) == ({"MUG"}, 4, {})
     assert listings.listings[STORE].pushed_version == 1
+    assert listings.problems == []  # a wait, not a problem for staff
 
 
 def test_refused_credentials_alert_staff_once_per_store_not_once_per_sku() -> None:
@@ -230,6 +236,9 @@ def test_refused_credentials_alert_staff_once_per_store_not_once_per_sku() -> No
     assert "credentials" in alerts[0].text
     assert first.retry == set()
     assert second.retry == set()
+    assert {(p.store_id, p.problem, p.sku) for p in listings.problems} == {
+        (STORE, "shopify refused the store's API credentials (401)", None)
+    }
 
 
 def test_a_refusal_is_recorded_on_the_listing_and_that_version_is_not_tried_again() -> None:
@@ -239,6 +248,9 @@ def test_a_refusal_is_recorded_on_the_listing_and_that_version_is_not_tried_agai
     report = sync.sync(["MUG"])
     assert report.refused[0]["problem"].endswith("ITEM_NOT_STOCKED_AT_LOCATION")
     assert listings.listings[STORE].problem is not None
+    (noted,) = listings.problems  # what the store's screen shows
+    assert (noted.store_id, noted.sku) == (STORE, "MUG")
+    assert noted.problem.endswith("ITEM_NOT_STOCKED_AT_LOCATION")
     assert sync.sync(["MUG"]).skipped == 1
     assert len(channel.sets) == 1
 

@@ -1,6 +1,7 @@
 // Stores: each store's webhook address (with a copy button), its connection health (the newest
 // order it sent; the last reconciliation: orders found only by it mean webhooks are being missed;
-// its error; the catalogue sync and the SKUs on one side only), reconciliation and catalogue sync
+// its error; the stock sync and the last push the channel refused; the catalogue sync and the SKUs
+// on one side only), reconciliation and catalogue sync
 // on demand, and the settings staff change most, saved through PATCH /stores/{id}.
 import { html, useEffect, useState } from "./vendor/preact-htm.js";
 import { api, actionKey } from "./api.js";
@@ -22,6 +23,7 @@ function Connection({ storeId, onProblem }) {
         api("GET", `/orders?store=${encodeURIComponent(storeId)}&limit=1`).catch(() => ({ orders: [] })),
         api("GET", `${path}/reconciliation`).catch(() => null),
         api("GET", `${path}/catalog-sync`).catch(() => null),
+        api("GET", `${path}/stock-sync`).catch(() => null),
       ]),
     [storeId],
   );
@@ -29,7 +31,7 @@ function Connection({ storeId, onProblem }) {
   const [repush, setRepush] = useState(false);
   const [notice, setNotice] = useState(null);
   if (!data) return html`<p class="muted">Reading the connection…</p>`;
-  const [newest, health, catalog] = data;
+  const [newest, health, catalog, stock] = data;
   const latest = newest.orders[0];
   const reconcile = async (event) => {
     event.preventDefault();
@@ -60,6 +62,8 @@ function Connection({ storeId, onProblem }) {
       ${health && health.last_run_at && html`<dt>Orders the channel listed</dt><dd>${health.last_listed}</dd>
         <dt>Found only by reconciliation</dt><dd>${health.last_missing + health.last_stale}${health.last_missing + health.last_stale ? " — webhooks may be failing" : ""}</dd>`}
       <dt>Reconciliation error</dt><dd>${(health && health.last_error) || "none"}</dd>
+      ${stock && html`<dt>Stock sync</dt><dd>${stock.syncs ? "on: this store's stock is set from ours" : "off"}</dd>
+        <dt>Last push the channel refused</dt><dd>${stock.last_problem ? `${stock.last_problem.problem}${stock.last_problem.sku ? ` (${stock.last_problem.sku})` : ""}, ${when(stock.last_problem.at)}` : "none"}</dd>`}
       <dt>Catalogue sync</dt><dd>${catalog && catalog.status ? `${words(catalog.status)}${catalog.finished_at ? `, ${when(catalog.finished_at)}` : ""}` : "never"}</dd>
       ${catalog && catalog.status && html`<dt>SKUs on the channel</dt><dd>${catalog.listed}, ${catalog.matched} of them stocked here</dd>
         <dt>Sold there, never counted here</dt><dd>${catalog.channel_only}${catalog.channel_only_skus.length ? `: ${catalog.channel_only_skus.join(", ")}` : ""}</dd>

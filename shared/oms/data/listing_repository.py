@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 from oms.data import table_keys as keys
 from oms.data.dynamo_table import Table
 from oms.data.item_codec import from_item, to_attr, to_item
-from oms.inventory_sync import ChannelListing, Claim, SkuView
+from oms.inventory_sync import ChannelListing, Claim, SkuView, SyncProblem
 from oms.models import StockLevel
 from oms.timeutil import iso
 
@@ -173,6 +173,27 @@ class ListingRepository:
                 return False
             raise
         return True
+
+    def note_problem(self, problem: SyncProblem) -> None:
+        """The store's last refused push (``STORE#<id> / SYNC_HEALTH``): written only when a
+        channel refuses, never on the pushes that go through."""
+        self.table.ddb.put_item(
+            TableName=self.table.name,
+            Item=to_item(
+                {
+                    "PK": keys.store_pk(problem.store_id),
+                    "SK": keys.SYNC_HEALTH_SK,
+                    "entity": "sync_problem",
+                    **problem.model_dump(mode="json"),
+                }
+            ),
+        )
+
+    def last_problem(self, store_id: str) -> SyncProblem | None:
+        item = self.table.get(keys.store_pk(store_id), keys.SYNC_HEALTH_SK, consistent=False)
+        if item is None:
+            return None
+        return SyncProblem.model_validate({k: v for k, v in from_item(item).items() if k not in _KEYS})
 
     @staticmethod
     def _pk_sk(store_id: str, sku: str) -> tuple[str, str]:

@@ -80,6 +80,7 @@ def store_pk(store_id: str) -> str:
 STORE_SK = "STORE"
 RECONCILIATION_SK = "RECONCILIATION"  # the store's reconciliation watermark and last run
 CATALOG_SK = "CATALOG"
+SYNC_HEALTH_SK = "SYNC_HEALTH"  # the store's last stock push the channel refused
 PRIVACY_SK = "PRIVACY"
 SUBSCRIPTION_SK = "SUBSCRIPTION"
 RETURN_PREFIX = "RETURN#"

@@ -25,6 +25,7 @@ from oms.inventory_sync import (
     Claim,
     SkuView,
     StockPush,
+    SyncProblem,
     needs_lookup,
     needs_push,
     quantities,
@@ -63,6 +64,7 @@ class Listings(Protocol):
         problem: str | None = None,
     ) -> bool: ...
     def raise_once(self, store_id: str, kind: str, *, now: datetime, quiet: timedelta) -> bool: ...
+    def note_problem(self, problem: SyncProblem) -> None: ...
 
 
 class SyncStores(Protocol):
@@ -177,6 +179,10 @@ class InventorySync:
                 self.listings.release(store.store_id, sku, push.version, pushed=push.quantities, at=at)
                 report.pushed.append({**entry, "quantities": push.quantities})
             else:
+                # Noted before the lease goes: a crash between the two pushes again and notes again.
+                self.listings.note_problem(
+                    SyncProblem(store_id=store.store_id, problem=problem[:300], sku=sku, at=at)
+                )
                 self.listings.release(store.store_id, sku, push.version, pushed=None, at=at, problem=problem)
                 report.refused.append({**entry, "problem": problem})
 
@@ -190,6 +196,13 @@ class InventorySync:
             )
         if isinstance(error, HttpError) and error.status in (401, 403):
             self._clients.pop(store.store_id, None)
+            self.listings.note_problem(
+                SyncProblem(
+                    store_id=store.store_id,
+                    problem=f"{store.channel.value} refused the store's API credentials ({error.status})",
+                    at=self.clock(),
+                )
+            )
             if self.listings.raise_once(
                 store.store_id, "inventory-credentials", now=self.clock(), quiet=CREDENTIALS_ALERT_QUIET
             ):
@@ -212,6 +225,14 @@ class InventorySync:
             return
         for sku in skus:
             report.refused.append({"store_id": store.store_id, "sku": sku, "problem": str(error)[:300]})
+        self.listings.note_problem(
+            SyncProblem(
+                store_id=store.store_id,
+                problem=str(error)[:300],
+                sku=skus[0] if skus else None,
+                at=self.clock(),
+            )
+        )
 
     def _client(self, store: Store) -> InventoryChannel | str:
         now = time.monotonic()
