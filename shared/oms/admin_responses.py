@@ -417,6 +417,9 @@ class DashboardView(Body):
     """Today's counts for the admin app's home; each links to the filtered list."""
 
     since: UtcDateTime
+    count_cap: int = Field(
+        description="no count goes above this: a count equal to it means that many or more"
+    )
     orders_in: int = Field(description="orders placed since `since`")
     to_ship: dict[str, int] = Field(description="orders per status that still have to ship")
     late: int = Field(description="orders to ship placed before `late_before`")

@@ -7,6 +7,10 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from oms.data.dynamo_table import Table
+from oms.data.order_repository import OrderRepository
+from oms.data.return_repository import ReturnRepository
+from oms.services.dashboard import Dashboard
 from oms.timeutil import utcnow
 from tests.stack import Stack
 
@@ -92,3 +96,25 @@ def test_a_polled_list_answers_304_until_it_changes_and_then_its_new_body_and_ta
         "GET", "/orders", query="limit=zero", headers={"if-none-match": tag}
     )
     assert (status, refused["code"], "etag" in headers) == (422, "validation_error", False)
+
+
+def test_each_count_stops_at_its_cap_and_says_so(full_shop: Stack) -> None:
+    for n in range(3):
+        _order(full_shop, f"CAP-{n}", f"CAP-NONE-{n}", 1)  # nothing in stock: each held
+    full_shop.cloud.drain()
+    table = Table(full_shop.cloud.ref("OmsTable"))
+    orders, returns = OrderRepository(table), ReturnRepository(table)
+    now = utcnow()
+    held = orders.count(status="on_hold", now=now)
+    assert held >= 3
+    assert orders.count(status="on_hold", now=now, cap=2) == 2
+    assert orders.count(status="on_hold", now=now, cap=held + 5) == held
+    assert sum(orders.hold_reasons(cap=2).values()) == 2
+    day = Dashboard(orders, returns, cap=2).today(
+        since=now - timedelta(days=1), late_after=timedelta(days=2), now=now
+    )
+    assert day["count_cap"] == 2
+    assert day["waiting"]["on_hold"] == 2  # "2 or more"
+    assert day["orders_in"] == 2
+    status, body = full_shop.api("GET", "/dashboard")
+    assert (status, body["count_cap"]) == (200, 1000)

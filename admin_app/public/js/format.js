@@ -18,3 +18,8 @@ export function money(value) {
 export function words(status) {
   return String(status || "").replace(/_/g, " ");
 }
+
+// A count the API stopped at its cap (GET /dashboard's count_cap): "1000+".
+export function counted(n, cap) {
+  return cap !== undefined && n >= cap ? `${cap}+` : String(n);
+}

@@ -4,7 +4,7 @@
 import { useEffect, useState } from "./vendor/preact-htm.js";
 
 // read() returns a promise of what to show (or null: nothing to read yet); it runs when `deps`
-// change and every `ms` after. An answer for a screen that has moved on is dropped; a failed read
+// change and `ms` after each answer. An answer for a screen that has moved on is dropped; a failed read
 // keeps what was shown and says why. reload() reads again now (after an action).
 export function useLive(read, deps, ms = 5000) {
   const [data, setData] = useState(null);
@@ -18,18 +18,25 @@ export function useLive(read, deps, ms = 5000) {
   }, [key]);
   useEffect(() => {
     let current = true;
+    let timer = null;
+    const visible = () => document.visibilityState === "visible" && reload();
+    // The next read is timed from the end of this one: a slow answer never piles reads up.
+    const next = () => {
+      if (!current) return;
+      timer = setTimeout(() => {
+        if (document.visibilityState === "visible") reload();
+        else document.addEventListener("visibilitychange", visible);
+      }, ms);
+    };
     const pending = read();
     if (pending) {
-      pending.then(
-        (d) => current && (setData(d), setProblem(null)),
-        (e) => current && setProblem(e.message),
-      );
-    }
-    const visible = () => document.visibilityState === "visible" && reload();
-    const timer = setTimeout(() => {
-      if (document.visibilityState === "visible") reload();
-      else document.addEventListener("visibilitychange", visible);
-    }, ms);
+      pending
+        .then(
+          (d) => current && (setData(d), setProblem(null)),
+          (e) => current && setProblem(e.message),
+        )
+        .finally(next);
+    } else next();
     return () => {
       current = false;
       clearTimeout(timer);

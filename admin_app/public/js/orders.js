@@ -3,7 +3,7 @@
 import { html, useEffect, useState } from "./vendor/preact-htm.js";
 import { api, actionKey } from "./api.js";
 import { useLive } from "./live.js";
-import { money, when, words } from "./format.js";
+import { counted, money, when, words } from "./format.js";
 
 const STATUSES = [
   "placed", "awaiting_payment", "confirmed", "on_hold", "fulfilling", "partially_shipped", "shipped",
@@ -167,31 +167,34 @@ function BulkJob({ selected, params, onDone }) {
   </form>`;
 }
 
+// Read once the first page is on screen: the orders come first, their counts after.
 function StatusCounts() {
-  const { data: day } = useLive(() => api("GET", "/dashboard"), [], REFRESH_MS);
+  const { data: day } = useLive(() => api("GET", "/dashboard"), [], 30_000); // counts: no hurry
   if (!day) return null;
   const counts = { ...day.waiting, ...day.to_ship };
   return html`<nav class="tabs" aria-label="Orders per status">${Object.entries(counts).map(
-    ([s, n]) => html`<a href=${`#/orders?status=${s}`}>${words(s)}: ${n}</a>`,
+    ([s, n]) => html`<a href=${`#/orders?status=${s}`}>${words(s)}: ${counted(n, day.count_cap)}</a>`,
   )}</nav>`;
 }
 
 export function OrdersScreen({ params, me }) {
-  const [stores, setStores] = useState([]);
+  const [stores, setStores] = useState(null);
   const [cursors, setCursors] = useState([null]); // the cursor of each page seen, for Back
   const [selected, setSelected] = useState(new Set());
   const key = params.toString();
   const cursor = cursors[cursors.length - 1];
   const mayJob = me.routes.includes("*") || me.routes.includes("POST /jobs");
 
+  const { data: page, problem, reload } = useLive(() => api("GET", `/orders?${query(params, cursor)}`), [key, cursor], REFRESH_MS);
+  const listed = page !== null;
   useEffect(() => {
-    api("GET", "/stores").then((r) => setStores(r.stores || []), () => setStores([]));
-  }, []);
+    // The store filter's choices, once the first page is on screen: the orders come first.
+    if (listed && stores === null) api("GET", "/stores").then((r) => setStores(r.stores || []), () => setStores([]));
+  }, [listed]);
   useEffect(() => {
     setCursors([null]);
     setSelected(new Set());
   }, [key]);
-  const { data: page, problem, reload } = useLive(() => api("GET", `/orders?${query(params, cursor)}`), [key, cursor], REFRESH_MS);
 
   const toggle = (id) => {
     const next = new Set(selected);
@@ -206,8 +209,8 @@ export function OrdersScreen({ params, me }) {
     setSelected(next);
   };
   return html`<h1>Orders</h1>
-    ${(me.routes.includes("*") || me.routes.includes("GET /dashboard")) && html`<${StatusCounts} />`}
-    <${Filters} params=${params} stores=${stores} />
+    ${page && (me.routes.includes("*") || me.routes.includes("GET /dashboard")) && html`<${StatusCounts} />`}
+    <${Filters} params=${params} stores=${stores || []} />
     ${mayJob && html`<${BulkJob} selected=${selected} params=${params} onDone=${reload} />`}
     ${problem && html`<p class="error" role="alert">${problem}</p>`}
     ${!page && !problem && html`<p role="status">Loading orders…</p>`}

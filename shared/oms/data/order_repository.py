@@ -277,9 +277,11 @@ class OrderRepository:
         placed_from: datetime | None = None,
         placed_to: datetime | None = None,
         now: datetime,
+        cap: int | None = None,
     ) -> int:
         """How many orders (in ``status``) were placed between two times: COUNT queries on the
-        index the listing uses (status, or year), which read index items only."""
+        index the listing uses (status, or year), which read index items only; with ``cap``, no
+        more than that many are read (the answer is then ``cap``: that many or more)."""
         upper, lower = placed_to or now, placed_from or EARLIEST
         if status:
             index, partitions = keys.GSI_BY_STATUS, [keys.status_orders(status)]
@@ -300,16 +302,21 @@ class OrderRepository:
                 },
                 "Select": "COUNT",
             }
-            while True:
+            while cap is None or total < cap:
+                if cap is not None:
+                    kwargs["Limit"] = cap - total
                 response = self.table.query(**kwargs)
                 total += int(response.get("Count", 0))
                 if "LastEvaluatedKey" not in response:
                     break
                 kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+            if cap is not None and total >= cap:
+                return cap
         return total
 
-    def hold_reasons(self) -> dict[str, int]:
-        """Orders on hold, by their hold's reason (the status index projects the hold)."""
+    def hold_reasons(self, cap: int | None = None) -> dict[str, int]:
+        """Orders on hold, by their hold's reason (the status index projects the hold); with
+        ``cap``, from the first ``cap`` of them only."""
         counts: dict[str, int] = {}
         kwargs: dict[str, Any] = {
             "IndexName": keys.GSI_BY_STATUS,
@@ -318,15 +325,20 @@ class OrderRepository:
             "ProjectionExpression": "#hold",
             "ExpressionAttributeNames": {"#hold": "hold"},
         }
-        while True:
+        seen = 0
+        while cap is None or seen < cap:
+            if cap is not None:
+                kwargs["Limit"] = cap - seen
             response = self.table.query(**kwargs)
             for item in response.get("Items", []):
                 hold = item.get("hold", {}).get("M", {})
                 reason = hold.get("reason", {}).get("S", "unknown")
                 counts[reason] = counts.get(reason, 0) + 1
+                seen += 1
             if "LastEvaluatedKey" not in response:
-                return counts
+                break
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return counts
 
     def list(
         self,

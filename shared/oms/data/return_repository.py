@@ -126,8 +126,9 @@ class ReturnRepository:
         )
         return [item["GSI2SK"]["S"].split("#", 1)[1] for item in response.get("Items", [])]
 
-    def count(self, status: str) -> int:
-        """Returns in ``status`` (a COUNT query on the status index)."""
+    def count(self, status: str, cap: int | None = None) -> int:
+        """Returns in ``status`` (a COUNT query on the status index); with ``cap``, that many at
+        most are read (the answer is then ``cap``: that many or more)."""
         kwargs: dict[str, Any] = {
             "IndexName": "GSI1",
             "KeyConditionExpression": "GSI1PK = :pk",
@@ -135,12 +136,15 @@ class ReturnRepository:
             "Select": "COUNT",
         }
         total = 0
-        while True:
+        while cap is None or total < cap:
+            if cap is not None:
+                kwargs["Limit"] = cap - total
             response = self.table.query(**kwargs)
             total += int(response.get("Count", 0))
             if "LastEvaluatedKey" not in response:
                 return total
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return cap if cap is not None else total
 
     def list(self, *, status: str | None, limit: int, cursor: str | None) -> Page:
         index, pk = ("GSI1", keys.returns_in(status)) if status else ("GSI3", keys.RETURNS)
