@@ -40,7 +40,7 @@ def test_a_woocommerce_order_that_takes_the_last_unit_sets_the_sku_to_zero_on_sh
             "webhook_secret": "sync-shopify-webhook-secret",
             "shop_domain": SHOP,
             "api_credentials": {"access_token": "shpat_local_sync_token"},
-            "settings": {"inventory_sync": True},
+            "settings": {"inventory_sync": True, "reconcile_every_minutes": 0},
         },
         {
             "store_id": "sync-woo",
@@ -52,7 +52,11 @@ def test_a_woocommerce_order_that_takes_the_last_unit_sets_the_sku_to_zero_on_sh
                 "consumer_key": "ck_local_sync_0123456789",
                 "consumer_secret": "cs_local_sync_0123456789",
             },
-            "settings": {"inventory_sync": True, "location_priority": ["wh-east"]},
+            "settings": {
+                "inventory_sync": True,
+                "reconcile_every_minutes": 0,
+                "location_priority": ["wh-east"],
+            },
         },
     ]
     for store in stores:

@@ -193,6 +193,17 @@ def test_a_first_change_looks_the_sku_up_and_pushes_the_level_read_once() -> Non
     assert listings.listings[STORE].pushed_version == 3
 
 
+def test_a_newer_version_with_the_level_the_channel_shows_already_costs_no_call() -> None:
+    shown = listing(pushed=3).model_copy(update={"pushed_quantities": {AGGREGATE: 7}})
+    listings, channel = MemoryListings(level(7), version=4, listings={STORE: shown}), Channel()
+    sync, _ = service(listings, channel)
+    report = sync.sync(["MUG"])  # an allocation moved a reservation: 7 available still
+    assert (channel.sets, report.pushed, report.skipped) == ([], [], 1)
+    listings.total, listings.version = level(6), 5
+    assert sync.sync(["MUG"]).pushed[0]["quantities"] == {AGGREGATE: 6}
+    assert channel.sets == [[("MUG", 5, {AGGREGATE: 6})]]
+
+
 def test_a_late_message_for_a_version_already_pushed_changes_nothing() -> None:
     listings, channel = MemoryListings(level(7), version=3, listings={STORE: listing(pushed=3)}), Channel()
     sync, _ = service(listings, channel)

@@ -149,6 +149,16 @@ class InventorySync:
         if listing is None or not needs_push(listing, view.version):
             report.skipped += 1
             return None
+        counts = quantities(store, view.total, view.locations, store.settings.location_priority)
+        if (
+            listing.pushed_version is not None
+            and listing.problem is None
+            and counts == listing.pushed_quantities
+        ):
+            # A newer version with the level the channel already shows (an allocation, a count
+            # that changed nothing available): no call. A catalogue repush forgets the version.
+            report.skipped += 1
+            return None
         claim = self.listings.claim(store.store_id, view.sku, view.version, now=now, lease=LEASE)
         if claim is Claim.BUSY:
             report.retry.add(view.sku)
@@ -156,7 +166,6 @@ class InventorySync:
         if claim is Claim.DONE:
             report.skipped += 1
             return None
-        counts = quantities(store, view.total, view.locations, store.settings.location_priority)
         return StockPush(listing, view.version, counts)
 
     def _push(self, store: Store, planned: list[StockPush], report: SyncReport) -> None:
